@@ -1,0 +1,231 @@
+//! The command line: argument definitions and exit codes. Each subcommand lives in its own
+//! module and returns an exit code.
+
+mod progress;
+mod rules_cmd;
+mod scan_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::detect::{RuleError, RuleSet};
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Scan complete, nothing found (or a command succeeded).
+    pub const CLEAN: i32 = 0;
+    /// Scan complete, findings reported (or `rules check` failed).
+    pub const FINDINGS: i32 = 1;
+    /// Usage error or fatal error: nothing trustworthy was produced.
+    pub const FATAL: i32 = 2;
+    /// Some files could not be scanned, and nothing was found in the rest.
+    pub const INCOMPLETE: i32 = 3;
+    /// Some files could not be scanned, and findings were reported from the rest.
+    pub const INCOMPLETE_WITH_FINDINGS: i32 = 4;
+}
+
+/// sporhund finds Norwegian personal data (fødselsnummer, bank accounts, phone numbers,
+/// e-mail addresses …) in files and directories.
+#[derive(Debug, Parser)]
+#[command(name = "sporhund", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan files and directories for personal data.
+    Scan(ScanArgs),
+    /// List or check detection rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// List the rules in effect.
+    List {
+        #[command(flatten)]
+        rules: RuleSourceArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Validate rule files and run every rule's examples (built-in rules when no file given).
+    Check {
+        /// Rule files to check.
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+/// Where rules come from.
+#[derive(Debug, Clone, Args)]
+struct RuleSourceArgs {
+    /// Add every *.toml rule file in DIR (a rule with a built-in's id replaces it).
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
+    /// Add one rule file.
+    #[arg(long = "rule-file", value_name = "FILE")]
+    rule_files: Vec<PathBuf>,
+    /// Start from no rules instead of the built-in set.
+    #[arg(long)]
+    no_builtin_rules: bool,
+}
+
+impl RuleSourceArgs {
+    fn load(&self) -> Result<RuleSet, RuleError> {
+        let mut set = if self.no_builtin_rules {
+            RuleSet::empty()
+        } else {
+            RuleSet::builtin()?
+        };
+        for d in &self.rule_dirs {
+            set.add_dir(d)?;
+        }
+        for f in &self.rule_files {
+            set.add_file(f)?;
+        }
+        if set.is_empty() {
+            return Err(RuleError {
+                source: "rules".into(),
+                message: "no rules to run".into(),
+            });
+        }
+        Ok(set)
+    }
+}
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// One JSON document (docs/report.schema.json).
+    Json,
+    /// JSON Lines, streamed as the scan goes.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Show matched values and snippets unmasked (the report then holds personal data).
+    #[arg(long)]
+    show_values: bool,
+    #[command(flatten)]
+    rules: RuleSourceArgs,
+    /// Drop findings below this confidence (0–1).
+    #[arg(long, default_value_t = 0.5, value_parser = parse_confidence)]
+    min_confidence: f32,
+    /// Leave out paths matching GLOB (a name, or a path relative to the root); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Skip files larger than SIZE (e.g. 500M, 2G); they are listed as skipped.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_filesize: Option<u64>,
+    /// Follow symbolic links.
+    #[arg(long)]
+    follow_symlinks: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    threads: usize,
+    /// No progress bar (it is shown only when standard error is a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn parse_confidence(s: &str) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("must be between 0 and 1".into())
+    }
+}
+
+/// Parses sizes such as `1000`, `64K`, `500M`, `2G` (powers of 1024; a trailing `B` or `iB`
+/// is allowed).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.trim_end_matches("IB").trim_end_matches('B');
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("invalid size {s:?} (e.g. 500M)"))?;
+    let mult: u64 = match unit {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("invalid size unit in {s:?} (K, M, G, T)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large"))
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::FATAL
+            } else {
+                exit::CLEAN
+            };
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Rules {
+            command: RulesCommand::List { rules, format },
+        } => rules_cmd::list(&rules, format),
+        Command::Rules {
+            command: RulesCommand::Check { files },
+        } => rules_cmd::check(&files),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("64k"), Ok(65536));
+        assert_eq!(parse_size("500MB"), Ok(500 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

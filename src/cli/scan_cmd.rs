@@ -1,0 +1,106 @@
+//! `sporhund scan`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
+
+use super::progress::ProgressLine;
+use super::{exit, Format, ScanArgs};
+use crate::detect::Engine;
+use crate::report::fingerprint::Fingerprinter;
+use crate::report::json::JsonLinesWriter;
+use crate::report::{human, json, Collector, Header, Summary, Tool, SCHEMA_VERSION};
+use crate::scan::{FindingOptions, Progress, Scanner};
+use crate::walk::WalkOptions;
+
+pub(super) fn run(args: ScanArgs) -> i32 {
+    match scan(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("sporhund: {message}");
+            exit::FATAL
+        }
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<i32, String> {
+    for p in &args.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    let rules = args.rules.load().map_err(|e| e.to_string())?;
+    let engine = Engine::new(&rules).map_err(|e| e.to_string())?;
+    let (fingerprinter, warning) = Fingerprinter::configured();
+    if let Some(w) = warning {
+        eprintln!("sporhund: warning: {w}");
+    }
+    let scanner = Scanner::new(
+        engine,
+        fingerprinter,
+        FindingOptions {
+            show_values: args.show_values,
+            min_confidence: args.min_confidence,
+        },
+    );
+    let walk = WalkOptions {
+        roots: args.paths.clone(),
+        excludes: args.exclude.clone(),
+        exclude_paths: args.output.iter().cloned().collect(),
+        max_filesize: args.max_filesize,
+        follow_symlinks: args.follow_symlinks,
+        threads: args.threads,
+    };
+    let header = Header {
+        schema_version: SCHEMA_VERSION.into(),
+        tool: Tool::current(),
+        roots: args
+            .paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let progress = Arc::new(Progress::default());
+    let line = ProgressLine::start(progress.clone(), args.no_progress);
+    let result = match args.format {
+        Format::Jsonl => {
+            let mut sink = JsonLinesWriter::new(&mut out, &header).map_err(|e| e.to_string())?;
+            scanner
+                .scan(&walk, &mut sink, &progress)
+                .map(|(summary, _)| summary)
+        }
+        Format::Json | Format::Human => {
+            let mut sink = Collector::new(header);
+            scanner.scan(&walk, &mut sink, &progress).and_then(|_| {
+                let report = sink.into_report();
+                if args.format == Format::Json {
+                    json::write_report(&report, &mut out)?;
+                } else {
+                    human::write_report(&report, &mut out)?;
+                }
+                Ok(report.summary)
+            })
+        }
+    };
+    line.finish();
+    let summary = result.map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(exit_code(&summary))
+}
+
+/// The documented exit code for a finished scan.
+fn exit_code(s: &Summary) -> i32 {
+    match (s.complete, s.findings > 0) {
+        (true, false) => exit::CLEAN,
+        (true, true) => exit::FINDINGS,
+        (false, false) => exit::INCOMPLETE,
+        (false, true) => exit::INCOMPLETE_WITH_FINDINGS,
+    }
+}

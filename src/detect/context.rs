@@ -1,0 +1,230 @@
+//! Context keywords: one Aho-Corasick automaton over every rule's keywords, searched only in a
+//! small window around a validated match (matches are rare, so this costs far less than a
+//! second pass over the whole text).
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::rules::Rule;
+
+/// Whether a keyword supports or contradicts its rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Polarity {
+    Positive = 0,
+    Negative = 1,
+}
+
+#[derive(Clone, Debug)]
+struct Keyword {
+    rule: usize,
+    polarity: Polarity,
+    /// `stem*`: may be followed by more letters.
+    prefix: bool,
+}
+
+/// What the keywords near a match say about it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// A supporting keyword is within the window.
+    pub positive: bool,
+    /// The nearest keyword in the window contradicts the rule.
+    pub contradicted: bool,
+}
+
+/// Keyword matcher for all rules.
+#[derive(Debug)]
+pub struct ContextMatcher {
+    automaton: Option<AhoCorasick>,
+    keywords: Vec<Keyword>,
+    windows: Vec<usize>,
+}
+
+impl ContextMatcher {
+    /// Builds the matcher for `rules` (indices are positions in that slice).
+    pub fn new(rules: &[&Rule]) -> Result<Self, String> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keywords = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let lists = [
+                (&rule.context.keywords, Polarity::Positive),
+                (&rule.context.negative, Polarity::Negative),
+            ];
+            for (list, polarity) in lists {
+                for word in list {
+                    let prefix = word.ends_with('*');
+                    let stem = word.trim_end_matches('*');
+                    if stem.is_empty() {
+                        return Err(format!("rule {}: empty context keyword", rule.id));
+                    }
+                    for variant in case_variants(stem) {
+                        patterns.push(variant);
+                        keywords.push(Keyword {
+                            rule: i,
+                            polarity,
+                            prefix,
+                        });
+                    }
+                }
+            }
+        }
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        Ok(ContextMatcher {
+            automaton,
+            keywords,
+            windows: rules.iter().map(|r| r.context.window).collect(),
+        })
+    }
+
+    /// Looks for rule `rule`'s keywords around `text[start..end]`.
+    pub fn evidence(&self, text: &str, rule: usize, start: usize, end: usize) -> Evidence {
+        let Some(ac) = &self.automaton else {
+            return Evidence::default();
+        };
+        let window = self.windows[rule];
+        let lo = floor_char_boundary(text, start.saturating_sub(window));
+        let hi = ceil_char_boundary(text, (end + window).min(text.len()));
+        let hay = &text.as_bytes()[lo..hi];
+        // Nearest supporting / contradicting keyword before and after the match. Labels
+        // precede values, so a keyword before the match outweighs one after it.
+        let mut before: [Option<usize>; 2] = [None, None];
+        let mut after: [Option<usize>; 2] = [None, None];
+        for m in ac.find_overlapping_iter(hay) {
+            let kw = &self.keywords[m.pattern().as_usize()];
+            if kw.rule != rule {
+                continue;
+            }
+            let (ks, ke) = (lo + m.start(), lo + m.end());
+            if ks < end && ke > start {
+                continue; // inside the match itself
+            }
+            if !word_start(text, ks) || (!kw.prefix && !word_end(text, ke)) {
+                continue;
+            }
+            let (side, distance) = if ke <= start {
+                (&mut before, start - ke)
+            } else {
+                (&mut after, ks - end)
+            };
+            let slot = &mut side[kw.polarity as usize];
+            *slot = Some(slot.map_or(distance, |d: usize| d.min(distance)));
+        }
+        let nearer_negative = |side: [Option<usize>; 2]| match (side[1], side[0]) {
+            (Some(n), Some(p)) => n < p,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let has_before = before.iter().any(Option::is_some);
+        Evidence {
+            positive: before[0].is_some() || after[0].is_some(),
+            contradicted: if has_before {
+                nearer_negative(before)
+            } else {
+                nearer_negative(after)
+            },
+        }
+    }
+}
+
+/// The keyword as written, in lower case, upper case and capitalised: the automaton folds ASCII
+/// case itself, these cover æ/Æ, ø/Ø, å/Å.
+fn case_variants(word: &str) -> Vec<String> {
+    let lower = word.to_lowercase();
+    let upper = word.to_uppercase();
+    let mut chars = lower.chars();
+    let capital: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    let mut out = vec![word.to_string(), lower, upper, capital];
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn word_start(text: &str, at: usize) -> bool {
+    !text[..at].chars().next_back().is_some_and(is_word_char)
+}
+
+fn word_end(text: &str, at: usize) -> bool {
+    !text[at..].chars().next().is_some_and(is_word_char)
+}
+
+/// The largest char boundary ≤ `i`.
+pub fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary ≥ `i` (or the end).
+pub fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::rules::RuleSet;
+
+    fn matcher() -> (ContextMatcher, RuleSet) {
+        let mut set = RuleSet::empty();
+        set.add_toml(
+            "[[rule]]\nid='x'\nname='x'\ncategory='c'\npatterns=['a']\n[rule.context]\nkeywords=['fødselsnummer','fnr']\nnegative=['konto*']\n",
+            "t",
+        )
+        .unwrap();
+        let rules: Vec<&Rule> = set.rules().iter().collect();
+        (ContextMatcher::new(&rules).unwrap(), set.clone())
+    }
+
+    #[test]
+    fn finds_keywords_in_any_case_and_whole_words() {
+        let (m, _) = matcher();
+        let t = "FØDSELSNUMMER: 15108695088";
+        assert!(m.evidence(t, 0, 16, t.len()).positive);
+        let t = "ufnr 15108695088";
+        assert!(!m.evidence(t, 0, 5, t.len()).positive);
+        let t = "Kontonr 15108695088";
+        let e = m.evidence(t, 0, 8, t.len());
+        assert!(e.contradicted && !e.positive);
+        let t = "kontor 15108695088";
+        assert!(
+            m.evidence(t, 0, 7, t.len()).contradicted,
+            "stem* matches longer words"
+        );
+    }
+
+    #[test]
+    fn label_before_outweighs_label_after() {
+        let (m, _) = matcher();
+        let t = "Fnr: 15108695088 Kontonummer: 1234";
+        let e = m.evidence(t, 0, 5, 16);
+        assert!(e.positive && !e.contradicted);
+    }
+
+    #[test]
+    fn nearest_keyword_decides() {
+        let (m, _) = matcher();
+        let t = "konto 1234, fnr 15108695088";
+        let s = t.find("1510").unwrap();
+        let e = m.evidence(t, 0, s, t.len());
+        assert!(e.positive && !e.contradicted);
+    }
+}

@@ -1,0 +1,14 @@
+//! Detection stage: rules (data) + validators (code) → detections in a text.
+//!
+//! [`rules`] loads rule files, [`engine`] compiles every pattern into one pass and runs
+//! [`boundary`] checks, [`validate`] validators and [`context`] keywords on the candidates.
+
+pub mod boundary;
+pub mod context;
+pub mod engine;
+pub mod examples;
+pub mod rules;
+pub mod validate;
+
+pub use engine::{Detection, Engine, Scratch};
+pub use rules::{Rule, RuleError, RuleSet, Severity};

@@ -1,0 +1,215 @@
+//! E-mail addresses (spec §4): Unicode local parts and IDN domains accepted, trailing and
+//! leading punctuation trimmed, the top-level domain checked against the Public Suffix List
+//! (rejects `icon@2x.png`, Outlook CIDs, `pkg@1.2.3`), bracketed obfuscations
+//! (`ola (at) firma (dot) no`, `(krøllalfa)`, `(punktum)`) decoded, and mail-header values that
+//! only look like addresses (Message-ID, In-Reply-To, References, Content-ID) rejected.
+
+use super::Verdict;
+use std::ops::Range;
+
+/// Local parts of shared mailboxes rather than people (lower confidence, kind `role`).
+const ROLE_ACCOUNTS: &[&str] = &[
+    "post",
+    "postmottak",
+    "postmaster",
+    "firmapost",
+    "kundeservice",
+    "kundesenter",
+    "info",
+    "faktura",
+    "invoice",
+    "noreply",
+    "no-reply",
+    "donotreply",
+    "support",
+    "admin",
+    "webmaster",
+    "kontakt",
+    "salg",
+    "sales",
+    "hostmaster",
+    "abuse",
+    "mailer-daemon",
+];
+
+/// Headers whose values contain `local@domain` tokens that are identifiers, not addresses.
+const ID_HEADERS: &[&str] = &[
+    "message-id",
+    "in-reply-to",
+    "references",
+    "content-id",
+    "resent-message-id",
+    "x-ms-exchange-organization-network-message-id",
+];
+
+/// Obfuscated spellings of `@` and `.` inside brackets, lower case.
+const AT_WORDS: &[&str] = &["at", "a", "krøllalfa", "alfakrøll", "krøll"];
+const DOT_WORDS: &[&str] = &["dot", "punktum", "prikk"];
+
+/// The validator behind `validator = "email"`.
+pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
+    let raw = &text[range.clone()];
+    // Trim punctuation the pattern's byte classes may have taken in («», quotes, NBSP, dots).
+    let lead = raw.len() - raw.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+    let trimmed = raw[lead..].trim_end_matches(|c: char| !c.is_alphanumeric());
+    let start = range.start + lead;
+    let end = start + trimmed.len();
+
+    let (plain, obfuscated) = deobfuscate(trimmed)?;
+    let (local, domain) = plain.rsplit_once('@')?;
+    if !local_ok(local) {
+        return None;
+    }
+    let ascii_domain = idna::domain_to_ascii(domain).ok()?.to_ascii_lowercase();
+    if !domain_ok(&ascii_domain) || in_id_header(text, start) || is_git_remote(text, end) {
+        return None;
+    }
+    if text[..start].ends_with("cid:") {
+        return None;
+    }
+    let local_lower = local.to_lowercase();
+    let mut v = Verdict::new(format!("{local_lower}@{ascii_domain}"));
+    v.range = Some(start..end);
+    if ROLE_ACCOUNTS.contains(&local_lower.as_str()) {
+        v = v.kind("role").delta(-0.35);
+    } else if obfuscated {
+        v = v.kind("obfuscated").delta(-0.1);
+    }
+    Some(v)
+}
+
+/// Turns `ola (at) firma (dot) no` into `ola@firma.no`; returns whether anything was decoded.
+fn deobfuscate(s: &str) -> Option<(String, bool)> {
+    if !s.contains(['(', '[']) {
+        return Some((s.to_string(), false));
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find(['(', '[']) {
+        let close_char = if rest.as_bytes()[open] == b'(' {
+            ')'
+        } else {
+            ']'
+        };
+        let close = open + rest[open..].find(close_char)?;
+        let word = rest[open + 1..close].trim().to_lowercase();
+        let replacement = if AT_WORDS.contains(&word.as_str()) {
+            "@"
+        } else if DOT_WORDS.contains(&word.as_str()) {
+            "."
+        } else {
+            return None;
+        };
+        out.push_str(rest[..open].trim_end());
+        out.push_str(replacement);
+        rest = rest[close + 1..].trim_start();
+    }
+    out.push_str(rest);
+    Some((out, true))
+}
+
+fn local_ok(local: &str) -> bool {
+    !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+}
+
+fn domain_ok(domain: &str) -> bool {
+    if domain.len() > 253 || !domain.contains('.') {
+        return false;
+    }
+    let labels_ok = domain.split('.').all(|l| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    });
+    let tld = domain.rsplit('.').next().unwrap_or("");
+    let tld_shape =
+        tld.len() >= 2 && (tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--"));
+    labels_ok && tld_shape && psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
+}
+
+/// True when the address stands in a header such as Message-ID (also on folded lines).
+fn in_id_header(text: &str, start: usize) -> bool {
+    let bytes = text.as_bytes();
+    let mut line_start = start;
+    let floor = start.saturating_sub(4096);
+    loop {
+        while line_start > floor && bytes[line_start - 1] != b'\n' {
+            line_start -= 1;
+        }
+        let first = bytes.get(line_start).copied();
+        let folded = matches!(first, Some(b' ' | b'\t'));
+        if folded && line_start > floor {
+            line_start -= 1; // step over the '\n' into the previous line
+            continue;
+        }
+        let line = &bytes[line_start..start];
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let name = String::from_utf8_lossy(&line[..colon]).to_ascii_lowercase();
+        return ID_HEADERS.contains(&name.trim());
+    }
+}
+
+/// `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
+fn is_git_remote(text: &str, end: usize) -> bool {
+    let after = &text.as_bytes()[end..];
+    after.first() == Some(&b':') && after.get(1).is_some_and(|b| !b.is_ascii_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Option<(String, Option<&'static str>)> {
+        verdict(text, 0..text.len()).map(|v| (v.normalized, v.kind))
+    }
+
+    #[test]
+    fn accepts_real_addresses() {
+        assert_eq!(
+            check("Ola.Nordmann@Firma.no").unwrap().0,
+            "ola.nordmann@firma.no"
+        );
+        assert_eq!(
+            check("bjørn.ås@blåbærsyltetøy.no").unwrap().0,
+            "bjørn.ås@xn--blbrsyltety-y8ao3x.no"
+        );
+        assert!(check("kari@xn--blbrsyltety-y8ao3x.no").is_some());
+        assert!(check("«kari@firma.no»").is_some());
+        assert_eq!(check("post@firma.no").unwrap().1, Some("role"));
+    }
+
+    #[test]
+    fn rejects_look_alikes() {
+        assert!(check("icon@2x.png").is_none());
+        assert!(check("image001.png@01D9A1B2.3C4D5E60").is_none());
+        assert!(check("pkg@1.2.3").is_none());
+        assert!(check("user@localhost").is_none());
+        assert!(check("a..b@firma.no").is_none());
+        let header = "Message-ID: <abc.123@mail.firma.no>";
+        assert!(verdict(header, 13..35).is_none());
+        let folded = "References: <a@b.no>\n <x1@mail.firma.no>";
+        let s = folded.find("x1").unwrap();
+        assert!(verdict(folded, s..s + 16).is_none());
+        let git = "git@github.com:org/repo.git";
+        assert!(verdict(git, 0..14).is_none());
+    }
+
+    #[test]
+    fn obfuscations() {
+        assert_eq!(check("ola (at) firma.no").unwrap().0, "ola@firma.no");
+        assert_eq!(check("ola[at]firma[dot]no").unwrap().0, "ola@firma.no");
+        assert_eq!(
+            check("ola (krøllalfa) firma (punktum) no").unwrap(),
+            ("ola@firma.no".to_string(), Some("obfuscated"))
+        );
+        assert!(check("ola (hei) firma.no").is_none());
+    }
+}

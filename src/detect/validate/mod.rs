@@ -1,0 +1,179 @@
+//! Built-in validators: code that decides whether a regex candidate really is the identifier
+//! its rule looks for (checksums, calendars, numbering plans), what kind it is, and its
+//! normalised form.
+//!
+//! A rule file names its validator with `validator = "<name>"`; [`Validator::from_name`] lists
+//! the names. Validators see the whole text and the candidate's byte range, so they can look at
+//! neighbouring characters; the rule engine has already checked digit-run boundaries.
+
+pub mod account;
+pub mod card;
+pub mod email;
+pub mod fnr;
+pub mod iban;
+pub mod orgnr;
+pub mod phone;
+
+use std::ops::Range;
+
+/// What a validator concluded about a candidate it accepts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// Sub-type, e.g. `fnr`, `dnr`, `synthetic`, `mobile`, `visa`.
+    pub kind: Option<&'static str>,
+    /// Canonical form (digits only, lower-cased address …) used for fingerprints and dedupe.
+    pub normalized: String,
+    /// Added to the rule's base confidence (negative for weak evidence).
+    pub confidence_delta: f32,
+    /// The candidate is only a finding when one of the rule's context keywords is near.
+    pub needs_context: bool,
+    /// The byte range of the value, when the validator trimmed the regex match.
+    pub range: Option<Range<usize>>,
+}
+
+impl Verdict {
+    /// An accepted candidate with a normalised value and nothing else to say.
+    pub fn new(normalized: String) -> Self {
+        Verdict {
+            kind: None,
+            normalized,
+            confidence_delta: 0.0,
+            needs_context: false,
+            range: None,
+        }
+    }
+
+    /// Sets the kind.
+    pub fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// Lowers or raises confidence.
+    pub fn delta(mut self, delta: f32) -> Self {
+        self.confidence_delta += delta;
+        self
+    }
+
+    /// Marks the candidate as needing a context keyword.
+    pub fn needs_context(mut self, needs: bool) -> Self {
+        self.needs_context |= needs;
+        self
+    }
+}
+
+/// The built-in validators a rule can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validator {
+    /// Fødselsnummer family: fnr, D-, H-, synthetic and FH-numbers (`fnr`).
+    Fnr,
+    /// Organisasjonsnummer and MVA-nummer (`orgnr`).
+    Orgnr,
+    /// Norwegian bank account number, kontonummer (`kontonummer`).
+    Kontonummer,
+    /// Norwegian IBAN (`iban_no`).
+    IbanNo,
+    /// Payment card number: Luhn, IIN and length (`payment_card`).
+    PaymentCard,
+    /// E-mail address (`email`).
+    Email,
+    /// Norwegian phone number per Nkom's numbering plan (`phone_no`).
+    PhoneNo,
+}
+
+impl Validator {
+    /// Every validator with the name rule files use for it.
+    pub const ALL: [(&'static str, Validator); 7] = [
+        ("fnr", Validator::Fnr),
+        ("orgnr", Validator::Orgnr),
+        ("kontonummer", Validator::Kontonummer),
+        ("iban_no", Validator::IbanNo),
+        ("payment_card", Validator::PaymentCard),
+        ("email", Validator::Email),
+        ("phone_no", Validator::PhoneNo),
+    ];
+
+    /// Looks a validator up by the name used in rule files.
+    pub fn from_name(name: &str) -> Option<Validator> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    /// Checks the candidate `text[range]`; `None` rejects it.
+    pub fn check(self, text: &str, range: Range<usize>) -> Option<Verdict> {
+        let value = &text[range.clone()];
+        match self {
+            Validator::Fnr => fnr::verdict(value),
+            Validator::Orgnr => orgnr::verdict(value),
+            Validator::Kontonummer => account::verdict(value),
+            Validator::IbanNo => iban::verdict(value),
+            Validator::PaymentCard => card::verdict(value),
+            Validator::Email => email::verdict(text, range),
+            Validator::PhoneNo => phone::verdict(text, range),
+        }
+    }
+}
+
+/// The ASCII digits of `s` as numbers 0–9, in order.
+pub fn digits(s: &str) -> Vec<u8> {
+    s.bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// The lengths of the runs of ASCII digits in `s`: `"912 34 567"` → `[3, 2, 3]`.
+pub fn digit_groups(s: &str) -> Vec<usize> {
+    let mut groups = Vec::new();
+    let mut run = 0;
+    for b in s.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+        } else if run > 0 {
+            groups.push(run);
+            run = 0;
+        }
+    }
+    if run > 0 {
+        groups.push(run);
+    }
+    groups
+}
+
+/// `Σ weights[i] · digits[i] mod 11`, the core of every Norwegian MOD11 check.
+pub fn mod11_sum(digits: &[u8], weights: &[u32]) -> u32 {
+    digits
+        .iter()
+        .zip(weights)
+        .map(|(&d, &w)| u32::from(d) * w)
+        .sum::<u32>()
+        % 11
+}
+
+/// The MOD11 control digit for `digits` with `weights` (11 → 0); `None` when it would be 10,
+/// which is never issued.
+pub fn mod11_check_digit(digits: &[u8], weights: &[u32]) -> Option<u8> {
+    match (11 - mod11_sum(digits, weights)) % 11 {
+        10 => None,
+        k => Some(k as u8),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_and_digits() {
+        assert_eq!(digit_groups("912 34 567"), vec![3, 2, 3]);
+        assert_eq!(digit_groups("+47 91234567"), vec![2, 8]);
+        assert_eq!(digits("12-3"), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn every_name_resolves() {
+        for (name, v) in Validator::ALL {
+            assert_eq!(Validator::from_name(name), Some(v));
+        }
+        assert_eq!(Validator::from_name("nope"), None);
+    }
+}

@@ -1,0 +1,145 @@
+//! Norwegian phone numbers, classified against Nkom's E.164 numbering plan (spec §3).
+//!
+//! Accepted forms: 8 digits written `91234567`, `912 34 567`, `91 23 45 67`, `9123 4567`, with
+//! an optional `+47`, `0047` or `(+47)` prefix. Digit-run boundaries are checked by the rule
+//! engine; here the plan and the shape decide:
+//! - mobile (4x, 9x) and fixed (2x–3x, 50–57, 6x–7x) are personal; M2M (58, 59), special
+//!   (8xx) and numbers starting 0 or 1 are not;
+//! - with a country prefix, or grouped 3-2-3 / 2-2-2-2, no context is needed;
+//! - a contiguous run, dot-separated groups (IP-like), 4-4 fixed numbers and anything that
+//!   reads as a date (DDMMYYYY, YYYYMMDD) need a phone keyword nearby.
+
+use super::fnr::date_exists;
+use super::{digit_groups, digits, Verdict};
+use std::ops::Range;
+
+/// Class of an 8-digit national number in Nkom's plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// 40–49, 90–99.
+    Mobile,
+    /// 20–39, 50–57, 60–79.
+    Fixed,
+    /// 59 (8-digit M2M/IoT).
+    Machine,
+    /// 800–899 special-rate and freephone numbers.
+    Special,
+}
+
+/// Classifies an 8-digit national number; `None` for series outside the plan (0x, 1x, 58).
+pub fn classify(nsn: &[u8]) -> Option<Class> {
+    if nsn.len() != 8 {
+        return None;
+    }
+    match nsn[0] * 10 + nsn[1] {
+        40..=49 | 90..=99 => Some(Class::Mobile),
+        20..=39 | 50..=57 | 60..=79 => Some(Class::Fixed),
+        59 => Some(Class::Machine),
+        80..=89 => Some(Class::Special),
+        _ => None,
+    }
+}
+
+/// True when 8 digits read as a calendar date, DDMMYYYY or YYYYMMDD.
+pub fn looks_like_date(d: &[u8]) -> bool {
+    let n = |a: usize, b: usize| d[a..b].iter().fold(0u32, |x, &y| x * 10 + u32::from(y));
+    let plausible_year = |y: u32| (1800..=2199).contains(&y);
+    let ddmmyyyy =
+        plausible_year(n(4, 8)) && date_exists(n(0, 2) as u8, n(2, 4) as u8, (n(4, 8) % 100) as u8);
+    let yyyymmdd =
+        plausible_year(n(0, 4)) && date_exists(n(6, 8) as u8, n(4, 6) as u8, (n(0, 4) % 100) as u8);
+    ddmmyyyy || yyyymmdd
+}
+
+/// The validator behind `validator = "phone_no"`.
+pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
+    let value = &text[range];
+    let trimmed = value.trim_start();
+    let all = digits(value);
+    let mut groups = digit_groups(value);
+    let prefixed = trimmed.starts_with('+')
+        || trimmed.starts_with('(')
+        || (trimmed.starts_with("0047") && all.len() == 12);
+    let nsn: &[u8] = if prefixed {
+        // Drop the country code, whether it stands alone (`+47 …`) or is glued on (`+4791…`).
+        let cc = if all.starts_with(&[0, 0, 4, 7]) { 4 } else { 2 };
+        if all.len() != 8 + cc || all[cc - 2..cc] != [4, 7] {
+            return None;
+        }
+        if groups.first() == Some(&cc) {
+            groups.remove(0);
+        } else if let Some(g) = groups.first_mut() {
+            *g -= cc;
+        }
+        &all[cc..]
+    } else {
+        &all
+    };
+    let class = classify(nsn)?;
+    let kind = match class {
+        Class::Mobile => "mobile",
+        Class::Fixed => "fixed",
+        Class::Machine | Class::Special => return None,
+    };
+    let normalized = format!(
+        "+47{}",
+        nsn.iter().map(|x| char::from(b'0' + x)).collect::<String>()
+    );
+    let dotted = value.contains('.');
+    let shape_ok = match groups.as_slice() {
+        [3, 2, 3] | [2, 2, 2, 2] => true,
+        [4, 4] => class == Class::Mobile,
+        _ => false,
+    };
+    let needs_context = !prefixed && (!shape_ok || dotted || looks_like_date(nsn));
+    let mut v = Verdict::new(normalized)
+        .kind(kind)
+        .needs_context(needs_context);
+    if class == Class::Fixed {
+        v = v.delta(-0.1);
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(s: &str) -> Option<(&'static str, bool)> {
+        verdict(s, 0..s.len()).map(|v| (v.kind.unwrap(), v.needs_context))
+    }
+
+    #[test]
+    fn nkom_plan() {
+        // Spec §3.1 and the reference prototype's asserts.
+        assert_eq!(classify(&digits("58123456")), None);
+        assert_eq!(classify(&digits("59123456")), Some(Class::Machine));
+        assert_eq!(classify(&digits("80022222")), Some(Class::Special));
+        assert_eq!(classify(&digits("01234567")), None);
+        assert_eq!(classify(&digits("12345678")), None);
+    }
+
+    #[test]
+    fn shapes_and_prefixes() {
+        assert_eq!(check("912 34 567"), Some(("mobile", false)));
+        assert_eq!(check("91 23 45 67"), Some(("mobile", false)));
+        assert_eq!(check("9123 4567"), Some(("mobile", false)));
+        assert_eq!(check("91234567"), Some(("mobile", true)));
+        assert_eq!(check("+47 91234567"), Some(("mobile", false)));
+        assert_eq!(check("+4791234567"), Some(("mobile", false)));
+        assert_eq!(check("0047 912 34 567"), Some(("mobile", false)));
+        assert_eq!(check("(+47) 22 33 44 55"), Some(("fixed", false)));
+        assert_eq!(check("22.33.44.55"), Some(("fixed", true)));
+        assert_eq!(check("2233 4455"), Some(("fixed", true)));
+        assert_eq!(check("800 22 222"), None);
+        assert_eq!(check("+46 91234567"), None);
+    }
+
+    #[test]
+    fn dates_need_context() {
+        assert!(looks_like_date(&digits("31122023")));
+        assert!(looks_like_date(&digits("20231231")));
+        assert!(!looks_like_date(&digits("91234567")));
+        assert_eq!(check("31122023"), Some(("fixed", true)));
+    }
+}

@@ -1,0 +1,319 @@
+//! Plain text of any extension, streamed in chunks so memory does not grow with file size.
+//!
+//! Encoding: a BOM decides (UTF-8, UTF-16LE/BE); UTF-16 without a BOM is recognised by its
+//! pattern of zero bytes; otherwise each chunk is UTF-8 when valid and Windows-1252 when not
+//! (old Norwegian files often are). Content with other zero bytes is binary and not text.
+//!
+//! Chunks overlap by their last complete line (or the last kilobyte of a line with no
+//! breaks), and each chunk reports only matches that start before the overlap, so an
+//! identifier wrapped across a line break at a chunk edge is still found exactly once.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use memchr::{memchr, memrchr};
+
+use super::{Context, ExtractError, Extractor, Input, Segment};
+
+/// Bytes kept as overlap when a chunk has to be cut inside a very long line.
+const LONG_LINE_OVERLAP: usize = 1024;
+
+/// The plain-text extractor: everything that is not binary.
+pub struct TextExtractor;
+
+impl Extractor for TextExtractor {
+    fn name(&self) -> &'static str {
+        "text"
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        sniff_encoding(head).is_some()
+    }
+
+    fn extract(
+        &self,
+        input: Input<'_>,
+        head: &[u8],
+        ctx: &mut Context<'_>,
+    ) -> Result<(), ExtractError> {
+        let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
+        let reader = input.open()?;
+        stream_text(reader, encoding, ctx.dispatcher.limits.chunk_size, |seg| {
+            ctx.sink.text(Segment {
+                location: &ctx.location,
+                ..seg
+            })
+        })
+    }
+}
+
+/// How a text source is decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 (BOM skipped); chunks that are not valid UTF-8 are read as Windows-1252.
+    Utf8OrWindows1252,
+    /// UTF-16 little endian (with or without BOM).
+    Utf16Le,
+    /// UTF-16 big endian (with or without BOM).
+    Utf16Be,
+}
+
+/// Decides whether `head` starts a text source and how to decode it; `None` for binary.
+pub fn sniff_encoding(head: &[u8]) -> Option<TextEncoding> {
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Some(TextEncoding::Utf16Le);
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Some(TextEncoding::Utf16Be);
+    }
+    if memchr(0, head).is_none() {
+        return Some(TextEncoding::Utf8OrWindows1252);
+    }
+    // UTF-16 without BOM: ASCII-range text has a zero in every other byte.
+    let sample = &head[..head.len() & !1];
+    let pairs = sample.len() / 2;
+    if pairs >= 4 {
+        let zero_even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+        let zero_odd = sample
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count();
+        if zero_odd * 10 >= pairs * 7 && zero_even * 10 <= pairs {
+            return Some(TextEncoding::Utf16Le);
+        }
+        if zero_even * 10 >= pairs * 7 && zero_odd * 10 <= pairs {
+            return Some(TextEncoding::Utf16Be);
+        }
+    }
+    None
+}
+
+/// Reads `reader` to the end and calls `emit` with overlapping chunks of text (the segments'
+/// `location` is a placeholder for the caller to replace).
+pub fn stream_text(
+    mut reader: impl Read,
+    encoding: TextEncoding,
+    chunk_size: usize,
+    mut emit: impl FnMut(Segment<'_>),
+) -> Result<(), ExtractError> {
+    let chunk_size = chunk_size.max(4 * LONG_LINE_OVERLAP);
+    let mut decoder: Option<Decoder> = match encoding {
+        TextEncoding::Utf8OrWindows1252 => None,
+        TextEncoding::Utf16Le => Some(UTF_16LE.new_decoder()),
+        TextEncoding::Utf16Be => Some(UTF_16BE.new_decoder()),
+    };
+    let placeholder = crate::location::Location::root();
+    // `buf` holds UTF-8 (or, for the fallback, raw bytes) not yet fully reported.
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk_size + LONG_LINE_OVERLAP);
+    let mut raw = vec![0u8; 64 * 1024];
+    let mut line: u64 = 1;
+    let mut column: u64 = 1;
+    let mut eof = false;
+    let mut first = true;
+    while !eof || !buf.is_empty() {
+        while !eof && buf.len() < chunk_size {
+            let want = raw.len().min(chunk_size - buf.len());
+            let n = read_retrying(&mut reader, &mut raw[..want])?;
+            match decoder.as_mut() {
+                None => buf.extend_from_slice(&raw[..n]),
+                Some(d) => decode_into(d, &raw[..n], n == 0, &mut buf),
+            }
+            eof = n == 0;
+        }
+        if first {
+            first = false;
+            if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                buf.drain(..3);
+            }
+        }
+        let (end, boundary) = if eof {
+            (buf.len(), buf.len())
+        } else {
+            cut_points(&buf)
+        };
+        let (text, report_before) = decode_chunk(&buf[..end], boundary);
+        emit(Segment {
+            location: &placeholder,
+            text: &text,
+            first_line: Some(line),
+            first_column: column,
+            report_before,
+        });
+        let done = &buf[..boundary];
+        match memrchr(b'\n', done) {
+            Some(i) => {
+                line += memchr::memchr_iter(b'\n', done).count() as u64;
+                column = 1 + char_count(&done[i + 1..]);
+            }
+            None => column += char_count(done),
+        }
+        buf.drain(..boundary);
+        if eof && boundary == end {
+            buf.clear();
+        }
+    }
+    Ok(())
+}
+
+/// Where to cut a full buffer: `end` is the last byte handed to the detector (after the last
+/// line break, or at a character boundary), `boundary` is where the next chunk starts.
+fn cut_points(buf: &[u8]) -> (usize, usize) {
+    if let Some(last) = memrchr(b'\n', buf) {
+        let end = last + 1;
+        if let Some(prev) = memrchr(b'\n', &buf[..last]) {
+            // Keep the last complete line as overlap: an identifier wrapped over the break
+            // before it is then whole in this chunk, and the line is re-read in the next.
+            return (end, prev + 1);
+        }
+        if end > 2 * LONG_LINE_OVERLAP {
+            return (end, utf8_floor(buf, end - LONG_LINE_OVERLAP));
+        }
+    }
+    let end = utf8_floor(buf, buf.len());
+    (end, utf8_floor(buf, end - LONG_LINE_OVERLAP))
+}
+
+/// The largest index ≤ `i` that does not split a UTF-8 sequence.
+fn utf8_floor(buf: &[u8], mut i: usize) -> usize {
+    let floor = i.saturating_sub(4);
+    while i > floor && i < buf.len() && (buf[i] & 0xC0) == 0x80 {
+        i -= 1;
+    }
+    i
+}
+
+fn char_count(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64
+}
+
+/// The chunk as text, and the overlap boundary translated into the text's offsets.
+fn decode_chunk(bytes: &[u8], boundary: usize) -> (Cow<'_, str>, usize) {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return (Cow::Borrowed(s), boundary);
+    }
+    let (head, _, _) = WINDOWS_1252.decode(&bytes[..boundary]);
+    let (tail, _, _) = WINDOWS_1252.decode(&bytes[boundary..]);
+    let report_before = head.len();
+    (Cow::Owned(head.into_owned() + &tail), report_before)
+}
+
+fn decode_into(decoder: &mut Decoder, input: &[u8], last: bool, out: &mut Vec<u8>) {
+    let mut text = String::with_capacity(
+        decoder
+            .max_utf8_buffer_length(input.len())
+            .unwrap_or(input.len() * 3),
+    );
+    let _ = decoder.decode_to_string(input, &mut text, last);
+    out.extend_from_slice(text.as_bytes());
+}
+
+fn read_retrying(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Decodes a whole small byte slice with the same rules (used for values from containers).
+pub fn decode_bytes(bytes: &[u8]) -> Cow<'_, str> {
+    match sniff_encoding(&bytes[..bytes.len().min(super::HEAD_LEN)]) {
+        Some(TextEncoding::Utf16Le) => Cow::Owned(decode_with(UTF_16LE, bytes)),
+        Some(TextEncoding::Utf16Be) => Cow::Owned(decode_with(UTF_16BE, bytes)),
+        _ => decode_chunk(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes), 0).0,
+    }
+}
+
+fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {
+    encoding.decode(bytes).0.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (text, first_line, first_column, report_before) of every chunk.
+    fn chunks(data: &[u8], enc: TextEncoding, size: usize) -> Vec<(String, u64, u64, usize)> {
+        let mut out = Vec::new();
+        stream_text(data, enc, size, |s| {
+            out.push((
+                s.text.to_string(),
+                s.first_line.unwrap(),
+                s.first_column,
+                s.report_before,
+            ))
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn sniffs_encodings() {
+        assert_eq!(
+            sniff_encoding(b"hei"),
+            Some(TextEncoding::Utf8OrWindows1252)
+        );
+        assert_eq!(sniff_encoding(b"\xFF\xFEh\0"), Some(TextEncoding::Utf16Le));
+        assert_eq!(
+            sniff_encoding(b"h\0e\0i\0 \0p\0\xE5\0 \0d\0e\0g\0"),
+            Some(TextEncoding::Utf16Le)
+        );
+        assert_eq!(
+            sniff_encoding(b"\x7FELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"),
+            None
+        );
+    }
+
+    #[test]
+    fn windows_1252_fallback() {
+        let c = chunks(
+            b"f\xF8dselsnummer",
+            TextEncoding::Utf8OrWindows1252,
+            1 << 20,
+        );
+        assert_eq!(c[0].0, "fødselsnummer");
+    }
+
+    #[test]
+    fn utf16_is_decoded() {
+        let mut data = vec![0xFF, 0xFE];
+        for u in "Åse 15108695088".encode_utf16() {
+            data.extend_from_slice(&u.to_le_bytes());
+        }
+        let c = chunks(&data, TextEncoding::Utf16Le, 1 << 20);
+        assert_eq!(c[0].0, "Åse 15108695088");
+    }
+
+    #[test]
+    fn chunks_overlap_by_one_line_and_track_lines() {
+        let mut data = String::new();
+        for i in 0..2000 {
+            data.push_str(&format!("linje {i} med litt tekst\n"));
+        }
+        let c = chunks(data.as_bytes(), TextEncoding::Utf8OrWindows1252, 4096);
+        assert!(c.len() > 5);
+        // Reported parts tile the input exactly once, and line numbers follow.
+        let mut rebuilt = String::new();
+        let mut expected_line = 1;
+        for (text, line, col, before) in &c {
+            assert_eq!(*line, expected_line);
+            assert_eq!(*col, 1);
+            rebuilt.push_str(&text[..*before]);
+            expected_line += text[..*before].matches('\n').count() as u64;
+        }
+        assert_eq!(rebuilt, data);
+    }
+
+    #[test]
+    fn a_line_without_breaks_is_cut_with_overlap() {
+        let data = "æ".repeat(20_000);
+        let c = chunks(data.as_bytes(), TextEncoding::Utf8OrWindows1252, 4096);
+        let rebuilt: String = c.iter().map(|(t, _, _, b)| &t[..*b]).collect();
+        assert_eq!(rebuilt, data);
+        assert_eq!(c[1].2, 1 + c[0].0[..c[0].3].chars().count() as u64);
+    }
+}

@@ -1,0 +1,131 @@
+//! Finding fingerprints: a keyed BLAKE3 hash of rule id and normalised value.
+//!
+//! A plain hash of a fødselsnummer can be reversed by hashing all ~40 million valid numbers;
+//! a keyed hash cannot without the key. The key comes from `SPORHUND_FINGERPRINT_KEY` (any
+//! string; share it between machines whose reports must agree), or from a random key kept in
+//! the state directory (`$SPORHUND_STATE_DIR`, else `$XDG_STATE_HOME/sporhund`, else
+//! `~/.local/state/sporhund`), created on first use with owner-only permissions.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Environment variable holding a fingerprint key.
+pub const KEY_ENV: &str = "SPORHUND_FINGERPRINT_KEY";
+const KEY_CONTEXT: &str = "sporhund 2026 finding fingerprint key v1";
+
+/// Computes fingerprints under one key.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprinter { key: <hidden> }")
+    }
+}
+
+impl Fingerprinter {
+    /// A fingerprinter for a key given as text.
+    pub fn from_secret(secret: &str) -> Self {
+        Fingerprinter {
+            key: blake3::derive_key(KEY_CONTEXT, secret.as_bytes()),
+        }
+    }
+
+    /// The configured key (see module docs). The second value is a warning to show when the
+    /// key could not be stored, so fingerprints will differ between runs.
+    pub fn configured() -> (Self, Option<String>) {
+        if let Ok(secret) = std::env::var(KEY_ENV) {
+            if !secret.is_empty() {
+                return (Self::from_secret(&secret), None);
+            }
+        }
+        match state_key() {
+            Ok(secret) => (Self::from_secret(&secret), None),
+            Err(e) => (
+                Self::from_secret(&random_hex()),
+                Some(format!(
+                    "could not keep a fingerprint key ({e}); fingerprints will differ between runs \
+                     (set {KEY_ENV} to fix)"
+                )),
+            ),
+        }
+    }
+
+    /// 32 hex digits identifying (rule, value) under this key.
+    pub fn fingerprint(&self, rule: &str, normalized: &str) -> String {
+        let mut h = blake3::Hasher::new_keyed(&self.key);
+        h.update(rule.as_bytes());
+        h.update(&[0]);
+        h.update(normalized.as_bytes());
+        h.finalize().to_hex()[..32].to_string()
+    }
+}
+
+/// The directory sporhund keeps state in.
+pub fn state_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("SPORHUND_STATE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
+        return Some(PathBuf::from(d).join("sporhund"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state/sporhund"))
+}
+
+fn state_key() -> std::io::Result<String> {
+    let dir = state_dir().ok_or_else(|| std::io::Error::other("no state directory"))?;
+    let path = dir.join("fingerprint.key");
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        if !s.trim().is_empty() {
+            return Ok(s.trim().to_string());
+        }
+    }
+    std::fs::create_dir_all(&dir)?;
+    let secret = random_hex();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(&path) {
+        Ok(mut f) => {
+            f.write_all(secret.as_bytes())?;
+            Ok(secret)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)?.trim().to_string())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random number generator");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_and_stable() {
+        let a = Fingerprinter::from_secret("k1");
+        let b = Fingerprinter::from_secret("k2");
+        let f = a.fingerprint("no.fnr", "15108695088");
+        assert_eq!(f.len(), 32);
+        assert_eq!(f, a.fingerprint("no.fnr", "15108695088"));
+        assert_ne!(f, b.fingerprint("no.fnr", "15108695088"));
+        assert_ne!(f, a.fingerprint("no.account", "15108695088"));
+        // Not the unkeyed hash.
+        assert!(!blake3::hash(b"no.fnr\x0015108695088")
+            .to_hex()
+            .starts_with(&f));
+    }
+}

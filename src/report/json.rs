@@ -1,0 +1,72 @@
+//! JSON (one document, `--format json`) and JSON Lines (`--format jsonl`, one record per line
+//! as the scan goes, constant memory). Both follow `docs/report.schema.json`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
+
+/// Writes a whole report as pretty-printed JSON.
+pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
+}
+
+/// One JSON Lines record, tagged by `type`.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Line<'a> {
+    Header(&'a Header),
+    Finding(&'a Finding),
+    Error(&'a FileError),
+    Skipped(&'a Skipped),
+    Summary {
+        summary: &'a Summary,
+        duration_seconds: f64,
+    },
+}
+
+/// Streams a scan as JSON Lines: a `header` record, then `finding` / `error` / `skipped`
+/// records in the order they happen, then one `summary` record.
+pub struct JsonLinesWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonLinesWriter<W> {
+    /// Starts the stream by writing the header record.
+    pub fn new(mut out: W, header: &Header) -> io::Result<Self> {
+        write_line(&mut out, &Line::Header(header))?;
+        Ok(JsonLinesWriter { out })
+    }
+}
+
+fn write_line(out: &mut impl Write, line: &Line<'_>) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, line)?;
+    out.write_all(b"\n")
+}
+
+impl<W: Write> ReportSink for JsonLinesWriter<W> {
+    fn finding(&mut self, finding: Finding) -> io::Result<()> {
+        write_line(&mut self.out, &Line::Finding(&finding))
+    }
+
+    fn error(&mut self, error: FileError) -> io::Result<()> {
+        write_line(&mut self.out, &Line::Error(&error))
+    }
+
+    fn skipped(&mut self, skipped: Skipped) -> io::Result<()> {
+        write_line(&mut self.out, &Line::Skipped(&skipped))
+    }
+
+    fn finish(&mut self, summary: &Summary, duration_seconds: f64) -> io::Result<()> {
+        write_line(
+            &mut self.out,
+            &Line::Summary {
+                summary,
+                duration_seconds,
+            },
+        )?;
+        self.out.flush()
+    }
+}

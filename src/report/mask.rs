@@ -1,0 +1,118 @@
+//! Masking: reports are personal data themselves, so values and snippets are masked unless
+//! the user asks for them with `--show-values`.
+
+/// Masks a value as written: separators stay, letters and digits become `*` except the last
+/// two (for values of eight or more) and, for an e-mail address, the first letter and the
+/// top-level domain: `15108695088` → `*********88`, `kari@firma.no` → `k***@*****.no`.
+pub fn mask_value(value: &str) -> String {
+    if let Some((local, domain)) = value.rsplit_once('@') {
+        let mut out = String::with_capacity(value.len());
+        let mut chars = local.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        out.extend(chars.map(|c| if c.is_alphanumeric() { '*' } else { c }));
+        out.push('@');
+        let tld_at = domain.rfind('.').unwrap_or(domain.len());
+        out.extend(
+            domain[..tld_at]
+                .chars()
+                .map(|c| if c.is_alphanumeric() { '*' } else { c }),
+        );
+        out.push_str(&domain[tld_at..]);
+        return out;
+    }
+    let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let keep = if alnum >= 8 { 2 } else { 0 };
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                seen += 1;
+                if seen > alnum - keep {
+                    return c;
+                }
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Characters of context shown on each side of a value.
+const SNIPPET_CHARS: usize = 40;
+
+/// A one-line snippet of `text` around `text[start..end]`, with the value replaced by
+/// `shown_value` and, when `mask` is set, every other digit and e-mail local part masked too
+/// (a snippet must not leak the neighbouring row's fødselsnummer).
+pub fn snippet(text: &str, start: usize, end: usize, shown_value: &str, mask: bool) -> String {
+    let before: String = {
+        let mut v: Vec<char> = text[..start].chars().rev().take(SNIPPET_CHARS).collect();
+        v.reverse();
+        v.into_iter().collect()
+    };
+    let after: String = text[end..].chars().take(SNIPPET_CHARS).collect();
+    let clean = |s: &str| -> String {
+        let flat: String = s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        if mask {
+            mask_free_text(&flat)
+        } else {
+            flat
+        }
+    };
+    let value: String = shown_value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{}{}{}", clean(&before), value, clean(&after))
+}
+
+/// Masks every digit and the local part of anything that looks like an e-mail address.
+fn mask_free_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out: Vec<char> = chars
+        .iter()
+        .map(|&c| if c.is_ascii_digit() { '*' } else { c })
+        .collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '@' {
+            let mut j = i;
+            while j > 0 && !chars[j - 1].is_whitespace() && !"<(«\"'".contains(chars[j - 1]) {
+                j -= 1;
+                if chars[j].is_alphanumeric() {
+                    out[j] = '*';
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        assert_eq!(mask_value("15108695088"), "*********88");
+        assert_eq!(mask_value("151086 95088"), "****** ***88");
+        assert_eq!(mask_value("kari@firma.no"), "k***@*****.no");
+        assert_eq!(mask_value("+47 912 34 567"), "+** *** ** *67");
+        assert_eq!(mask_value("1234"), "****");
+    }
+
+    #[test]
+    fn snippets_mask_neighbours() {
+        let t = "Ola 01019012345\nKari 15108695088 kari@firma.no";
+        let s = t.find("1510").unwrap();
+        let snip = snippet(t, s, s + 11, "*********88", true);
+        assert_eq!(snip, "Ola *********** Kari *********88 ****@firma.no");
+        let raw = snippet(t, s, s + 11, "15108695088", false);
+        assert!(raw.contains("01019012345"));
+    }
+}

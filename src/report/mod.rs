@@ -1,0 +1,224 @@
+//! Report stage: the report contract (documented in `docs/report.schema.json`) and one writer
+//! per output format. Writers only render what the pipeline decided; they never re-derive it.
+
+pub mod fingerprint;
+pub mod human;
+pub mod json;
+pub mod mask;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::Severity;
+use crate::location::Location;
+
+/// Version of the JSON report contract. Bump the major number on breaking changes.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+/// One piece of personal data found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Rule id, e.g. `no.fnr`.
+    pub rule: String,
+    /// Category, e.g. `national_id`.
+    pub category: String,
+    /// Sub-type where the rule has one, e.g. `fnr`, `dnr`, `synthetic`, `mobile`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kind: Option<String>,
+    /// How serious.
+    pub severity: Severity,
+    /// 0–1, two decimals.
+    pub confidence: f32,
+    /// The file on disk.
+    pub path: String,
+    /// Where inside the file.
+    pub location: Location,
+    /// The value: masked unless the scan ran with `--show-values`.
+    pub value: String,
+    /// Keyed hash of rule and normalised value: equal values give equal fingerprints under
+    /// the same key, and the value cannot be recovered without the key.
+    pub fingerprint: String,
+    /// A short snippet around the value (masked like the value).
+    pub context: String,
+}
+
+/// A source, or part of one, that could not be scanned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileError {
+    /// The file on disk.
+    pub path: String,
+    /// Where inside the file (empty for the whole file).
+    pub location: Location,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// A file deliberately not scanned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The file on disk.
+    pub path: String,
+    /// Why it was not scanned.
+    pub reason: String,
+}
+
+/// Totals of a scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Files whose content was searched.
+    pub files_scanned: u64,
+    /// Bytes of those files.
+    pub bytes_scanned: u64,
+    /// Number of findings.
+    pub findings: u64,
+    /// Findings per category.
+    pub findings_by_category: BTreeMap<String, u64>,
+    /// Findings per severity.
+    pub findings_by_severity: BTreeMap<Severity, u64>,
+    /// Number of errors (files or parts that could not be read).
+    pub errors: u64,
+    /// Number of files not scanned on purpose.
+    pub skipped: u64,
+    /// Skipped files per reason.
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// True when every file that should have been scanned was (no errors).
+    pub complete: bool,
+}
+
+impl Summary {
+    /// Counts one finding.
+    pub fn add_finding(&mut self, f: &Finding) {
+        self.findings += 1;
+        *self
+            .findings_by_category
+            .entry(f.category.clone())
+            .or_default() += 1;
+        *self.findings_by_severity.entry(f.severity).or_default() += 1;
+    }
+
+    /// Counts one skipped file.
+    pub fn add_skipped(&mut self, s: &Skipped) {
+        self.skipped += 1;
+        *self.skipped_by_reason.entry(s.reason.clone()).or_default() += 1;
+    }
+}
+
+/// The producing tool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Always `sporhund`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+impl Tool {
+    /// This build of sporhund.
+    pub fn current() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// Facts about a scan known before it ends (the JSONL stream's first line).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: String,
+    /// The producing tool.
+    pub tool: Tool,
+    /// Paths given to the scan.
+    pub roots: Vec<String>,
+    /// RFC 3339 UTC time the scan started.
+    pub started_at: String,
+}
+
+/// A whole scan report (the `--format json` document).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Contract version, tool, roots, start time.
+    #[serde(flatten)]
+    pub header: Header,
+    /// Wall-clock duration in seconds.
+    pub duration_seconds: f64,
+    /// Totals.
+    pub summary: Summary,
+    /// Findings, ordered by path and location.
+    pub findings: Vec<Finding>,
+    /// Errors, ordered by path.
+    pub errors: Vec<FileError>,
+    /// Skipped files, ordered by path.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Receives a scan's results as they happen; one implementation per streaming need.
+pub trait ReportSink {
+    /// A finding.
+    fn finding(&mut self, finding: Finding) -> std::io::Result<()>;
+    /// An error.
+    fn error(&mut self, error: FileError) -> std::io::Result<()>;
+    /// A skipped file.
+    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()>;
+    /// The scan ended; totals and duration are final.
+    fn finish(&mut self, summary: &Summary, duration_seconds: f64) -> std::io::Result<()>;
+}
+
+/// Keeps everything in memory and builds a sorted [`Report`] at the end (for JSON and
+/// human output, which need the whole scan before writing).
+#[derive(Debug)]
+pub struct Collector {
+    report: Report,
+}
+
+impl Collector {
+    /// An empty report for a scan described by `header`.
+    pub fn new(header: Header) -> Self {
+        Collector {
+            report: Report {
+                header,
+                duration_seconds: 0.0,
+                summary: Summary::default(),
+                findings: Vec::new(),
+                errors: Vec::new(),
+                skipped: Vec::new(),
+            },
+        }
+    }
+
+    /// The finished report.
+    pub fn into_report(self) -> Report {
+        self.report
+    }
+}
+
+impl ReportSink for Collector {
+    fn finding(&mut self, finding: Finding) -> std::io::Result<()> {
+        self.report.findings.push(finding);
+        Ok(())
+    }
+
+    fn error(&mut self, error: FileError) -> std::io::Result<()> {
+        self.report.errors.push(error);
+        Ok(())
+    }
+
+    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()> {
+        self.report.skipped.push(skipped);
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary, duration_seconds: f64) -> std::io::Result<()> {
+        let r = &mut self.report;
+        r.summary = summary.clone();
+        r.duration_seconds = duration_seconds;
+        r.findings
+            .sort_by(|a, b| (&a.path, &a.location, &a.rule).cmp(&(&b.path, &b.location, &b.rule)));
+        r.errors
+            .sort_by(|a, b| (&a.path, &a.location).cmp(&(&b.path, &b.location)));
+        r.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(())
+    }
+}
