@@ -230,6 +230,11 @@ impl Dispatcher {
         }
     }
 
+    /// A dispatcher with exactly these extractors, tried in order (for embedding and tests).
+    pub fn with_extractors(extractors: Vec<Box<dyn Extractor>>, limits: Limits) -> Self {
+        Dispatcher { extractors, limits }
+    }
+
     /// Extracts a file on disk, reporting to `sink`.
     pub fn extract_file(
         &self,
@@ -274,5 +279,121 @@ impl Dispatcher {
                 )))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy container: `BOX\n` then one member per `|`-separated field.
+    struct BoxContainer;
+    impl Extractor for BoxContainer {
+        fn name(&self) -> &'static str {
+            "box"
+        }
+        fn sniff(&self, head: &[u8]) -> bool {
+            head.starts_with(b"BOX\n")
+        }
+        fn extract(
+            &self,
+            input: Input<'_>,
+            _: &[u8],
+            ctx: &mut Context<'_>,
+        ) -> Result<(), ExtractError> {
+            let mut data = Vec::new();
+            input.open()?.read_to_end(&mut data)?;
+            let body = data[4..].to_vec();
+            for (i, member) in body.split(|&b| b == b'|').enumerate() {
+                ctx.recurse(
+                    Step::Entry {
+                        name: format!("m{i}"),
+                    },
+                    member,
+                );
+            }
+            Ok(())
+        }
+    }
+
+    struct Panics;
+    impl Extractor for Panics {
+        fn name(&self) -> &'static str {
+            "panics"
+        }
+        fn sniff(&self, head: &[u8]) -> bool {
+            head.starts_with(b"PANIC")
+        }
+        fn extract(&self, _: Input<'_>, _: &[u8], _: &mut Context<'_>) -> Result<(), ExtractError> {
+            panic!("parser bug")
+        }
+    }
+
+    #[derive(Default)]
+    struct Collect {
+        texts: Vec<(String, String)>,
+        errors: Vec<(String, String)>,
+    }
+    impl SegmentSink for Collect {
+        fn text(&mut self, s: Segment<'_>) {
+            self.texts
+                .push((s.location.to_string(), s.text.to_string()));
+        }
+        fn error(&mut self, location: &Location, e: &ExtractError) {
+            self.errors.push((location.to_string(), e.to_string()));
+        }
+    }
+
+    fn dispatcher(max_depth: usize) -> Dispatcher {
+        Dispatcher::with_extractors(
+            vec![
+                Box::new(BoxContainer),
+                Box::new(Panics),
+                Box::new(text::TextExtractor),
+            ],
+            Limits {
+                max_depth,
+                ..Limits::default()
+            },
+        )
+    }
+
+    #[test]
+    fn containers_recurse_through_the_dispatcher_with_locations() {
+        let d = dispatcher(8);
+        let mut sink = Collect::default();
+        let mut ctx = Context {
+            location: Location::root(),
+            sink: &mut sink,
+            dispatcher: &d,
+        };
+        let data = b"BOX\nhei|PANIC|\x00\x01\x02";
+        let out = d.dispatch(Input::Bytes(data), data, &mut ctx).unwrap();
+        assert_eq!(out, Outcome::Extracted);
+        assert_eq!(sink.texts, [("entry m0".to_string(), "hei".to_string())]);
+        assert_eq!(sink.errors.len(), 2);
+        assert!(
+            sink.errors[0].1.contains("parser crashed") && sink.errors[0].1.contains("parser bug")
+        );
+        assert_eq!(sink.errors[0].0, "entry m1");
+        assert!(sink.errors[1].1.contains("unsupported format"));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let d = dispatcher(2);
+        let mut sink = Collect::default();
+        let mut ctx = Context {
+            location: Location::root(),
+            sink: &mut sink,
+            dispatcher: &d,
+        };
+        // BOX containing BOX containing BOX containing text: three levels.
+        let data = b"BOX\nBOX\nBOX\ndypt";
+        d.dispatch(Input::Bytes(data), data, &mut ctx).unwrap();
+        assert!(sink.texts.is_empty());
+        assert_eq!(sink.errors.len(), 1);
+        assert_eq!(sink.errors[0].0, "entry m0 › entry m0 › entry m0");
+        assert!(sink.errors[0].1.contains("nesting deeper than 2"));
     }
 }
