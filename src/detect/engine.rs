@@ -13,12 +13,16 @@ use super::validate::Validator;
 
 /// Placeholders rule patterns may use, expanded before compiling.
 const PLACEHOLDERS: [(&str, &str); 3] = [
-    // One optional separator between digit groups: space, tab, NBSP, narrow NBSP, '.', '-'.
-    ("{sep}", r"(?:[ \t.\-]|\xC2\xA0|\xE2\x80\xAF)?"),
+    // An optional separator between digit groups: up to three spaces or tabs, a '.' or '-'
+    // (with a space on either side), NBSP or narrow NBSP.
+    (
+        "{sep}",
+        r"(?:[ \t]{1,3}|[ \t]?[.\-][ \t]?|\xC2\xA0|\xE2\x80\xAF)?",
+    ),
     // A separator, or a line break with spaces around it (identifiers wrapped by an editor).
     (
         "{gap}",
-        r"(?:[ \t.\-]|\xC2\xA0|\xE2\x80\xAF|[ \t]*\r?\n[ \t]*)?",
+        r"(?:[ \t]{1,3}|[ \t]?[.\-][ \t]?|\xC2\xA0|\xE2\x80\xAF|[ \t]*\r?\n[ \t]*)?",
     ),
     // Any byte of a non-ASCII UTF-8 character (letters such as æ, ø, å in addresses).
     ("{u}", r"[\x80-\xFF]"),
