@@ -1,7 +1,16 @@
-//! The rule engine: every rule's patterns compiled into one multi-pattern regex and run in one
-//! pass over the text (byte/ASCII mode, see the engineering notes), then boundary checks,
-//! validators and context keywords on the few candidates.
+//! The rule engine: finds every rule's validated matches in a text in one pass.
+//!
+//! Most rules' patterns start with a digit, `+`, `(` or a fixed letter. They are compiled
+//! together into one multi-pattern regex (byte/ASCII mode, see the engineering notes), and the
+//! set of bytes that can start any of them is computed from the automaton: the scan jumps from
+//! one such byte to the next with a table lookup and runs the regex anchored there, so plain
+//! prose costs a table lookup per byte. Rules whose patterns may start at any letter (e-mail)
+//! name `anchors` instead (`@`): one Aho-Corasick pass finds the anchors and their patterns run
+//! only in a window around each. Boundary checks, validators and context keywords then run on
+//! the few candidates, and overlapping detections are resolved by rule priority.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use regex_automata::hybrid::dfa::DFA;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind, PatternID};
@@ -9,7 +18,7 @@ use regex_automata::{Anchored, Input, MatchKind, PatternID};
 use super::boundary;
 use super::context::{ceil_char_boundary, floor_char_boundary, ContextMatcher};
 use super::rules::{Rule, RuleError, RuleSet, Severity};
-use super::validate::Validator;
+use super::validate::{Validator, Verdict};
 
 /// Placeholders rule patterns may use, expanded before compiling.
 const PLACEHOLDERS: [(&str, &str); 3] = [
@@ -28,6 +37,13 @@ const PLACEHOLDERS: [(&str, &str); 3] = [
     ("{u}", r"[\x80-\xFF]"),
 ];
 
+/// How far before an anchor an anchored rule's match may start, and after it end (bytes).
+const ANCHOR_REACH_BEFORE: usize = 160;
+const ANCHOR_REACH_AFTER: usize = 320;
+
+/// Start-byte sets larger than this do not pay for the table-driven jump.
+const MAX_START_BYTES: usize = 64;
+
 /// Expands the placeholders of a rule pattern.
 pub fn expand_pattern(pattern: &str) -> String {
     PLACEHOLDERS
@@ -41,6 +57,8 @@ pub struct CompiledRule {
     /// The rule as loaded.
     pub rule: Rule,
     validator: Option<Validator>,
+    /// For anchored rules: the rule's own patterns.
+    anchored_regex: Option<Regex>,
 }
 
 /// A validated match of one rule in a text.
@@ -65,16 +83,35 @@ pub struct Detection {
 /// Per-thread scratch space for [`Engine::scan`].
 #[derive(Debug)]
 pub struct Scratch {
-    cache: meta::Cache,
+    main: Option<meta::Cache>,
+    anchored: Vec<Option<meta::Cache>>,
+    found: Vec<Detection>,
+}
+
+/// The rules without anchors, as one automaton.
+#[derive(Debug)]
+struct MainMatcher {
+    regex: Regex,
+    /// Pattern id → rule index; patterns are sorted by rule priority, highest first.
+    pattern_rule: Vec<usize>,
+    /// Bytes that can start a match, when few enough to jump between.
+    starts: Option<Box<[bool; 256]>>,
+}
+
+/// The anchors of anchored rules, as one automaton.
+#[derive(Debug)]
+struct AnchorMatcher {
+    automaton: AhoCorasick,
+    /// Anchor pattern id → rule index.
+    anchor_rule: Vec<usize>,
 }
 
 /// All rules, compiled.
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    regex: Regex,
-    /// Pattern id → rule index, patterns sorted by rule priority (highest first).
-    pattern_rule: Vec<usize>,
+    main: Option<MainMatcher>,
+    anchors: Option<AnchorMatcher>,
     context: ContextMatcher,
 }
 
@@ -84,37 +121,74 @@ impl Engine {
         let mut order: Vec<usize> = (0..set.rules().len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(set.rules()[i].priority));
         let mut rules = Vec::new();
-        let mut patterns = Vec::new();
+        let mut main_patterns = Vec::new();
         let mut pattern_rule = Vec::new();
-        for (new_index, &i) in order.iter().enumerate() {
+        let mut anchor_words = Vec::new();
+        let mut anchor_rule = Vec::new();
+        for (index, &i) in order.iter().enumerate() {
             let rule = set.rules()[i].clone();
+            let fail = |message: String| RuleError {
+                source: rule.source.clone(),
+                message: format!("rule {}: {message}", rule.id),
+            };
+            let mut expanded = Vec::new();
             for p in &rule.patterns {
-                let expanded = expand_pattern(p);
+                let e = expand_pattern(p);
                 // Compile alone first so a bad pattern is reported with its rule.
-                build_regex(&[expanded.as_str()]).map_err(|e| RuleError {
-                    source: rule.source.clone(),
-                    message: format!("rule {}: pattern {p:?}: {e}", rule.id),
-                })?;
-                patterns.push(expanded);
-                pattern_rule.push(new_index);
+                build_regex(&[e.as_str()]).map_err(|e| fail(format!("pattern {p:?}: {e}")))?;
+                expanded.push(e);
             }
+            let anchored_regex = if rule.anchors.is_empty() {
+                main_patterns.extend(expanded);
+                pattern_rule.extend(std::iter::repeat_n(index, rule.patterns.len()));
+                None
+            } else {
+                for a in &rule.anchors {
+                    anchor_words.push(a.clone());
+                    anchor_rule.push(index);
+                }
+                let refs: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                Some(build_regex(&refs).map_err(fail)?)
+            };
             let validator = rule.validator.as_deref().and_then(Validator::from_name);
-            rules.push(CompiledRule { rule, validator });
+            rules.push(CompiledRule {
+                rule,
+                validator,
+                anchored_regex,
+            });
         }
-        let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
-        let regex = build_regex(&refs).map_err(|e| RuleError {
+        let compile_error = |message: String| RuleError {
             source: "rules".into(),
-            message: e,
-        })?;
+            message,
+        };
+        let main = if main_patterns.is_empty() {
+            None
+        } else {
+            let refs: Vec<&str> = main_patterns.iter().map(String::as_str).collect();
+            Some(MainMatcher {
+                regex: build_regex(&refs).map_err(compile_error)?,
+                starts: start_bytes(&refs).map_err(compile_error)?,
+                pattern_rule,
+            })
+        };
+        let anchors = if anchor_words.is_empty() {
+            None
+        } else {
+            Some(AnchorMatcher {
+                automaton: AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(AcMatchKind::LeftmostLongest)
+                    .build(&anchor_words)
+                    .map_err(|e| compile_error(e.to_string()))?,
+                anchor_rule,
+            })
+        };
         let rule_refs: Vec<&Rule> = rules.iter().map(|r| &r.rule).collect();
-        let context = ContextMatcher::new(&rule_refs).map_err(|e| RuleError {
-            source: "rules".into(),
-            message: e,
-        })?;
+        let context = ContextMatcher::new(&rule_refs).map_err(compile_error)?;
         Ok(Engine {
             rules,
-            regex,
-            pattern_rule,
+            main,
+            anchors,
             context,
         })
     }
@@ -127,11 +201,18 @@ impl Engine {
     /// Fresh scratch space; keep one per thread.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            cache: self.regex.create_cache(),
+            main: self.main.as_ref().map(|m| m.regex.create_cache()),
+            anchored: self
+                .rules
+                .iter()
+                .map(|r| r.anchored_regex.as_ref().map(Regex::create_cache))
+                .collect(),
+            found: Vec::new(),
         }
     }
 
-    /// Finds every validated match in `text` that starts before `report_before`, in order.
+    /// Finds every validated match in `text` that starts before `report_before`, in order of
+    /// position, and calls `emit` for each.
     ///
     /// `report_before` lets a streaming caller scan overlapping chunks without reporting the
     /// overlap twice; pass `text.len()` otherwise.
@@ -142,47 +223,152 @@ impl Engine {
         scratch: &mut Scratch,
         mut emit: impl FnMut(Detection),
     ) {
-        let hay = text.as_bytes();
-        let mut at = 0;
-        while at < hay.len() {
-            let input = Input::new(hay).range(at..);
-            let Some(m) = self.regex.search_with(&mut scratch.cache, &input) else {
-                break;
-            };
-            if m.start() >= report_before {
-                break;
+        let mut found = std::mem::take(&mut scratch.found);
+        found.clear();
+        if let (Some(main), Some(cache)) = (&self.main, scratch.main.as_mut()) {
+            self.scan_main(main, cache, text, report_before, &mut found);
+        }
+        if let Some(anchors) = &self.anchors {
+            self.scan_anchored(
+                anchors,
+                &mut scratch.anchored,
+                text,
+                report_before,
+                &mut found,
+            );
+        }
+        found.sort_by_key(|d| (d.start, std::cmp::Reverse(d.end)));
+        let mut last: Option<Detection> = None;
+        for d in found.drain(..) {
+            match last.take() {
+                Some(prev) if d.start < prev.end => {
+                    // Overlap: the higher-priority rule keeps the place, then the longer value.
+                    let key = |x: &Detection| (self.rules[x.rule].rule.priority, x.end - x.start);
+                    last = Some(if key(&d) > key(&prev) { d } else { prev });
+                }
+                Some(prev) => {
+                    emit(prev);
+                    last = Some(d);
+                }
+                None => last = Some(d),
             }
+        }
+        if let Some(prev) = last {
+            emit(prev);
+        }
+        scratch.found = found;
+    }
+
+    /// The one-pass automaton over the whole text.
+    fn scan_main(
+        &self,
+        main: &MainMatcher,
+        cache: &mut meta::Cache,
+        text: &str,
+        report_before: usize,
+        found: &mut Vec<Detection>,
+    ) {
+        let hay = text.as_bytes();
+        let limit = report_before.min(hay.len());
+        let mut at = 0;
+        while at < limit {
+            // The next place a match could start, and a match there (or the next one at all).
+            let m = match &main.starts {
+                Some(starts) => {
+                    let Some(offset) = hay[at..limit].iter().position(|&b| starts[usize::from(b)])
+                    else {
+                        break;
+                    };
+                    let p = at + offset;
+                    let input = Input::new(hay).range(p..).anchored(Anchored::Yes);
+                    match main.regex.search_with(cache, &input) {
+                        Some(m) => m,
+                        None => {
+                            at = p + 1;
+                            continue;
+                        }
+                    }
+                }
+                None => {
+                    let input = Input::new(hay).range(at..);
+                    match main.regex.search_with(cache, &input) {
+                        Some(m) if m.start() < limit => m,
+                        _ => break,
+                    }
+                }
+            };
             let first = m.pattern().as_usize();
-            let mut accepted = self.accept(text, first, m.start(), m.end());
+            let mut accepted = self.accept(text, main.pattern_rule[first], m.start(), m.end());
             // A rejected candidate may still be another rule's value at the same place
             // (an 11-digit run near "konto" is an account, not a fødselsnummer).
-            for p in first + 1..self.pattern_rule.len() {
+            for p in first + 1..main.pattern_rule.len() {
                 if accepted.is_some() {
                     break;
-                }
-                if self.pattern_rule[p] == self.pattern_rule[first] {
-                    continue;
                 }
                 let anchored = Input::new(hay)
                     .range(m.start()..)
                     .anchored(Anchored::Pattern(PatternID::must(p)));
-                if let Some(m2) = self.regex.search_with(&mut scratch.cache, &anchored) {
-                    accepted = self.accept(text, p, m2.start(), m2.end());
+                if let Some(m2) = main.regex.search_with(cache, &anchored) {
+                    accepted = self.accept(text, main.pattern_rule[p], m2.start(), m2.end());
                 }
             }
             match accepted {
                 Some(d) => {
                     at = d.end.max(m.start() + 1);
-                    emit(d);
+                    found.push(d);
                 }
                 None => at = next_token(hay, m.start(), m.end()),
             }
         }
     }
 
-    /// Boundary, validator and context checks for one candidate of pattern `pattern`.
-    fn accept(&self, text: &str, pattern: usize, start: usize, end: usize) -> Option<Detection> {
-        let rule_index = self.pattern_rule[pattern];
+    /// Anchored rules: their patterns in a window around each anchor.
+    fn scan_anchored(
+        &self,
+        anchors: &AnchorMatcher,
+        caches: &mut [Option<meta::Cache>],
+        text: &str,
+        report_before: usize,
+        found: &mut Vec<Detection>,
+    ) {
+        let hay = text.as_bytes();
+        // End of the last accepted match per rule, so an anchor inside it is not redone.
+        let mut covered = vec![0usize; self.rules.len()];
+        for a in anchors.automaton.find_iter(hay) {
+            let rule = anchors.anchor_rule[a.pattern().as_usize()];
+            if a.start() < covered[rule] {
+                continue;
+            }
+            let (Some(regex), Some(cache)) = (
+                self.rules[rule].anchored_regex.as_ref(),
+                caches[rule].as_mut(),
+            ) else {
+                continue;
+            };
+            let lo = floor_char_boundary(text, a.start().saturating_sub(ANCHOR_REACH_BEFORE));
+            let hi = ceil_char_boundary(text, (a.end() + ANCHOR_REACH_AFTER).min(hay.len()));
+            // The leftmost match that contains the anchor.
+            let mut from = lo;
+            while let Some(m) = regex.search_with(cache, &Input::new(hay).range(from..hi)) {
+                if m.start() > a.start() {
+                    break;
+                }
+                if m.end() >= a.end() {
+                    if m.start() < report_before {
+                        if let Some(d) = self.accept(text, rule, m.start(), m.end()) {
+                            covered[rule] = d.end;
+                            found.push(d);
+                        }
+                    }
+                    break;
+                }
+                from = m.end().max(m.start() + 1);
+            }
+        }
+    }
+
+    /// Boundary, validator and context checks for one candidate of rule `rule_index`.
+    fn accept(&self, text: &str, rule_index: usize, start: usize, end: usize) -> Option<Detection> {
         let compiled = &self.rules[rule_index];
         let rule = &compiled.rule;
         let (start, end) = (
@@ -194,7 +380,7 @@ impl Engine {
         }
         let verdict = match compiled.validator {
             Some(v) => v.check(text, start..end)?,
-            None => super::validate::Verdict::new(text[start..end].to_string()),
+            None => Verdict::new(text[start..end].to_string()),
         };
         let (start, end) = verdict
             .range
@@ -247,14 +433,13 @@ fn next_token(hay: &[u8], start: usize, end: usize) -> usize {
         .unwrap_or(end.max(start + 1))
 }
 
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
 fn build_regex(patterns: &[&str]) -> Result<Regex, String> {
     Regex::builder()
-        .syntax(
-            syntax::Config::new()
-                .unicode(false)
-                .utf8(false)
-                .multi_line(true),
-        )
+        .syntax(syntax_config())
         .configure(
             meta::Config::new()
                 .match_kind(MatchKind::LeftmostFirst)
@@ -262,6 +447,33 @@ fn build_regex(patterns: &[&str]) -> Result<Regex, String> {
         )
         .build_many(patterns)
         .map_err(|e| e.to_string())
+}
+
+/// The bytes a match of any of `patterns` can start with, read off the anchored start state of
+/// a lazy DFA; `None` when the set is too large to help or the patterns use look-around
+/// (whose start state depends on the byte before).
+fn start_bytes(patterns: &[&str]) -> Result<Option<Box<[bool; 256]>>, String> {
+    let dfa = DFA::builder()
+        .syntax(syntax_config())
+        .configure(DFA::config().match_kind(MatchKind::LeftmostFirst))
+        .build_many(patterns)
+        .map_err(|e| e.to_string())?;
+    if !dfa.get_nfa().look_set_any().is_empty() {
+        return Ok(None);
+    }
+    let mut cache = dfa.create_cache();
+    let start = dfa
+        .start_state_forward(&mut cache, &Input::new(&[][..]).anchored(Anchored::Yes))
+        .map_err(|e| e.to_string())?;
+    let mut table = Box::new([false; 256]);
+    for b in 0..=255u8 {
+        let next = dfa
+            .next_state(&mut cache, start, b)
+            .map_err(|e| e.to_string())?;
+        table[usize::from(b)] = !next.is_dead();
+    }
+    let count = table.iter().filter(|&&x| x).count();
+    Ok((count <= MAX_START_BYTES).then_some(table))
 }
 
 #[cfg(test)]

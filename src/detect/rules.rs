@@ -159,6 +159,12 @@ pub struct Rule {
     /// Regular expressions, matched on bytes in ASCII mode (see README for `{sep}`, `{gap}`,
     /// `{u}` placeholders).
     pub patterns: Vec<String>,
+    /// Literals that every match contains (e.g. `@` for e-mail). When set, the rule is not
+    /// part of the one-pass automaton: its patterns run only in a small window around each
+    /// occurrence of an anchor (case-insensitive). Use it for patterns that can start at any
+    /// letter, which would otherwise make every position of the text a candidate.
+    #[serde(default)]
+    pub anchors: Vec<String>,
     /// Name of a built-in validator run on every match.
     pub validator: Option<String>,
     /// Neighbour check done before the validator.
@@ -316,6 +322,9 @@ fn check_rule(rule: &Rule) -> Result<(), RuleError> {
     }
     if rule.patterns.is_empty() {
         return fail("no patterns".into());
+    }
+    if rule.anchors.iter().any(|a| a.is_empty()) {
+        return fail("empty anchor".into());
     }
     if !(0.0..=1.0).contains(&rule.confidence) {
         return fail(format!("confidence {} is not within 0–1", rule.confidence));

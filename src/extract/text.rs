@@ -191,7 +191,7 @@ fn char_count(bytes: &[u8]) -> u64 {
 
 /// The chunk as text, and the overlap boundary translated into the text's offsets.
 fn decode_chunk(bytes: &[u8], boundary: usize) -> (Cow<'_, str>, usize) {
-    if let Ok(s) = std::str::from_utf8(bytes) {
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
         return (Cow::Borrowed(s), boundary);
     }
     let (head, _, _) = WINDOWS_1252.decode(&bytes[..boundary]);

@@ -69,7 +69,7 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
         if groups.first() == Some(&cc) {
             groups.remove(0);
         } else if let Some(g) = groups.first_mut() {
-            *g -= cc;
+            *g = g.saturating_sub(cc); // `+4 7 …`: the code spans two groups
         }
         &all[cc..]
     } else {
