@@ -130,10 +130,14 @@ impl Scanner {
         Ok((summary, seconds))
     }
 
-    /// Handles one walk event on a worker thread.
-    fn visit(&self, event: WalkEvent, tx: &Sender<Event>, scratch: &mut Scratch) {
+    /// Handles one walk event on a worker thread; `false` when the report side has gone
+    /// (e.g. the output pipe closed), so the walk should stop.
+    fn visit(&self, event: WalkEvent, tx: &Sender<Event>, scratch: &mut Scratch) -> bool {
+        let open = std::cell::Cell::new(true);
         let send = |e: Event| {
-            let _ = tx.send(e);
+            if tx.send(e).is_err() {
+                open.set(false);
+            }
         };
         match event {
             WalkEvent::File { path, size } => {
@@ -163,6 +167,7 @@ impl Scanner {
                 message,
             })),
         }
+        open.get()
     }
 
     /// Extracts and searches one file, calling `on_finding` / `on_error` for what it finds.

@@ -93,11 +93,11 @@ impl Excludes {
 
 /// Walks `options.roots` in parallel. `make_visitor` is called once per worker thread; its
 /// visitor receives that thread's events (so per-thread state such as detector scratch space
-/// lives in the visitor).
+/// lives in the visitor) and returns `false` to stop the whole walk.
 pub fn walk<F, V>(options: &WalkOptions, make_visitor: F) -> Result<(), String>
 where
     F: Fn() -> V + Sync,
-    V: FnMut(WalkEvent) + Send,
+    V: FnMut(WalkEvent) -> bool + Send,
 {
     let Some((first, rest)) = options.roots.split_first() else {
         return Ok(());
@@ -135,11 +135,9 @@ where
     let max = options.max_filesize;
     builder.build_parallel().run(|| {
         let mut visit = make_visitor();
-        Box::new(move |result| {
-            if let Some(event) = classify(result, max) {
-                visit(event);
-            }
-            WalkState::Continue
+        Box::new(move |result| match classify(result, max).map(&mut visit) {
+            Some(false) => WalkState::Quit,
+            _ => WalkState::Continue,
         })
     });
     Ok(())
@@ -222,7 +220,13 @@ mod tests {
             roots: vec![root.to_path_buf()],
             ..options
         };
-        walk(&opts, || |e| all.lock().unwrap().push(e)).unwrap();
+        walk(&opts, || {
+            |e| {
+                all.lock().unwrap().push(e);
+                true
+            }
+        })
+        .unwrap();
         let mut v = all.into_inner().unwrap();
         v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
         v
