@@ -194,6 +194,7 @@ impl Scanner {
         path: &str,
         segment: &Segment<'_>,
         d: &Detection,
+        others: &[(usize, usize)],
         lines: &mut LineIndex,
     ) -> Finding {
         let rule = &self.engine.rules()[d.rule].rule;
@@ -222,6 +223,7 @@ impl Scanner {
                 d.end,
                 &shown,
                 !self.options.show_values,
+                others,
             ),
             value: shown,
             fingerprint: self.fingerprinter.fingerprint(&rule.id, &d.normalized),
@@ -255,8 +257,9 @@ impl SegmentSink for FindingSink<'_> {
                     found.push(d);
                 }
             });
+        let spans: Vec<(usize, usize)> = found.iter().map(|d| (d.start, d.end)).collect();
         for d in &found {
-            let f = scanner.finding(&self.path, &segment, d, &mut lines);
+            let f = scanner.finding(&self.path, &segment, d, &spans, &mut lines);
             (self.on_finding)(f);
         }
     }

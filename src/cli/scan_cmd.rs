@@ -44,7 +44,7 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         },
     );
     let walk = WalkOptions {
-        roots: args.paths.clone(),
+        roots: distinct_roots(&args.paths),
         excludes: args.exclude.clone(),
         exclude_paths: args.output.iter().cloned().collect(),
         max_filesize: args.max_filesize,
@@ -93,6 +93,27 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     let summary = result.map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
     Ok(exit_code(&summary))
+}
+
+/// The roots without those already inside another root (`scan d d/b.txt` scans b.txt once).
+fn distinct_roots(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let canonical: Vec<Option<std::path::PathBuf>> =
+        paths.iter().map(|p| p.canonicalize().ok()).collect();
+    paths
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            let Some(me) = &canonical[i] else {
+                return true;
+            };
+            !canonical.iter().enumerate().any(|(j, other)| {
+                other
+                    .as_ref()
+                    .is_some_and(|o| (me.starts_with(o) && me != o) || (me == o && j < i))
+            })
+        })
+        .map(|(_, p)| p.clone())
+        .collect()
 }
 
 /// The documented exit code for a finished scan.

@@ -3,9 +3,10 @@
 
 use super::rules::Boundary;
 
-/// Separators that join digit groups (`91 23 45 67`, `1.234`, `12-34`).
+/// Separators that join digit groups (`91 23 45 67`, `1.234`, `12-34`); `,` and `/` list
+/// values instead (`912 34 567/22 33 44 55`, CSV).
 fn is_group_separator(b: u8) -> bool {
-    matches!(b, b' ' | b'.' | b'-' | b',' | b'/' | b'\t')
+    matches!(b, b' ' | b'.' | b'-' | b'\t')
 }
 
 /// True when `text[start..end]` stands on its own under `mode`.
@@ -18,8 +19,10 @@ pub fn holds(mode: Boundary, text: &[u8], start: usize, end: usize) -> bool {
         Boundary::None => true,
         Boundary::Word => !alnum(before(1)) && !alnum(after(1)),
         Boundary::Digits => {
-            let decimal_before = matches!(before(1), Some(b'.' | b',')) && digit(before(2));
-            let decimal_after = matches!(after(1), Some(b'.' | b',')) && digit(after(2));
+            // `1.15108695088` and `15108695088.5` are parts of numbers; a comma usually
+            // separates fields (CSV), so it is not taken as a decimal mark.
+            let decimal_before = before(1) == Some(b'.') && digit(before(2));
+            let decimal_after = after(1) == Some(b'.') && digit(after(2));
             !alnum(before(1)) && !alnum(after(1)) && !decimal_before && !decimal_after
         }
         Boundary::DigitGroups => {
@@ -45,7 +48,12 @@ mod tests {
         assert!(check(Boundary::Digits, "fnr 15108695088.", "15108695088"));
         assert!(!check(Boundary::Digits, "915108695088", "15108695088"));
         assert!(!check(Boundary::Digits, "ID15108695088", "15108695088"));
-        assert!(!check(Boundary::Digits, "0,15108695088", "15108695088"));
+        assert!(!check(Boundary::Digits, "0.15108695088", "15108695088"));
+        assert!(check(
+            Boundary::Digits,
+            "Kari,15108695088,38",
+            "15108695088"
+        ));
         assert!(check(Boundary::Digits, "1 15108695088", "15108695088"));
     }
 

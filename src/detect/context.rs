@@ -26,7 +26,7 @@ struct Keyword {
 pub struct Evidence {
     /// A supporting keyword is within the window.
     pub positive: bool,
-    /// The nearest keyword in the window contradicts the rule.
+    /// The nearest keyword before the match contradicts the rule.
     pub contradicted: bool,
 }
 
@@ -95,8 +95,7 @@ impl ContextMatcher {
         let lo = floor_char_boundary(text, start.saturating_sub(window));
         let hi = ceil_char_boundary(text, (end + window).min(text.len()));
         let hay = &text.as_bytes()[lo..hi];
-        // Nearest supporting / contradicting keyword before and after the match. Labels
-        // precede values, so a keyword before the match outweighs one after it.
+        // Nearest supporting / contradicting keyword before and after the match.
         let mut before: [Option<usize>; 2] = [None, None];
         let mut after: [Option<usize>; 2] = [None, None];
         for m in ac.find_overlapping_iter(hay) {
@@ -119,19 +118,16 @@ impl ContextMatcher {
             let slot = &mut side[kw.polarity as usize];
             *slot = Some(slot.map_or(distance, |d: usize| d.min(distance)));
         }
-        let nearer_negative = |side: [Option<usize>; 2]| match (side[1], side[0]) {
+        // Only a label before the value can veto it: a keyword after it usually labels the
+        // next value ("fnr 15108695088, konto 8601 11 17947").
+        let contradicted = match (before[1], before[0]) {
             (Some(n), Some(p)) => n < p,
             (Some(_), None) => true,
             _ => false,
         };
-        let has_before = before.iter().any(Option::is_some);
         Evidence {
             positive: before[0].is_some() || after[0].is_some(),
-            contradicted: if has_before {
-                nearer_negative(before)
-            } else {
-                nearer_negative(after)
-            },
+            contradicted,
         }
     }
 }

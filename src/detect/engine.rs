@@ -95,7 +95,7 @@ struct MainMatcher {
     /// Pattern id → rule index; patterns are sorted by rule priority, highest first.
     pattern_rule: Vec<usize>,
     /// Bytes that can start a match, when few enough to jump between.
-    starts: Option<Box<[bool; 256]>>,
+    starts: Option<StartTable>,
 }
 
 /// The anchors of anchored rules, as one automaton.
@@ -167,7 +167,7 @@ impl Engine {
             let refs: Vec<&str> = main_patterns.iter().map(String::as_str).collect();
             Some(MainMatcher {
                 regex: build_regex(&refs).map_err(compile_error)?,
-                starts: start_bytes(&refs).map_err(compile_error)?,
+                starts: StartTable::new(&refs).map_err(compile_error)?,
                 pattern_rule,
             })
         };
@@ -225,18 +225,19 @@ impl Engine {
     ) {
         let mut found = std::mem::take(&mut scratch.found);
         found.clear();
+        // Candidates are searched in the whole text and overlaps resolved before the cut, so a
+        // chunked scan decides exactly as a scan of the whole text would.
         if let (Some(main), Some(cache)) = (&self.main, scratch.main.as_mut()) {
-            self.scan_main(main, cache, text, report_before, &mut found);
+            self.scan_main(main, cache, text, &mut found);
         }
         if let Some(anchors) = &self.anchors {
-            self.scan_anchored(
-                anchors,
-                &mut scratch.anchored,
-                text,
-                report_before,
-                &mut found,
-            );
+            self.scan_anchored(anchors, &mut scratch.anchored, text, &mut found);
         }
+        let mut emit = |d: Detection| {
+            if d.start < report_before {
+                emit(d);
+            }
+        };
         found.sort_by_key(|d| (d.start, std::cmp::Reverse(d.end)));
         let mut last: Option<Detection> = None;
         for d in found.drain(..) {
@@ -265,21 +266,18 @@ impl Engine {
         main: &MainMatcher,
         cache: &mut meta::Cache,
         text: &str,
-        report_before: usize,
         found: &mut Vec<Detection>,
     ) {
         let hay = text.as_bytes();
-        let limit = report_before.min(hay.len());
+        let limit = hay.len();
         let mut at = 0;
         while at < limit {
             // The next place a match could start, and a match there (or the next one at all).
             let m = match &main.starts {
                 Some(starts) => {
-                    let Some(offset) = hay[at..limit].iter().position(|&b| starts[usize::from(b)])
-                    else {
+                    let Some(p) = starts.next_candidate(hay, at) else {
                         break;
                     };
-                    let p = at + offset;
                     let input = Input::new(hay).range(p..).anchored(Anchored::Yes);
                     match main.regex.search_with(cache, &input) {
                         Some(m) => m,
@@ -328,7 +326,6 @@ impl Engine {
         anchors: &AnchorMatcher,
         caches: &mut [Option<meta::Cache>],
         text: &str,
-        report_before: usize,
         found: &mut Vec<Detection>,
     ) {
         let hay = text.as_bytes();
@@ -354,11 +351,9 @@ impl Engine {
                     break;
                 }
                 if m.end() >= a.end() {
-                    if m.start() < report_before {
-                        if let Some(d) = self.accept(text, rule, m.start(), m.end()) {
-                            covered[rule] = d.end;
-                            found.push(d);
-                        }
+                    if let Some(d) = self.accept(text, rule, m.start(), m.end()) {
+                        covered[rule] = d.end;
+                        found.push(d);
                     }
                     break;
                 }
@@ -449,31 +444,65 @@ fn build_regex(patterns: &[&str]) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The bytes a match of any of `patterns` can start with, read off the anchored start state of
-/// a lazy DFA; `None` when the set is too large to help or the patterns use look-around
-/// (whose start state depends on the byte before).
-fn start_bytes(patterns: &[&str]) -> Result<Option<Box<[bool; 256]>>, String> {
-    let dfa = DFA::builder()
-        .syntax(syntax_config())
-        .configure(DFA::config().match_kind(MatchKind::LeftmostFirst))
-        .build_many(patterns)
-        .map_err(|e| e.to_string())?;
-    if !dfa.get_nfa().look_set_any().is_empty() {
-        return Ok(None);
-    }
-    let mut cache = dfa.create_cache();
-    let start = dfa
-        .start_state_forward(&mut cache, &Input::new(&[][..]).anchored(Anchored::Yes))
-        .map_err(|e| e.to_string())?;
-    let mut table = Box::new([false; 256]);
-    for b in 0..=255u8 {
-        let next = dfa
-            .next_state(&mut cache, start, b)
+/// The first two bytes a match can start with, read off the anchored start state of a lazy
+/// DFA. Scanning jumps to the next byte that can start a match and whose follower can continue
+/// it, so a letter that starts a rare pattern (`no` of a lower-case IBAN) costs a table lookup,
+/// not a regex search, wherever it is followed by anything else.
+#[derive(Debug)]
+struct StartTable {
+    first: [bool; 256],
+    /// `pair[a * 256 + b]`: a match can start with bytes `a`, `b`.
+    pair: Vec<bool>,
+}
+
+impl StartTable {
+    /// Builds the table for `patterns`; `None` when too many bytes can start a match for the
+    /// jump to help, or when the patterns use look-around (the start state then depends on
+    /// the byte before).
+    fn new(patterns: &[&str]) -> Result<Option<StartTable>, String> {
+        let dfa = DFA::builder()
+            .syntax(syntax_config())
+            .configure(DFA::config().match_kind(MatchKind::LeftmostFirst))
+            .build_many(patterns)
             .map_err(|e| e.to_string())?;
-        table[usize::from(b)] = !next.is_dead();
+        if !dfa.get_nfa().look_set_any().is_empty() {
+            return Ok(None);
+        }
+        let mut cache = dfa.create_cache();
+        let start = dfa
+            .start_state_forward(&mut cache, &Input::new(&[][..]).anchored(Anchored::Yes))
+            .map_err(|e| e.to_string())?;
+        let mut first = [false; 256];
+        let mut pair = vec![false; 256 * 256];
+        for a in 0..=255u8 {
+            let s1 = dfa
+                .next_state(&mut cache, start, a)
+                .map_err(|e| e.to_string())?;
+            if s1.is_dead() {
+                continue;
+            }
+            first[usize::from(a)] = true;
+            for b in 0..=255u8 {
+                let s2 = dfa
+                    .next_state(&mut cache, s1, b)
+                    .map_err(|e| e.to_string())?;
+                pair[usize::from(a) * 256 + usize::from(b)] = !s2.is_dead();
+            }
+        }
+        let count = first.iter().filter(|&&x| x).count();
+        Ok((count <= MAX_START_BYTES).then_some(StartTable { first, pair }))
     }
-    let count = table.iter().filter(|&&x| x).count();
-    Ok((count <= MAX_START_BYTES).then_some(table))
+
+    /// The next position at or after `at` where a match may start.
+    fn next_candidate(&self, hay: &[u8], mut at: usize) -> Option<usize> {
+        loop {
+            let p = at + hay[at..].iter().position(|&b| self.first[usize::from(b)])?;
+            match hay.get(p + 1) {
+                Some(&b) if !self.pair[usize::from(hay[p]) * 256 + usize::from(b)] => at = p + 1,
+                _ => return Some(p),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -142,7 +142,9 @@ pub fn stream_text(
             first_column: column,
             report_before,
         });
-        let done = &buf[..boundary];
+        // Lines and columns advance over the decoded text, so Windows-1252 bytes count as
+        // one character each.
+        let done = &text.as_bytes()[..report_before];
         match memrchr(b'\n', done) {
             Some(i) => {
                 line += memchr::memchr_iter(b'\n', done).count() as u64;
@@ -150,6 +152,7 @@ pub fn stream_text(
             }
             None => column += char_count(done),
         }
+        drop(text);
         buf.drain(..boundary);
         if eof && boundary == end {
             buf.clear();
@@ -176,11 +179,29 @@ fn cut_points(buf: &[u8]) -> (usize, usize) {
     (end, utf8_floor(buf, end - LONG_LINE_OVERLAP))
 }
 
-/// The largest index ≤ `i` that does not split a UTF-8 sequence.
-fn utf8_floor(buf: &[u8], mut i: usize) -> usize {
-    let floor = i.saturating_sub(4);
-    while i > floor && i < buf.len() && (buf[i] & 0xC0) == 0x80 {
-        i -= 1;
+/// The largest index ≤ `i` that does not split a UTF-8 sequence (at the end of the buffer:
+/// that does not leave an incomplete sequence before it).
+fn utf8_floor(buf: &[u8], i: usize) -> usize {
+    let i = i.min(buf.len());
+    // Find the lead byte of the character that `i` falls in or ends after.
+    let mut lead = i;
+    while lead > 0 && i - lead < 4 && lead <= buf.len() {
+        let b = buf[lead - 1];
+        if b & 0xC0 != 0x80 {
+            lead -= 1;
+            break;
+        }
+        lead -= 1;
+    }
+    if lead < i && buf[lead] >= 0xC0 {
+        let width = match buf[lead] {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        if lead + width > i {
+            return lead;
+        }
     }
     i
 }
@@ -306,6 +327,33 @@ mod tests {
             expected_line += text[..*before].matches('\n').count() as u64;
         }
         assert_eq!(rebuilt, data);
+    }
+
+    #[test]
+    fn utf8_floor_never_splits_a_character() {
+        let s = "aøb€c😀".as_bytes();
+        for i in 0..=s.len() {
+            let f = utf8_floor(s, i);
+            assert!(f <= i && std::str::from_utf8(&s[..f]).is_ok(), "{i} -> {f}");
+            assert!(i - f < 4);
+        }
+        assert_eq!(utf8_floor("aø".as_bytes(), 2), 1);
+        assert_eq!(utf8_floor("aø".as_bytes(), 3), 3);
+    }
+
+    #[test]
+    fn long_windows_1252_line_keeps_columns() {
+        let mut data = vec![b'x'; 10_000];
+        data.extend_from_slice(b"\xF8\xF8 fnr");
+        data.extend(std::iter::repeat_n(0xF8u8, 10_000));
+        let c = chunks(&data, TextEncoding::Utf8OrWindows1252, 4096);
+        let mut col = 1;
+        for (text, line, first_col, before) in &c {
+            assert_eq!(*line, 1);
+            assert_eq!(*first_col, col);
+            col += text[..*before].chars().count() as u64;
+        }
+        assert_eq!(col, 1 + data.len() as u64);
     }
 
     #[test]

@@ -24,11 +24,16 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             f.location.to_string()
         };
+        // A value wrapped over a line break must not break the row.
+        let value: String = f
+            .value
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         writeln!(
             out,
-            "  {location:<12} {:<8} {what:<26} {:<22} {:.2}  {}",
+            "  {location:<12} {:<8} {what:<26} {value:<22} {:.2}  {}",
             f.severity.name(),
-            f.value,
             f.confidence,
             f.context
         )?;

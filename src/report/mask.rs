@@ -45,19 +45,43 @@ pub fn mask_value(value: &str) -> String {
 const SNIPPET_CHARS: usize = 40;
 
 /// A one-line snippet of `text` around `text[start..end]`, with the value replaced by
-/// `shown_value` and, when `mask` is set, every other digit and e-mail local part masked too
-/// (a snippet must not leak the neighbouring row's fødselsnummer).
-pub fn snippet(text: &str, start: usize, end: usize, shown_value: &str, mask: bool) -> String {
-    let before: String = {
-        let mut v: Vec<char> = text[..start].chars().rev().take(SNIPPET_CHARS).collect();
-        v.reverse();
-        v.into_iter().collect()
-    };
-    let after: String = text[end..].chars().take(SNIPPET_CHARS).collect();
-    let clean = |s: &str| -> String {
-        let flat: String = s
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+/// `shown_value`. When `mask` is set, the other detected values in `others` (byte ranges) are
+/// masked like values, and so is every other digit and e-mail local part (a snippet must not
+/// leak the neighbouring row's fødselsnummer or a second address).
+pub fn snippet(
+    text: &str,
+    start: usize,
+    end: usize,
+    shown_value: &str,
+    mask: bool,
+    others: &[(usize, usize)],
+) -> String {
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .take(SNIPPET_CHARS)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = text[end..]
+        .char_indices()
+        .nth(SNIPPET_CHARS)
+        .map_or(text.len(), |(i, _)| end + i);
+    let side = |a: usize, b: usize| -> String {
+        let flat: String = text[a..b]
+            .char_indices()
+            .map(|(i, c)| {
+                let at = a + i;
+                if c.is_control() {
+                    ' '
+                } else if mask
+                    && c.is_alphanumeric()
+                    && others.iter().any(|&(s, e)| s <= at && at < e)
+                {
+                    '*'
+                } else {
+                    c
+                }
+            })
             .collect();
         if mask {
             mask_free_text(&flat)
@@ -69,7 +93,7 @@ pub fn snippet(text: &str, start: usize, end: usize, shown_value: &str, mask: bo
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    format!("{}{}{}", clean(&before), value, clean(&after))
+    format!("{}{}{}", side(from, start), value, side(end, to))
 }
 
 /// Masks every digit and the local part of anything that looks like an e-mail address.
@@ -110,9 +134,24 @@ mod tests {
     fn snippets_mask_neighbours() {
         let t = "Ola 01019012345\nKari 15108695088 kari@firma.no";
         let s = t.find("1510").unwrap();
-        let snip = snippet(t, s, s + 11, "*********88", true);
+        let snip = snippet(t, s, s + 11, "*********88", true, &[]);
         assert_eq!(snip, "Ola *********** Kari *********88 ****@firma.no");
-        let raw = snippet(t, s, s + 11, "15108695088", false);
+        let raw = snippet(t, s, s + 11, "15108695088", false, &[]);
         assert!(raw.contains("01019012345"));
+        // Other detections are masked even when the generic rules would not catch them.
+        let t = "ola (at) firma.no eller kari (at) eksempel.no";
+        let k = t.find("kari").unwrap();
+        let snip = snippet(
+            t,
+            0,
+            17,
+            "o** (at) *****.no",
+            true,
+            &[(0, 17), (k, t.len())],
+        );
+        assert!(
+            !snip.contains("kari") && !snip.contains("eksempel"),
+            "{snip}"
+        );
     }
 }

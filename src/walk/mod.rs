@@ -1,9 +1,10 @@
 //! Walk stage: scan roots → files, in parallel (the `ignore` crate's walker, as in ripgrep).
 //!
 //! Unlike a code search tool, nothing is skipped by default: hidden files and git-ignored
-//! files are walked, because personal data hides there. Only the user's `--exclude` globs,
-//! `--max-filesize`, unfollowed symbolic links and non-regular files (FIFOs, devices, which
-//! would block or never end) are left out, and each of those is reported as skipped.
+//! files are walked, because personal data hides there. Files over `--max-filesize`,
+//! unfollowed symbolic links and non-regular files (FIFOs, devices, which would block or never
+//! end) are reported as skipped; paths matching the user's `--exclude` globs are left out
+//! silently, as asked.
 
 use std::path::{Path, PathBuf};
 
@@ -153,7 +154,7 @@ fn classify(
             let path = error_path(&e).unwrap_or_default();
             return Some(WalkEvent::Error {
                 path,
-                message: e.to_string(),
+                message: error_message(&e),
             });
         }
     };
@@ -192,11 +193,24 @@ fn classify(
         if size > limit {
             return Some(WalkEvent::Skipped {
                 path,
-                reason: format!("larger than --max-filesize ({size} > {limit} bytes)"),
+                reason: format!("larger than --max-filesize ({limit} bytes)"),
             });
         }
     }
     Some(WalkEvent::File { path, size })
+}
+
+/// The error without the path it is about (reports show the path separately).
+fn error_message(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => error_message(err),
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop back to {}", ancestor.display())
+        }
+        other => other.to_string(),
+    }
 }
 
 fn error_path(e: &ignore::Error) -> Option<PathBuf> {

@@ -49,9 +49,33 @@ const DOT_WORDS: &[&str] = &["dot", "punktum", "prikk"];
 /// The validator behind `validator = "email"`.
 pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let raw = &text[range.clone()];
-    // Trim punctuation the pattern's byte classes may have taken in («», quotes, NBSP, dots).
-    let lead = raw.len() - raw.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
-    let trimmed = raw[lead..].trim_end_matches(|c: char| !c.is_alphanumeric());
+    // The pattern's `{u}` byte class takes in any non-ASCII character («», quotes, NBSP, €):
+    // for a plain address, the local part starts after the last character before the `@`
+    // that an address cannot hold, and the domain ends at the first such character after it.
+    let (lead, tail) = match raw.find('@') {
+        Some(at) if !raw.contains(['(', '[']) => {
+            let lead = raw[..at]
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !is_local_char(c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            let tail = raw[at + 1..]
+                .char_indices()
+                .find(|&(_, c)| !(c.is_alphanumeric() || c == '-' || c == '.'))
+                .map_or(raw.len(), |(i, _)| at + 1 + i);
+            (lead, tail)
+        }
+        _ => (0, raw.len()),
+    };
+    let window = &raw[..tail];
+    // Then trim punctuation at both ends (a sentence's full stop, a leading dot).
+    let lead = lead
+        + (window.len()
+            - lead
+            - window[lead..]
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .len());
+    let trimmed = window[lead..].trim_end_matches(|c: char| !c.is_alphanumeric());
     let start = range.start + lead;
     let end = start + trimmed.len();
 
@@ -106,6 +130,11 @@ fn deobfuscate(s: &str) -> Option<(String, bool)> {
     }
     out.push_str(rest);
     Some((out, true))
+}
+
+/// Characters a local part may hold: letters and digits (any script) and RFC 5322 atext.
+fn is_local_char(c: char) -> bool {
+    c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)
 }
 
 fn local_ok(local: &str) -> bool {
@@ -200,6 +229,28 @@ mod tests {
         assert!(verdict(folded, s..s + 16).is_none());
         let git = "git@github.com:org/repo.git";
         assert!(verdict(git, 0..14).is_none());
+    }
+
+    #[test]
+    fn neighbouring_non_ascii_is_not_part_of_the_address() {
+        fn found(t: &str) -> Option<(String, &str)> {
+            let s = t.find(|c: char| c.is_alphanumeric()).unwrap();
+            verdict(t, s..t.len()).map(|v| (v.normalized, &t[v.range.unwrap()]))
+        }
+        assert_eq!(
+            found("Ola Nordmann\u{A0}ola@firma.no").unwrap().1,
+            "ola@firma.no"
+        );
+        assert_eq!(found("10005«kari@firma.no").unwrap().1, "kari@firma.no");
+        assert_eq!(found("til“kari@firma.no”").unwrap().1, "kari@firma.no");
+        assert_eq!(
+            found("kari@firma.no\u{A0}i dag").unwrap().1,
+            "kari@firma.no"
+        );
+        assert_eq!(
+            found("bjørn.ås@blåbærsyltetøy.no").unwrap().1,
+            "bjørn.ås@blåbærsyltetøy.no"
+        );
     }
 
     #[test]

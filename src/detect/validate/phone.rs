@@ -60,7 +60,9 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let prefixed = trimmed.starts_with('+')
         || trimmed.starts_with('(')
         || (trimmed.starts_with("0047") && all.len() == 12);
-    let nsn: &[u8] = if prefixed {
+    // `47 91234567` without + or 00: ambiguous, so only with a phone keyword (spec §3.2).
+    let bare_cc = !prefixed && all.len() == 10 && all.starts_with(&[4, 7]);
+    let nsn: &[u8] = if prefixed || bare_cc {
         // Drop the country code, whether it stands alone (`+47 …`) or is glued on (`+4791…`).
         let cc = if all.starts_with(&[0, 0, 4, 7]) { 4 } else { 2 };
         if all.len() != 8 + cc || all[cc - 2..cc] != [4, 7] {
@@ -91,7 +93,7 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
         [4, 4] => class == Class::Mobile,
         _ => false,
     };
-    let needs_context = !prefixed && (!shape_ok || dotted || looks_like_date(nsn));
+    let needs_context = bare_cc || (!prefixed && (!shape_ok || dotted || looks_like_date(nsn)));
     let mut v = Verdict::new(normalized)
         .kind(kind)
         .needs_context(needs_context);
@@ -132,6 +134,8 @@ mod tests {
         assert_eq!(check("22.33.44.55"), Some(("fixed", true)));
         assert_eq!(check("2233 4455"), Some(("fixed", true)));
         assert_eq!(check("800 22 222"), None);
+        assert_eq!(check("47 91234567"), Some(("mobile", true)));
+        assert_eq!(check("4791234567"), Some(("mobile", true)));
         assert_eq!(check("+46 91234567"), None);
     }
 
