@@ -6,6 +6,7 @@
 //! a per-source error. Containers (zip, mbox, attachments) call [`Context::recurse`] for each
 //! member, which goes through the same dispatcher with the location one step deeper.
 
+pub mod sniff;
 pub mod text;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::location::{Location, Step};
+pub use sniff::Format;
 
 /// How many bytes of a source are read to sniff its format.
 pub const HEAD_LEN: usize = 8 * 1024;
@@ -82,13 +84,19 @@ impl From<io::Error> for ExtractError {
     }
 }
 
-/// Bounds on work and memory.
+/// Bounds on work and memory (zip bombs, deep nesting, huge members).
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Bytes of text handed to the detector at a time when streaming.
     pub chunk_size: usize,
     /// Deepest container nesting followed (zip in zip …).
     pub max_depth: usize,
+    /// Largest container member (decompressed) held in memory.
+    pub max_member_bytes: u64,
+    /// Total decompressed bytes read out of one file on disk, all members and levels together.
+    pub max_total_bytes: u64,
+    /// Largest decompressed / compressed ratio accepted for a member.
+    pub max_ratio: u64,
 }
 
 impl Default for Limits {
@@ -96,7 +104,37 @@ impl Default for Limits {
         Limits {
             chunk_size: 4 * 1024 * 1024,
             max_depth: 8,
+            max_member_bytes: 256 * 1024 * 1024,
+            max_total_bytes: 4 * 1024 * 1024 * 1024,
+            max_ratio: 200,
         }
+    }
+}
+
+/// Decompressed bytes still allowed for one file on disk, shared by every level of recursion.
+#[derive(Debug)]
+pub struct Budget {
+    remaining: std::cell::Cell<u64>,
+}
+
+impl Budget {
+    /// A budget of `bytes`.
+    pub fn new(bytes: u64) -> Self {
+        Budget {
+            remaining: std::cell::Cell::new(bytes),
+        }
+    }
+
+    /// Takes `bytes` from the budget, or fails when it would run out.
+    pub fn charge(&self, bytes: u64) -> Result<(), ExtractError> {
+        let left = self.remaining.get();
+        if bytes > left {
+            return Err(ExtractError::Limit(
+                "more decompressed data than the per-file limit allows".into(),
+            ));
+        }
+        self.remaining.set(left - bytes);
+        Ok(())
     }
 }
 
@@ -117,6 +155,41 @@ impl<'a> Input<'a> {
             Input::Bytes(b) => Ok(Box::new(b)),
         }
     }
+
+    /// A seekable reader from the start of the source (for formats with a directory).
+    pub fn open_seekable(&self) -> io::Result<Box<dyn sniff::ReadSeek + 'a>> {
+        match *self {
+            Input::File(p) => Ok(Box::new(open_read_only(p)?)),
+            Input::Bytes(b) => Ok(Box::new(io::Cursor::new(b))),
+        }
+    }
+
+    /// The whole source in memory, refusing sources larger than `limit` bytes.
+    pub fn read_all(&self, limit: u64) -> Result<std::borrow::Cow<'a, [u8]>, ExtractError> {
+        match *self {
+            Input::Bytes(b) if b.len() as u64 <= limit => Ok(std::borrow::Cow::Borrowed(b)),
+            Input::Bytes(b) => Err(too_large(b.len() as u64, limit)),
+            Input::File(p) => {
+                let file = open_read_only(p)?;
+                let size = file.metadata()?.len();
+                if size > limit {
+                    return Err(too_large(size, limit));
+                }
+                let mut data = Vec::with_capacity(size as usize);
+                file.take(limit + 1).read_to_end(&mut data)?;
+                if data.len() as u64 > limit {
+                    return Err(too_large(data.len() as u64, limit));
+                }
+                Ok(std::borrow::Cow::Owned(data))
+            }
+        }
+    }
+}
+
+fn too_large(size: u64, limit: u64) -> ExtractError {
+    ExtractError::Limit(format!(
+        "{size} bytes is more than the {limit} bytes read into memory for this format"
+    ))
 }
 
 /// Opens a file for reading only, without updating its access time where the OS allows it.
@@ -145,12 +218,44 @@ pub struct Context<'s> {
     pub sink: &'s mut dyn SegmentSink,
     /// For containers: the dispatcher to send members through.
     pub dispatcher: &'s Dispatcher,
+    /// Decompressed bytes left for this file on disk.
+    pub budget: &'s Budget,
 }
 
 impl Context<'_> {
+    /// Sends text found at `step` (or at this source itself when `None`) to the sink.
+    /// `lines` says whether the text is line-oriented (a `line` step is then added).
+    pub fn text(&mut self, step: Option<Step>, text: &str, lines: bool) {
+        let location = match step {
+            Some(s) => self.location.child(s),
+            None => self.location.clone(),
+        };
+        self.sink.text(Segment {
+            location: &location,
+            text,
+            first_line: lines.then_some(1),
+            first_column: 1,
+            report_before: text.len(),
+        });
+    }
+
+    /// Reports a problem with part of this source (`step` inside it); the source goes on.
+    pub fn error(&mut self, step: Option<Step>, error: &ExtractError) {
+        let location = match step {
+            Some(s) => self.location.child(s),
+            None => self.location.clone(),
+        };
+        self.sink.error(&location, error);
+    }
+
     /// Sends a container member through the dispatcher, one step deeper. Problems with the
     /// member are reported as errors at its location; the container goes on.
     pub fn recurse(&mut self, step: Step, data: &[u8]) {
+        let name = match &step {
+            Step::Entry { name } => name.clone(),
+            Step::Attachment { filename } => filename.clone(),
+            _ => String::new(),
+        };
         let location = self.location.child(step);
         if location.container_depth() > self.dispatcher.limits.max_depth {
             let e = ExtractError::Limit(format!(
@@ -164,11 +269,12 @@ impl Context<'_> {
             location,
             sink: &mut *self.sink,
             dispatcher: self.dispatcher,
+            budget: self.budget,
         };
         let head = &data[..data.len().min(HEAD_LEN)];
         match self
             .dispatcher
-            .dispatch(Input::Bytes(data), head, &mut child)
+            .dispatch(Input::Bytes(data), head, &name, &mut child)
         {
             Ok(Outcome::Extracted) => {}
             Ok(Outcome::Skipped(reason)) => {
@@ -189,17 +295,19 @@ pub enum Outcome {
     Skipped(String),
 }
 
-/// One input format.
+/// One input format (or a family of formats read by the same code).
 pub trait Extractor: Send + Sync {
     /// Short name, e.g. `text`, `pdf`.
     fn name(&self) -> &'static str;
-    /// True when this extractor reads content that starts with `head`.
-    fn sniff(&self, head: &[u8]) -> bool;
-    /// Extracts the text of `input`, sending segments to `ctx.sink`.
+    /// The formats this extractor reads.
+    fn formats(&self) -> &'static [Format];
+    /// Extracts the text of `input` (whose first bytes are `head` and whose sniffed format is
+    /// `format`), sending segments to `ctx`.
     fn extract(
         &self,
         input: Input<'_>,
         head: &[u8],
+        format: Format,
         ctx: &mut Context<'_>,
     ) -> Result<(), ExtractError>;
 }
@@ -245,27 +353,52 @@ impl Dispatcher {
         let mut head = Vec::with_capacity(HEAD_LEN);
         (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head)?;
         drop(file);
+        let budget = Budget::new(self.limits.max_total_bytes);
         let mut ctx = Context {
             location: Location::root(),
             sink,
             dispatcher: self,
+            budget: &budget,
         };
-        self.dispatch(Input::File(path), &head, &mut ctx)
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.dispatch(Input::File(path), &head, &name, &mut ctx)
     }
 
-    /// Sniffs `head` and runs the matching extractor, catching panics.
+    /// Sniffs the format of `input` (named `name`) and runs the matching extractor, catching
+    /// panics.
     pub fn dispatch(
         &self,
         input: Input<'_>,
         head: &[u8],
+        name: &str,
         ctx: &mut Context<'_>,
     ) -> Result<Outcome, ExtractError> {
-        let Some(extractor) = self.extractors.iter().find(|e| e.sniff(head)) else {
-            return Ok(Outcome::Skipped(
-                "binary file in a format sporhund does not read".into(),
-            ));
+        let format = sniff::sniff(input, head, name);
+        let Some(extractor) = self
+            .extractors
+            .iter()
+            .find(|e| e.formats().contains(&format))
+        else {
+            return match (format, Format::claimed_by_extension(name)) {
+                (Format::Unknown, Some(claimed)) => Err(ExtractError::Corrupt(format!(
+                    "the name says {} but the content is not",
+                    claimed.name()
+                ))),
+                (Format::Unknown, None) => Ok(Outcome::Skipped(
+                    "binary file in a format sporhund does not read".into(),
+                )),
+                (known, _) => Err(ExtractError::Unsupported(format!(
+                    "{} files are recognised but not read yet",
+                    known.name()
+                ))),
+            };
         };
-        match catch_unwind(AssertUnwindSafe(|| extractor.extract(input, head, ctx))) {
+        match catch_unwind(AssertUnwindSafe(|| {
+            extractor.extract(input, head, format, ctx)
+        })) {
             Ok(result) => result.map(|()| Outcome::Extracted),
             Err(panic) => {
                 let message = panic
@@ -286,45 +419,57 @@ impl Dispatcher {
 mod tests {
     use super::*;
 
-    /// A toy container: `BOX\n` then one member per `|`-separated field.
+    /// A toy container in text form: `BOX\n` then members separated by `|`; other text is a
+    /// leaf.
     struct BoxContainer;
     impl Extractor for BoxContainer {
         fn name(&self) -> &'static str {
             "box"
         }
-        fn sniff(&self, head: &[u8]) -> bool {
-            head.starts_with(b"BOX\n")
+        fn formats(&self) -> &'static [Format] {
+            &[Format::Text]
         }
         fn extract(
             &self,
             input: Input<'_>,
             _: &[u8],
+            _: Format,
             ctx: &mut Context<'_>,
         ) -> Result<(), ExtractError> {
-            let mut data = Vec::new();
-            input.open()?.read_to_end(&mut data)?;
-            let body = data[4..].to_vec();
-            for (i, member) in body.split(|&b| b == b'|').enumerate() {
-                ctx.recurse(
-                    Step::Entry {
-                        name: format!("m{i}"),
-                    },
-                    member,
-                );
+            let data = input.read_all(1 << 20)?.into_owned();
+            match data.strip_prefix(b"BOX\n") {
+                Some(body) => {
+                    for (i, member) in body.split(|&b| b == b'|').enumerate() {
+                        ctx.recurse(
+                            Step::Entry {
+                                name: format!("m{i}"),
+                            },
+                            member,
+                        );
+                    }
+                }
+                None => ctx.text(None, &String::from_utf8_lossy(&data), true),
             }
             Ok(())
         }
     }
 
+    /// Stands in for a parser with a bug.
     struct Panics;
     impl Extractor for Panics {
         fn name(&self) -> &'static str {
             "panics"
         }
-        fn sniff(&self, head: &[u8]) -> bool {
-            head.starts_with(b"PANIC")
+        fn formats(&self) -> &'static [Format] {
+            &[Format::Pdf]
         }
-        fn extract(&self, _: Input<'_>, _: &[u8], _: &mut Context<'_>) -> Result<(), ExtractError> {
+        fn extract(
+            &self,
+            _: Input<'_>,
+            _: &[u8],
+            _: Format,
+            _: &mut Context<'_>,
+        ) -> Result<(), ExtractError> {
             panic!("parser bug")
         }
     }
@@ -344,56 +489,78 @@ mod tests {
         }
     }
 
-    fn dispatcher(max_depth: usize) -> Dispatcher {
-        Dispatcher::with_extractors(
-            vec![
-                Box::new(BoxContainer),
-                Box::new(Panics),
-                Box::new(text::TextExtractor),
-            ],
+    fn run(max_depth: usize, data: &[u8]) -> (Outcome, Collect) {
+        let d = Dispatcher::with_extractors(
+            vec![Box::new(BoxContainer), Box::new(Panics)],
             Limits {
                 max_depth,
                 ..Limits::default()
             },
-        )
+        );
+        let mut sink = Collect::default();
+        let budget = Budget::new(1 << 20);
+        let mut ctx = Context {
+            location: Location::root(),
+            sink: &mut sink,
+            dispatcher: &d,
+            budget: &budget,
+        };
+        let out = d.dispatch(Input::Bytes(data), data, "x", &mut ctx).unwrap();
+        (out, sink)
     }
 
     #[test]
     fn containers_recurse_through_the_dispatcher_with_locations() {
-        let d = dispatcher(8);
-        let mut sink = Collect::default();
-        let mut ctx = Context {
-            location: Location::root(),
-            sink: &mut sink,
-            dispatcher: &d,
-        };
-        let data = b"BOX\nhei|PANIC|\x00\x01\x02";
-        let out = d.dispatch(Input::Bytes(data), data, &mut ctx).unwrap();
+        let (out, sink) = run(8, b"BOX\nhei|%PDF-1.4 x|PK\x03\x04junk");
         assert_eq!(out, Outcome::Extracted);
         assert_eq!(sink.texts, [("entry m0".to_string(), "hei".to_string())]);
-        assert_eq!(sink.errors.len(), 2);
+        assert_eq!(sink.errors.len(), 2, "{:?}", sink.errors);
+        assert_eq!(sink.errors[0].0, "entry m1");
         assert!(
             sink.errors[0].1.contains("parser crashed") && sink.errors[0].1.contains("parser bug")
         );
-        assert_eq!(sink.errors[0].0, "entry m1");
-        assert!(sink.errors[1].1.contains("unsupported format"));
+        assert!(
+            sink.errors[1]
+                .1
+                .contains("zip files are recognised but not read"),
+            "{:?}",
+            sink.errors[1]
+        );
     }
 
     #[test]
     fn nesting_is_bounded() {
-        let d = dispatcher(2);
-        let mut sink = Collect::default();
-        let mut ctx = Context {
-            location: Location::root(),
-            sink: &mut sink,
-            dispatcher: &d,
-        };
         // BOX containing BOX containing BOX containing text: three levels.
-        let data = b"BOX\nBOX\nBOX\ndypt";
-        d.dispatch(Input::Bytes(data), data, &mut ctx).unwrap();
+        let (_, sink) = run(2, b"BOX\nBOX\nBOX\ndypt");
         assert!(sink.texts.is_empty());
         assert_eq!(sink.errors.len(), 1);
         assert_eq!(sink.errors[0].0, "entry m0 › entry m0 › entry m0");
         assert!(sink.errors[0].1.contains("nesting deeper than 2"));
+    }
+
+    #[test]
+    fn budget_is_shared() {
+        let b = Budget::new(10);
+        assert!(b.charge(6).is_ok());
+        assert!(b.charge(5).is_err());
+        assert!(b.charge(4).is_ok());
+    }
+
+    #[test]
+    fn a_file_whose_content_contradicts_its_name_is_an_error() {
+        let d = Dispatcher::new(Limits::default());
+        let mut sink = Collect::default();
+        let budget = Budget::new(1 << 20);
+        let mut ctx = Context {
+            location: Location::root(),
+            sink: &mut sink,
+            dispatcher: &d,
+            budget: &budget,
+        };
+        let data = [0u8, 159, 146, 150, 0, 1];
+        let e = d
+            .dispatch(Input::Bytes(&data), &data, "rapport.pdf", &mut ctx)
+            .unwrap_err();
+        assert!(e.to_string().contains("the name says pdf"), "{e}");
     }
 }

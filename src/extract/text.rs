@@ -14,7 +14,7 @@ use std::io::Read;
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use memchr::{memchr, memrchr};
 
-use super::{Context, ExtractError, Extractor, Input, Segment};
+use super::{Context, ExtractError, Extractor, Format, Input, Segment};
 
 /// Bytes kept as overlap when a chunk has to be cut inside a very long line.
 const LONG_LINE_OVERLAP: usize = 1024;
@@ -27,14 +27,16 @@ impl Extractor for TextExtractor {
         "text"
     }
 
-    fn sniff(&self, head: &[u8]) -> bool {
-        sniff_encoding(head).is_some()
+    fn formats(&self) -> &'static [Format] {
+        // CSV stays text until a delimited-data extractor claims it.
+        &[Format::Text, Format::Csv]
     }
 
     fn extract(
         &self,
         input: Input<'_>,
         head: &[u8],
+        _format: Format,
         ctx: &mut Context<'_>,
     ) -> Result<(), ExtractError> {
         let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
