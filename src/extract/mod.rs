@@ -6,6 +6,11 @@
 //! a per-source error. Containers (zip, mbox, attachments) call [`Context::recurse`] for each
 //! member, which goes through the same dispatcher with the location one step deeper.
 
+pub mod archive;
+pub mod csv;
+pub mod office;
+pub mod pdf;
+pub mod sheet;
 pub mod sniff;
 pub mod text;
 
@@ -333,7 +338,17 @@ impl Dispatcher {
     /// The dispatcher with every built-in extractor, most specific first.
     pub fn new(limits: Limits) -> Self {
         Dispatcher {
-            extractors: vec![Box::new(text::TextExtractor)],
+            extractors: vec![
+                Box::new(sheet::SheetExtractor),
+                Box::new(csv::CsvExtractor),
+                Box::new(office::OfficeExtractor),
+                Box::new(office::LegacyOfficeExtractor),
+                Box::new(archive::ZipExtractor),
+                Box::new(archive::GzipExtractor),
+                Box::new(archive::TarExtractor),
+                Box::new(pdf::PdfExtractor),
+                Box::new(text::TextExtractor),
+            ],
             limits,
         }
     }

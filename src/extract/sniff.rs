@@ -41,6 +41,10 @@ pub enum Format {
     Ppt,
     /// Outlook message (msg, OLE2).
     Msg,
+    /// An Office document encrypted with a password: an OLE2 file holding an
+    /// `EncryptedPackage` stream (what Excel, Word and PowerPoint write for xlsx, docx, pptx
+    /// with "Encrypt with password"; which of them it is cannot be told without the key).
+    EncryptedOffice,
     /// Another OLE2 compound file.
     Ole,
     /// gzip-compressed data.
@@ -70,6 +74,7 @@ impl Format {
             Format::Doc => "doc",
             Format::Ppt => "ppt",
             Format::Msg => "msg",
+            Format::EncryptedOffice => "encrypted office document",
             Format::Ole => "ole2",
             Format::Gzip => "gzip",
             Format::Tar => "tar",
@@ -193,7 +198,9 @@ fn ole_format(reader: &mut dyn ReadSeek) -> Option<Format> {
         .take(10_000)
         .collect();
     let has = |n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
-    Some(if has("Workbook") || has("Book") {
+    Some(if has("EncryptedPackage") {
+        Format::EncryptedOffice
+    } else if has("Workbook") || has("Book") {
         Format::Xls
     } else if has("WordDocument") {
         Format::Doc

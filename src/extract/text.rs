@@ -28,8 +28,7 @@ impl Extractor for TextExtractor {
     }
 
     fn formats(&self) -> &'static [Format] {
-        // CSV stays text until a delimited-data extractor claims it.
-        &[Format::Text, Format::Csv]
+        &[Format::Text]
     }
 
     fn extract(
