@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Spreadsheet and CSV throughput: wall time, MB/s, cells/s and peak memory of `sporhund scan`
-# on a large generated workbook (default 200,000 rows x 8 columns, an fnr every 1,000 rows,
-# so ROWS/1000 findings each). Not run in CI; nothing generated here is committed.
+# on a large generated workbook (default 200,000 rows x 8 columns, an fnr in every 1,000th row
+# of the last column, so ROWS/1000 findings; cells/s counts all ROWS x 8 grid cells, an eighth
+# of them empty). Not run in CI; nothing generated here is committed.
 #
 #   stor.xlsx      openpyxl (inline strings): xlsx streamed
 #   stor-lo.xlsx   the same saved by LibreOffice (shared strings, held in memory): xlsx streamed

@@ -274,6 +274,9 @@ fn mutate(data: &[u8], rng: &mut Rng) -> Vec<u8> {
     let body = |rng: &mut Rng, len: usize| 8 + rng.below(len.saturating_sub(8));
     for _ in 0..1 + rng.below(4) {
         let len = out.len();
+        if len <= 16 {
+            break;
+        }
         match rng.below(6) {
             0 => {
                 for _ in 0..1 + rng.below(16) {

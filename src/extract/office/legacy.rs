@@ -192,10 +192,14 @@ fn pieces(clx: &[u8]) -> Result<Vec<(u32, u32, u32)>, ExtractError> {
         .collect())
 }
 
-/// All characters of the document as UTF-16 code units, in CP order.
+/// All characters of the document as UTF-16 code units, in CP order. A real document has
+/// no more characters than its stream has bytes; a piece table claiming more is cut there.
 fn doc_units(word: &[u8], pieces: &[(u32, u32, u32)]) -> Vec<u16> {
     let mut units = Vec::new();
     for &(start, end, fc) in pieces {
+        if units.len() > word.len() {
+            break;
+        }
         let count = end.saturating_sub(start) as usize;
         if fc & 0x4000_0000 != 0 {
             let at = ((fc & 0x3FFF_FFFF) / 2) as usize;

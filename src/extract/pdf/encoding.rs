@@ -55,22 +55,55 @@ impl SimpleEncoding {
     }
 
     /// The encoding a font's `/Encoding` entry describes (a name, or a dictionary with
-    /// `/BaseEncoding` and `/Differences`).
-    pub fn from_font_entry(doc: &Document, entry: Option<&Object>) -> Self {
+    /// `/BaseEncoding` and `/Differences`). `builtin` is the font program's own encoding, the
+    /// base when the entry names none.
+    pub fn from_font_entry(
+        doc: &Document,
+        entry: Option<&Object>,
+        builtin: Option<SimpleEncoding>,
+    ) -> Self {
+        let base = || builtin.unwrap_or_else(Self::latin1);
         match entry.map(|o| deref(doc, o)) {
             Some(Object::Name(name)) => Self::named(name),
             Some(Object::Dictionary(dict)) => {
                 let mut encoding = match dict.get(b"BaseEncoding").and_then(Object::as_name) {
                     Ok(name) => Self::named(name),
-                    Err(_) => Self::latin1(),
+                    Err(_) => base(),
                 };
                 if let Ok(Object::Array(diffs)) = dict.get(b"Differences").map(|o| deref(doc, o)) {
                     encoding.apply_differences(diffs);
                 }
                 encoding
             }
-            _ => Self::latin1(),
+            _ => base(),
         }
+    }
+
+    /// The built-in encoding of a Type 1 font program (its clear-text part): `StandardEncoding`,
+    /// or the glyph names of `dup <code> /<name> put` entries.
+    pub fn type1_builtin(program: &[u8]) -> Option<Self> {
+        let clear = match memchr::memmem::find(program, b"eexec") {
+            Some(end) => &program[..end],
+            None => program,
+        };
+        let start = memchr::memmem::find(clear, b"/Encoding")?;
+        let text = String::from_utf8_lossy(&clear[start..]);
+        if text.starts_with("/Encoding StandardEncoding") {
+            return Some(Self::named(b"StandardEncoding"));
+        }
+        let mut encoding = SimpleEncoding {
+            chars: Box::new([None; 256]),
+            multi: Vec::new(),
+        };
+        let tokens: Vec<&str> = text.split_ascii_whitespace().take(4 * 1024).collect();
+        for w in tokens.windows(4) {
+            if let ["dup", code, name, "put"] = w {
+                if let (Ok(code), Some(name)) = (code.parse::<u8>(), name.strip_prefix('/')) {
+                    encoding.set_glyph(code, name.as_bytes());
+                }
+            }
+        }
+        Some(encoding)
     }
 
     /// Applies a `/Differences` array: a code, then glyph names for it and the codes after.
@@ -208,6 +241,18 @@ mod tests {
             Object::Name(b"zero.tnum".to_vec()),
         ]);
         assert_eq!(decode(&e, &[1, 2, 3, 4, 5, 65, 66]), "åøæffi0B");
+    }
+
+    #[test]
+    fn type1_font_programs_built_in_encoding() {
+        let program = b"%!PS-AdobeFont-1.0: CMMI10\n/Encoding 256 array\n0 1 255 {1 index exch \
+            /.notdef put} for\ndup 58 /period put\ndup 59 /comma put\nreadonly def\n\
+            currentfile eexec\xd9\xd6dup 60 /less put";
+        let e = SimpleEncoding::type1_builtin(program).unwrap();
+        assert_eq!(decode(&e, b":;<A"), ".,");
+        let std = SimpleEncoding::type1_builtin(b"/Encoding StandardEncoding def").unwrap();
+        assert_eq!(decode(&std, b"'"), "’");
+        assert!(SimpleEncoding::type1_builtin(b"no encoding here").is_none());
     }
 
     #[test]

@@ -84,7 +84,11 @@ impl Font {
             composite(doc, dict, limit)
         } else {
             Kind::Simple {
-                encoding: SimpleEncoding::from_font_entry(doc, dict.get(b"Encoding").ok()),
+                encoding: SimpleEncoding::from_font_entry(
+                    doc,
+                    dict.get(b"Encoding").ok(),
+                    builtin_encoding(doc, dict, limit),
+                ),
                 widths: simple_widths(doc, dict),
             }
         };
@@ -219,6 +223,13 @@ fn simple_widths(doc: &Document, dict: &Dictionary) -> SimpleWidths {
         widths,
         missing,
     }
+}
+
+/// The built-in encoding of an embedded Type 1 font program (`/FontFile`).
+fn builtin_encoding(doc: &Document, dict: &Dictionary, limit: usize) -> Option<SimpleEncoding> {
+    let descriptor = dict_entry(doc, dict, b"FontDescriptor")?;
+    let program = stream_bytes(doc, descriptor.get(b"FontFile").ok(), limit)?;
+    SimpleEncoding::type1_builtin(&program)
 }
 
 fn composite(doc: &Document, dict: &Dictionary, limit: usize) -> Kind {

@@ -1,5 +1,6 @@
 //! Cell comments, which calamine 0.38 does not read: xlsx `comments*.xml` parts (found through
-//! the sheets' relationships) and ods `office:annotation` elements in `content.xml`.
+//! the sheets' relationships) and ods `office:annotation` elements in `content.xml`. (xlsb
+//! keeps its comments in binary parts: see the `xlsb` module.)
 //!
 //! Excel also writes modern threaded comments to `threadedComments/*.xml`, but always with a
 //! legacy comment beside it whose text holds the whole thread, so only legacy parts are read
@@ -10,35 +11,58 @@ use std::io::{BufRead, Read, Seek};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::xml::{self, attr, next, push_text};
+use super::xml::{self, attr, next, push_text, relationships};
 use crate::extract::ExtractError;
 
 /// Relationship type suffix of a sheet's legacy comments part.
 const COMMENTS_REL: &str = "/comments";
+
+/// Names of the people who wrote comments (personal data themselves), in order.
+pub type Authors = std::collections::BTreeSet<String>;
+
+/// Adds a finished author name to `authors` (ignoring empty ones).
+pub fn add_author(authors: &mut Authors, name: Option<String>) {
+    if let Some(name) = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {
+        authors.insert(name);
+    }
+}
 
 /// For every sheet with comments: its name and the path of its comments part in the zip.
 pub fn xlsx_comment_parts<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
 ) -> Result<Vec<(String, String)>, ExtractError> {
     let sheets = workbook_sheets(zip)?;
-    let targets = relationships(zip, "xl/_rels/workbook.xml.rels", "xl")?;
+    let targets = relationships(zip, "xl/workbook.xml")?;
     let mut parts = Vec::new();
     for (name, rid) in sheets {
-        let Some((_, sheet_path)) = targets.iter().find(|(id, _)| *id == rid) else {
+        let Some(sheet) = targets.iter().find(|r| r.id == rid) else {
             continue;
         };
-        let (dir, file) = sheet_path.rsplit_once('/').unwrap_or(("", sheet_path));
-        let rels = format!("{dir}/_rels/{file}.rels");
-        let comments = relationships_of_type(zip, &rels, dir, COMMENTS_REL)?;
+        let comments = comment_parts_of(zip, &sheet.target)?;
         parts.extend(comments.into_iter().map(|path| (name.clone(), path)));
     }
     Ok(parts)
 }
 
-/// Calls `emit(cell, text)` for every comment in the xlsx comments part `path`.
+/// The comments parts of the worksheet part `sheet_path` (xlsx or xlsb), from its relationships.
+pub fn comment_parts_of<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    sheet_path: &str,
+) -> Result<Vec<String>, ExtractError> {
+    let rels = relationships(zip, sheet_path)?;
+    Ok(rels
+        .into_iter()
+        .filter(|r| r.kind.ends_with(COMMENTS_REL))
+        .map(|r| r.target)
+        .collect())
+}
+
+/// Calls `emit(cell, text)` for every comment in the xlsx comments part `path`, and adds the
+/// comments' authors to `authors`.
 pub fn xlsx_comments<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     path: &str,
+    authors: &mut Authors,
     mut emit: impl FnMut(&str, &str),
 ) -> Result<(), ExtractError> {
     let Some(reader) = xml::open(zip, path) else {
@@ -48,6 +72,7 @@ pub fn xlsx_comments<R: Read + Seek>(
     let mut buf = Vec::new();
     // (cell reference, text so far) of the comment being read.
     let mut comment: Option<(String, String)> = None;
+    let mut author: Option<String> = None;
     let (mut in_t, mut phonetic) = (false, 0u32);
     loop {
         let event = next(&mut reader, &mut buf, path)?;
@@ -58,6 +83,7 @@ pub fn xlsx_comments<R: Read + Seek>(
                 }
                 "t" => in_t = true,
                 "rPh" => phonetic += 1,
+                "author" => author = Some(String::new()),
                 _ => {}
             },
             Event::End(e) => match e.local_name().as_ref() {
@@ -68,12 +94,15 @@ pub fn xlsx_comments<R: Read + Seek>(
                 }
                 "t" => in_t = false,
                 "rPh" => phonetic = phonetic.saturating_sub(1),
+                "author" => add_author(authors, author.take()),
                 _ => {}
             },
             Event::Eof => return Ok(()),
             other => {
                 if let (Some((_, text)), true, 0) = (comment.as_mut(), in_t, phonetic) {
                     push_text(other, text);
+                } else if let Some(name) = author.as_mut() {
+                    push_text(other, name);
                 }
             }
         }
@@ -91,39 +120,6 @@ fn workbook_sheets<R: Read + Seek>(
         }
     })?;
     Ok(sheets)
-}
-
-/// `(id, target path)` of every relationship in the `.rels` part `rels`, targets resolved
-/// against the folder `base`.
-pub fn relationships<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    rels: &str,
-    base: &str,
-) -> Result<Vec<(String, String)>, ExtractError> {
-    let mut out = Vec::new();
-    each_element(zip, rels, "Relationship", |e| {
-        if let (Some(id), Some(target)) = (attr(e, "Id", false), attr(e, "Target", false)) {
-            out.push((id, resolve(base, &target)));
-        }
-    })?;
-    Ok(out)
-}
-
-/// Target paths of the relationships in `rels` whose type ends with `suffix`.
-fn relationships_of_type<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    rels: &str,
-    base: &str,
-    suffix: &str,
-) -> Result<Vec<String>, ExtractError> {
-    let mut out = Vec::new();
-    each_element(zip, rels, "Relationship", |e| {
-        let wanted = attr(e, "Type", false).is_some_and(|t| t.ends_with(suffix));
-        if let (true, Some(target)) = (wanted, attr(e, "Target", false)) {
-            out.push(resolve(base, &target));
-        }
-    })?;
-    Ok(out)
 }
 
 /// Calls `f` for every element named `local` in the zip member `path` (none if it is absent).
@@ -147,25 +143,6 @@ fn each_element<R: Read + Seek>(
     }
 }
 
-/// A relationship target as a zip path: absolute (`/xl/comments1.xml`) or relative to `base`
-/// (`../comments1.xml` from `xl/worksheets`).
-fn resolve(base: &str, target: &str) -> String {
-    let mut parts: Vec<&str> = match target.strip_prefix('/') {
-        Some(_) => Vec::new(),
-        None => base.split('/').filter(|p| !p.is_empty()).collect(),
-    };
-    for piece in target.split('/') {
-        match piece {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
 /// Where the ods reader is in `content.xml`.
 #[derive(Default)]
 struct OdsPosition {
@@ -180,9 +157,10 @@ struct OdsPosition {
 }
 
 /// Calls `emit(sheet, row, column, text)` (zero-based) for every cell annotation (comment) in
-/// an ods `content.xml`.
+/// an ods `content.xml`, and adds the annotations' authors to `authors`.
 pub fn ods_annotations<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    authors: &mut Authors,
     mut emit: impl FnMut(&str, u32, u32, &str),
 ) -> Result<(), ExtractError> {
     const PART: &str = "content.xml";
@@ -195,7 +173,7 @@ pub fn ods_annotations<R: Read + Seek>(
     loop {
         match next(&mut reader, &mut buf, PART)? {
             Event::Start(e) if e.name().as_ref() == "office:annotation" && at.in_cell => {
-                let text = ods_annotation_text(&mut reader, PART)?;
+                let text = ods_annotation_text(&mut reader, PART, authors)?;
                 emit(&at.sheet, at.row, at.column, &text);
             }
             Event::Start(e) => ods_start(&mut at, &e, false),
@@ -249,14 +227,16 @@ fn ods_end(at: &mut OdsPosition, name: &str) {
     }
 }
 
-/// The text of an `office:annotation` (its paragraphs, not its author or date), read up to
-/// its end tag.
+/// The text of an `office:annotation` (its paragraphs, not its date), read up to its end tag;
+/// its author (`dc:creator`) goes to `authors`.
 fn ods_annotation_text<R: BufRead>(
     reader: &mut Reader<R>,
     part: &str,
+    authors: &mut Authors,
 ) -> Result<String, ExtractError> {
     let mut buf = Vec::new();
     let mut text = String::new();
+    let mut author: Option<String> = None;
     let (mut paragraphs, mut depth) = (0u32, 0u32);
     loop {
         let event = next(reader, &mut buf, part)?;
@@ -277,38 +257,23 @@ fn ods_annotation_text<R: BufRead>(
                     }
                     "text:tab" if depth > 0 => text.push('\t'),
                     "text:line-break" if depth > 0 => text.push('\n'),
+                    "dc:creator" if !empty => author = Some(String::new()),
                     _ => {}
                 }
             }
             Event::End(e) => match e.name().as_ref() {
                 "office:annotation" => return Ok(text),
                 "text:p" | "text:h" => depth = depth.saturating_sub(1),
+                "dc:creator" => add_author(authors, author.take()),
                 _ => {}
             },
             Event::Eof => return Err(xml::corrupt(part, "annotation not closed")),
             other if depth > 0 => push_text(other, &mut text),
-            _ => {}
+            other => {
+                if let Some(name) = author.as_mut() {
+                    push_text(other, name);
+                }
+            }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relationship_targets() {
-        assert_eq!(
-            resolve("xl", "worksheets/sheet1.xml"),
-            "xl/worksheets/sheet1.xml"
-        );
-        assert_eq!(
-            resolve("xl/worksheets", "../comments1.xml"),
-            "xl/comments1.xml"
-        );
-        assert_eq!(
-            resolve("xl/worksheets", "/xl/comments/comment1.xml"),
-            "xl/comments/comment1.xml"
-        );
     }
 }

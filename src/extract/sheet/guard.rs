@@ -1,17 +1,15 @@
 //! Limits for zip-based workbooks (xlsx, xlsm, xlsb, ods), checked on the zip directory before
-//! calamine decompresses anything: a workbook is a zip archive, so it can be a zip bomb.
+//! calamine decompresses anything: a workbook is a zip archive, so it can be a zip bomb. The
+//! checks are the archive extractor's ([`crate::extract::archive::bounded`]); calamine reads
+//! the members itself, so only what their headers declare can be checked.
 
 use std::io::{Read, Seek};
 
+use crate::extract::archive::bounded::{check_declared, check_ratio};
 use crate::extract::{Budget, ExtractError, Limits};
 
-/// Members smaller than this are not held to the compression-ratio limit (tiny XML parts
-/// compress far better than real data ever does, and cannot hurt).
-const RATIO_FLOOR: u64 = 1024 * 1024;
-
-/// Checks every member's declared size against `limits` and charges the workbook's total
-/// decompressed size to `budget`. Sizes are taken from the zip directory; a member that lies
-/// about its size is caught by the parsers' own errors.
+/// Checks every member's declared size and compression ratio against `limits` and charges the
+/// workbook's total decompressed size to `budget`.
 pub fn check_zip<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     limits: &Limits,
@@ -22,8 +20,9 @@ pub fn check_zip<R: Read + Seek>(
         let member = zip
             .by_index_raw(i)
             .map_err(|e| ExtractError::Corrupt(format!("zip directory: {e}")))?;
+        let name = String::from_utf8_lossy(member.name_raw()).into_owned();
         let (size, packed) = (member.size(), member.compressed_size());
-        check_member(member.name_raw(), size, packed, limits)?;
+        check_member(&name, size, packed, limits, budget)?;
         total = total.saturating_add(size);
     }
     budget.charge(total)
@@ -35,22 +34,22 @@ fn streamed(name: &str) -> bool {
     name.starts_with("xl/worksheets/") && !name.contains("/_rels/")
 }
 
-fn check_member(name: &[u8], size: u64, packed: u64, limits: &Limits) -> Result<(), ExtractError> {
-    let name = String::from_utf8_lossy(name);
-    if size > limits.max_member_bytes && !streamed(&name) {
-        return Err(ExtractError::Limit(format!(
-            "workbook part {name} is {size} bytes decompressed, more than the {} bytes held in \
-             memory",
-            limits.max_member_bytes
-        )));
-    }
-    if size > RATIO_FLOOR && size / packed.max(1) > limits.max_ratio {
-        return Err(ExtractError::Limit(format!(
-            "workbook part {name} compresses {size} bytes into {packed} (more than {}:1)",
-            limits.max_ratio
-        )));
-    }
-    Ok(())
+fn check_member(
+    name: &str,
+    size: u64,
+    packed: u64,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<(), ExtractError> {
+    let checked = if streamed(name) {
+        check_ratio(limits, budget, size, packed)
+    } else {
+        check_declared(limits, budget, size, Some(packed))
+    };
+    checked.map_err(|e| match e.into_error() {
+        ExtractError::Limit(m) => ExtractError::Limit(format!("workbook part {name}: {m}")),
+        other => other,
+    })
 }
 
 #[cfg(test)]
@@ -60,11 +59,13 @@ mod tests {
     #[test]
     fn bombs_and_huge_parts_are_refused() {
         let limits = Limits::default();
-        assert!(check_member(b"xl/worksheets/sheet1.xml", 50 << 20, 5 << 20, &limits).is_ok());
-        assert!(check_member(b"xl/styles.xml", 4096, 10, &limits).is_ok());
-        let bomb = check_member(b"xl/sharedStrings.xml", 200 << 20, 100 << 10, &limits);
-        assert!(bomb.unwrap_err().to_string().contains("compresses"));
-        assert!(check_member(b"content.xml", 2 << 40, 1 << 40, &limits).is_err());
-        assert!(check_member(b"xl/worksheets/sheet1.xml", 2 << 40, 1 << 40, &limits).is_ok());
+        let check =
+            |name, size, packed| check_member(name, size, packed, &limits, &Budget::new(u64::MAX));
+        assert!(check("xl/worksheets/sheet1.xml", 50 << 20, 5 << 20).is_ok());
+        assert!(check("xl/styles.xml", 4096, 10).is_ok());
+        let bomb = check("xl/sharedStrings.xml", 200 << 20, 100 << 10).unwrap_err();
+        assert!(bomb.to_string().contains("xl/sharedStrings.xml"), "{bomb}");
+        assert!(check("content.xml", 2 << 40, 1 << 40).is_err());
+        assert!(check("xl/worksheets/sheet1.xml", 2 << 40, 1 << 40).is_ok());
     }
 }

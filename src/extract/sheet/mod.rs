@@ -5,8 +5,9 @@
 //! never run together into one identifier. Cell values are written as a person sees them
 //! ([`render`]), and identifiers that Excel mangled in number cells are repaired
 //! ([`render::restore_number`]). Sheet names are scanned (`Step::Part` `sheet N name`, N the
-//! 1-based position in the workbook), and so are cell comments of xlsx/xlsm and ods (located at
-//! their cell, then `Step::Part` `comment`).
+//! 1-based position in the workbook), and so are cell comments of xlsx/xlsm, xlsb and ods
+//! (located at their cell, then `Step::Part` `comment`) and, for those formats, the document
+//! properties and comment authors (`Step::Part` `properties`, one line each).
 //!
 //! xlsx and xlsb sheets are streamed cell by cell; xls and ods sheets are loaded whole by
 //! calamine (it has no streaming reader for them). xlsb cells in the short record form, which
@@ -23,6 +24,7 @@
 
 mod comments;
 mod guard;
+mod properties;
 pub mod render;
 mod xlsb;
 mod xml;
@@ -33,6 +35,7 @@ use calamine::{Data, DataRef, DataType, Range, Reader, Sheet, SheetType};
 
 use super::{Context, ExtractError, Extractor, Format, Input, Segment};
 use crate::location::{Location, Step};
+use comments::Authors;
 use render::{a1, cell_text, write_a1};
 
 /// The spreadsheet extractor (calamine).
@@ -264,7 +267,7 @@ fn part_error(ctx: &mut Context<'_>, part: &str, e: &ExtractError) {
     ctx.error(Some(Step::Part { name }), e);
 }
 
-/// xlsx and xlsm: sheets streamed, then each sheet's comments.
+/// xlsx and xlsm: sheets streamed, each followed by its comments; then the properties.
 fn xlsx(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
     let mut zip = zip_checked(input, ctx)?;
     let mut book: calamine::Xlsx<_> = open(input)?;
@@ -273,11 +276,12 @@ fn xlsx(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
         Vec::new()
     });
     let sheets = book.sheets_metadata().to_vec();
+    let mut authors = Authors::new();
     each_sheet(&sheets, ctx, |ctx, name| {
         let cells = book.worksheet_cells_reader(name);
         stream_sheet(ctx, name, cells, |c| c.next_cell());
         for (_, part) in comment_parts.iter().filter(|(s, _)| s == name) {
-            let read = comments::xlsx_comments(&mut zip, part, |cell, text| {
+            let read = comments::xlsx_comments(&mut zip, part, &mut authors, |cell, text| {
                 emit_comment(ctx, name, cell, text)
             });
             if let Err(e) = read {
@@ -285,46 +289,56 @@ fn xlsx(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
             }
         }
     });
+    properties::emit(&mut zip, ctx, &authors);
     Ok(())
 }
 
-/// xlsb: sheets streamed by calamine, plus the cells calamine skips ([`xlsb`]); comments in
-/// xlsb's binary parts are not read.
+/// xlsb: sheets streamed by calamine, plus what calamine skips: short cell records and
+/// comments (module `xlsb`); then the properties.
 fn xlsb(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
     let mut zip = zip_checked(input, ctx)?;
     let mut book: calamine::Xlsb<_> = open(input)?;
-    let short = xlsb::scan(&mut zip).unwrap_or_else(|e| {
-        part_error(ctx, "worksheets", &xml::corrupt("short cell records", e));
-        xlsb::ShortCells::default()
+    let parts = xlsb::scan(&mut zip).unwrap_or_else(|e| {
+        part_error(ctx, "xl/workbook.bin", &xml::corrupt("sheets", e));
+        xlsb::XlsbSheets::default()
     });
     let sheets = book.sheets_metadata().to_vec();
+    let mut authors = Authors::new();
     each_sheet(&sheets, ctx, |ctx, name| {
         let cells = book.worksheet_cells_reader(name);
         stream_sheet(ctx, name, cells, |c| c.next_cell());
-        for (_, part) in short.sheets.iter().filter(|(s, _)| s == name) {
-            let mut at = SheetCells::new(ctx, name);
-            let read = short.read(&mut zip, part, |row, column, value| {
-                at.emit(ctx, row, column, value)
-            });
-            if let Err(e) = read {
-                part_error(ctx, part, &xml::corrupt(part, e));
-            }
+        let Some(part) = parts.part(name) else {
+            return;
+        };
+        let mut at = SheetCells::new(ctx, name);
+        let short = parts.read_short(&mut zip, part, |row, column, value| {
+            at.emit(ctx, row, column, value)
+        });
+        let notes = xlsb::comments(&mut zip, part, &mut authors, |row, column, text| {
+            emit_comment(ctx, name, &a1(row, column), text)
+        });
+        if let Err(e) = short.and(notes) {
+            part_error(ctx, part, &xml::corrupt(part, e));
         }
     });
+    properties::emit(&mut zip, ctx, &authors);
     Ok(())
 }
 
-/// ods: calamine reads the cells (whole sheets), our own pass the annotations.
+/// ods: calamine reads the cells (whole sheets), our own pass the annotations; then the
+/// properties.
 fn ods(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
     let mut zip = zip_checked(input, ctx)?;
     let mut book: calamine::Ods<_> = open(input)?;
     whole_sheets(&mut book, ctx)?;
     drop(book);
-    let found = comments::ods_annotations(&mut zip, |sheet, row, column, text| {
+    let mut authors = Authors::new();
+    let found = comments::ods_annotations(&mut zip, &mut authors, |sheet, row, column, text| {
         emit_comment(ctx, sheet, &a1(row, column), text)
     });
     if let Err(e) = found {
         part_error(ctx, "content.xml", &e);
     }
+    properties::emit(&mut zip, ctx, &authors);
     Ok(())
 }

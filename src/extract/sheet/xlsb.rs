@@ -1,4 +1,4 @@
-//! What calamine 0.38 misses in xlsb: cells written in the "short" record form.
+//! What calamine 0.38 misses in xlsb: cells written in the "short" record form, and comments.
 //!
 //! MS-XLSB has two forms of each cell record: the full one (`BrtCellReal` …, types 1–11, with
 //! the column) and a short one (`BrtShortReal` …, types 12–18, §2.5.10: the column is the
@@ -6,12 +6,16 @@
 //! form for every cell after the first of a row, and calamine skips those records without a
 //! word. This module reads just the short records of a worksheet part (calamine reads the
 //! rest), with the row and column they stand for.
+//!
+//! Comments live in a binary part per sheet (`BrtBeginComment` with the cell range, then
+//! `BrtCommentText`), found through the sheet's relationships.
 
 use std::io::{self, BufReader, Read, Seek};
 
 use calamine::{CellErrorType, Data};
 
-use super::comments::relationships;
+use super::comments::{add_author, comment_parts_of, Authors};
+use super::xml::relationships;
 
 /// `BrtRowHdr`: a new row.
 const ROW: u32 = 0x00;
@@ -25,30 +29,41 @@ const SHORT_ISST: u32 = 0x12;
 const SST_ITEM: u32 = 0x13;
 /// `BrtBundleSh`: a sheet of the workbook.
 const BUNDLE_SH: u32 = 0x9C;
+/// `BrtCommentAuthor`: the name of one comment author.
+const COMMENT_AUTHOR: u32 = 0x278;
+/// `BrtBeginComment`: a comment's author and cell range.
+const BEGIN_COMMENT: u32 = 0x27B;
+/// `BrtCommentText`: a comment's text.
+const COMMENT_TEXT: u32 = 0x27D;
 /// Records larger than this are not read into memory (no cell record comes near it).
 const MAX_RECORD: u32 = 16 * 1024 * 1024;
 
-/// What the short records of a workbook need: the worksheet parts that have them (by sheet
-/// name) and, when one holds shared-string indices, the shared strings.
+/// The worksheet parts of an xlsb workbook, which of them hold short cell records and, when
+/// one holds shared-string indices, the shared strings.
 #[derive(Debug, Default)]
-pub struct ShortCells {
-    /// `(sheet name, worksheet part)` of every sheet with short cell records.
-    pub sheets: Vec<(String, String)>,
+pub struct XlsbSheets {
+    /// `(sheet name, worksheet part)` of every sheet.
+    parts: Vec<(String, String)>,
+    /// The parts with short cell records (none in files Excel wrote).
+    short: Vec<String>,
     strings: Vec<String>,
 }
 
-/// Finds the sheets whose parts hold short cell records (none for files Excel wrote).
-pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> io::Result<ShortCells> {
-    let mut found = ShortCells::default();
+/// Reads the workbook's sheet list and finds the short cell records.
+pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> io::Result<XlsbSheets> {
+    let mut found = XlsbSheets {
+        parts: sheet_parts(zip)?,
+        ..XlsbSheets::default()
+    };
     let mut shared = false;
-    for (name, part) in sheet_parts(zip)? {
+    for (_, part) in &found.parts {
         let mut short = 0;
-        each_short_cell(zip, &part, |_, _, typ, _| {
+        each_short_cell(zip, part, |_, _, typ, _| {
             short += 1;
             shared |= typ == SHORT_ISST;
         })?;
         if short > 0 {
-            found.sheets.push((name, part));
+            found.short.push(part.clone());
         }
     }
     if shared {
@@ -57,15 +72,26 @@ pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> io::Result<ShortCel
     Ok(found)
 }
 
-impl ShortCells {
+impl XlsbSheets {
+    /// The worksheet part of the sheet `name`.
+    pub fn part(&self, name: &str) -> Option<&str> {
+        self.parts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.as_str())
+    }
+
     /// Calls `emit(row, column, value)` (zero-based) for every short cell of the worksheet
     /// part `part` that holds a value.
-    pub fn read<R: Read + Seek>(
+    pub fn read_short<R: Read + Seek>(
         &self,
         zip: &mut zip::ZipArchive<R>,
         part: &str,
         mut emit: impl FnMut(u32, u32, &Data),
     ) -> io::Result<()> {
+        if !self.short.iter().any(|p| p == part) {
+            return Ok(());
+        }
         each_short_cell(zip, part, |row, column, typ, body| {
             if let Some(value) = self.value(typ, body) {
                 emit(row, column, &value);
@@ -85,6 +111,42 @@ impl ShortCells {
             _ => return None,
         })
     }
+}
+
+/// Calls `emit(row, column, text)` (zero-based, the first cell of its range) for every comment
+/// on the sheet whose worksheet part is `part`, and adds the comments' authors to `authors`.
+pub fn comments<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    part: &str,
+    authors: &mut Authors,
+    mut emit: impl FnMut(u32, u32, &str),
+) -> io::Result<()> {
+    let comment_parts = comment_parts_of(zip, part)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    for comments in comment_parts {
+        let Ok(member) = zip.by_name(&comments) else {
+            continue;
+        };
+        let mut records = Records::new(BufReader::new(member));
+        let mut at = None;
+        while let Some(typ) = records.next()? {
+            let buf = &records.buf;
+            match typ {
+                COMMENT_AUTHOR => add_author(authors, wide_string(buf)),
+                // iauthor, then rfx: rwFirst, rwLast, colFirst, colLast.
+                BEGIN_COMMENT => at = u32_at(buf, 4).zip(u32_at(buf, 12)),
+                COMMENT_TEXT => {
+                    // A RichStr: one flags byte, then the text.
+                    let text = buf.get(1..).and_then(wide_string);
+                    if let (Some((row, column)), Some(text)) = (at, text) {
+                        emit(row, column, &text);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Calls `f(row, column, type, body)` for every short cell record in the worksheet part.
@@ -118,7 +180,7 @@ fn each_short_cell<R: Read + Seek>(
 
 /// `(sheet name, worksheet part)` of every sheet in `xl/workbook.bin`.
 fn sheet_parts<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> io::Result<Vec<(String, String)>> {
-    let targets = relationships(zip, "xl/_rels/workbook.bin.rels", "xl")
+    let targets = relationships(zip, "xl/workbook.bin")
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     let member = zip.by_name("xl/workbook.bin").map_err(io::Error::other)?;
     let mut records = Records::new(BufReader::new(member));
@@ -132,9 +194,9 @@ fn sheet_parts<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> io::Result<Vec<(
             continue;
         };
         let name = records.buf.get(8 + used..).and_then(wide_string);
-        let target = targets.iter().find(|(id, _)| Some(id) == rel_id.as_ref());
-        if let (Some(name), Some((_, part))) = (name, target) {
-            sheets.push((name, part.clone()));
+        let target = targets.iter().find(|r| Some(&r.id) == rel_id.as_ref());
+        if let (Some(name), Some(rel)) = (name, target) {
+            sheets.push((name, rel.target.clone()));
         }
     }
     Ok(sheets)
@@ -291,7 +353,7 @@ mod tests {
         assert_eq!(cells.len(), 2);
         assert_eq!((cells[0].0, cells[0].1, cells[0].2), (3, 3, 16));
         assert_eq!((cells[1].0, cells[1].1), (3, 4));
-        let short = ShortCells::default();
+        let short = XlsbSheets::default();
         assert_eq!(
             short.value(16, &cells[0].3),
             Some(Data::Float(15108695088.0))

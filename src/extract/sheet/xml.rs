@@ -7,6 +7,7 @@ use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
+use crate::extract::office::xml::{read_relationships, Relationship};
 use crate::extract::ExtractError;
 
 /// A streaming XML reader over a zip member.
@@ -66,4 +67,19 @@ pub fn push_text(event: &Event<'_>, out: &mut String) {
         },
         _ => {}
     }
+}
+
+/// The relationships of the part `source` (e.g. `xl/workbook.xml`), targets resolved to zip
+/// paths; none when it has no `.rels` part.
+pub fn relationships<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    source: &str,
+) -> Result<Vec<Relationship>, ExtractError> {
+    let (dir, file) = source.rsplit_once('/').unwrap_or(("", source));
+    let rels = format!("{dir}/_rels/{file}.rels");
+    let Some(index) = zip.index_for_name(&rels) else {
+        return Ok(Vec::new());
+    };
+    let member = zip.by_index(index).map_err(|e| corrupt(&rels, e))?;
+    read_relationships(BufReader::new(member), source).map_err(|e| corrupt(&rels, e))
 }
