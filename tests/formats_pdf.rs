@@ -38,6 +38,7 @@ fn show_location(steps: &Value) -> String {
             "page" => format!("page {}", step["page"]),
             "line" => format!("{}:{}", step["line"], step["column"]),
             "part" => s(step, "name").to_string(),
+            "attachment" => format!("attachment {}", s(step, "filename")),
             other => format!("{other}?"),
         })
         .collect();

@@ -12,9 +12,9 @@ use std::rc::Rc;
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
-use super::encoding::deref;
-use super::font::{number, Font};
+use super::font::Font;
 use super::layout::{Layout, Piece};
+use super::objects::{self, deref, dict_entry, number};
 use crate::extract::{Budget, ExtractError};
 
 /// Deepest nesting of Form XObjects followed.
@@ -86,6 +86,7 @@ impl<'d> Interpreter<'d> {
             operations_left: allowed,
             form_stack: Vec::new(),
             out: PageText::default(),
+            cut: false,
             fatal: None,
         };
         match page
@@ -124,15 +125,7 @@ impl<'d> Interpreter<'d> {
         if let Some(data) = self.forms.get(&key) {
             return Ok(data.clone());
         }
-        let data = stream
-            .decompressed_content_with_limit(self.limit)
-            .or_else(|e| match e {
-                lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
-                    ..
-                }) => Err(e),
-                _ => Ok(stream.content.clone()),
-            })
-            .map_err(|e| stream_error(&e))?;
+        let data = objects::content(stream, self.limit).map_err(|e| stream_error(&e))?;
         self.budget.charge(data.len() as u64)?;
         let data = Rc::new(data);
         if self.form_bytes + data.len() <= FORM_CACHE_BYTES {
@@ -143,7 +136,8 @@ impl<'d> Interpreter<'d> {
     }
 }
 
-fn stream_error(e: &lopdf::Error) -> ExtractError {
+/// A stream that could not be decompressed, as an extraction error.
+pub fn stream_error(e: &lopdf::Error) -> ExtractError {
     match e {
         lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { limit }) => {
             ExtractError::Limit(format!(
@@ -173,7 +167,7 @@ fn resource<'d>(
     name: &[u8],
 ) -> Option<&'d Object> {
     resources.iter().find_map(|r| {
-        let entries = deref(doc, r.get(category).ok()?).as_dict().ok()?;
+        let entries = dict_entry(doc, r, category)?;
         Some(deref(doc, entries.get(name).ok()?))
     })
 }
@@ -277,6 +271,8 @@ struct PageRun<'i, 'd> {
     /// Forms being run (by address), for the loop guard.
     form_stack: Vec<usize>,
     out: PageText,
+    /// Whether the operator limit cut the page short.
+    cut: bool,
     fatal: Option<ExtractError>,
 }
 
@@ -312,19 +308,21 @@ impl<'d> PageRun<'_, 'd> {
         }
     }
 
-    /// Counts one operator against the page's limit; false when it is spent.
+    /// Counts one operator against the page's limit; false (and a problem, once) when it is
+    /// spent.
     fn count_operation(&mut self) -> bool {
-        if self.operations_left == 0 {
-            return false;
+        if self.operations_left > 0 {
+            self.operations_left -= 1;
+            return true;
         }
-        self.operations_left -= 1;
-        if self.operations_left == 0 {
+        if !self.cut {
+            self.cut = true;
             self.out.problems.push(ExtractError::Limit(format!(
                 "more than {MAX_PAGE_OPERATIONS} drawing operations on one page, or too many in \
                  the file; the rest of the page was not read"
             )));
         }
-        true
+        false
     }
 
     fn text_operator(
@@ -472,11 +470,7 @@ impl<'d> PageRun<'_, 'd> {
             Ok(Object::Array(items)) => Matrix::from_numbers(items).unwrap_or(Matrix::IDENTITY),
             _ => Matrix::IDENTITY,
         };
-        let own = stream
-            .dict
-            .get(b"Resources")
-            .ok()
-            .and_then(|o| deref(doc, o).as_dict().ok());
+        let own = dict_entry(doc, &stream.dict, b"Resources");
         let resources: Vec<&'d Dictionary> = match own {
             Some(r) => vec![r],
             None => parent.to_vec(),

@@ -7,6 +7,7 @@
 
 use lopdf::{Document, Object};
 
+use super::objects::deref;
 use super::tables;
 
 /// A one-byte encoding: code → text.
@@ -150,20 +151,6 @@ impl SimpleEncoding {
             None => false,
         }
     }
-}
-
-/// Follows references (a few levels) to the object itself.
-pub fn deref<'a>(doc: &'a Document, mut object: &'a Object) -> &'a Object {
-    for _ in 0..8 {
-        match object {
-            Object::Reference(id) => match doc.get_object(*id) {
-                Ok(o) => object = o,
-                Err(_) => return &Object::Null,
-            },
-            _ => return object,
-        }
-    }
-    &Object::Null
 }
 
 /// The Unicode text of a glyph name: Adobe Glyph List names, `uniXXXX…`, `uXXXX[XX]`,

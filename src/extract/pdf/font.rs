@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use lopdf::{Dictionary, Document, Object};
 
 use super::cmap::CMap;
-use super::encoding::{deref, SimpleEncoding};
+use super::encoding::SimpleEncoding;
+use super::objects::{self, content, deref, dict_entry, number, stream_bytes};
 use super::tables;
 
 /// A font as the text extractor needs it.
@@ -234,15 +235,11 @@ fn builtin_encoding(doc: &Document, dict: &Dictionary, limit: usize) -> Option<S
 
 fn composite(doc: &Document, dict: &Dictionary, limit: usize) -> Kind {
     let encoding = match dict.get(b"Encoding").map(|o| deref(doc, o)) {
-        Ok(Object::Stream(s)) => s
-            .decompressed_content_with_limit(limit)
-            .ok()
-            .or_else(|| Some(s.content.clone()))
-            .map(|d| CMap::parse(&d)),
+        Ok(Object::Stream(s)) => content(s, limit).ok().map(|d| CMap::parse(&d)),
         _ => None,
     };
     let descendant = match dict.get(b"DescendantFonts").map(|o| deref(doc, o)) {
-        Ok(Object::Array(items)) => items.first().and_then(|o| deref(doc, o).as_dict().ok()),
+        Ok(Object::Array(items)) => items.first().and_then(|o| objects::dict(doc, o)),
         _ => None,
     };
     Kind::Composite {
@@ -308,32 +305,6 @@ fn font_matrix_scale(doc: &Document, dict: &Dictionary) -> f64 {
             .map_or(0.001, f64::abs),
         _ => 0.001,
     }
-}
-
-fn dict_entry<'a>(doc: &'a Document, dict: &'a Dictionary, key: &[u8]) -> Option<&'a Dictionary> {
-    dict.get(key)
-        .ok()
-        .and_then(|o| deref(doc, o).as_dict().ok())
-}
-
-/// The decompressed bytes of a stream entry (raw bytes if a filter fails), at most `limit`.
-pub fn stream_bytes(doc: &Document, entry: Option<&Object>, limit: usize) -> Option<Vec<u8>> {
-    let stream = deref(doc, entry?).as_stream().ok()?;
-    match stream.decompressed_content_with_limit(limit) {
-        Ok(data) => Some(data),
-        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => None,
-        Err(_) => (stream.content.len() <= limit).then(|| stream.content.clone()),
-    }
-}
-
-/// A number operand or entry.
-pub fn number(object: &Object) -> Option<f64> {
-    match object {
-        Object::Integer(i) => Some(*i as f64),
-        Object::Real(r) => Some(f64::from(*r)),
-        _ => None,
-    }
-    .filter(|n| n.is_finite())
 }
 
 /// A standard-14 text face whose widths sporhund knows (oblique faces share the upright

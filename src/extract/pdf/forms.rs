@@ -10,8 +10,7 @@ use std::collections::HashSet;
 
 use lopdf::{Dictionary, Document, Object};
 
-use super::encoding::deref;
-use super::meta::text_string;
+use super::objects::{deref, dict_entry, text_string};
 
 /// Deepest field hierarchy followed.
 const MAX_DEPTH: usize = 32;
@@ -32,7 +31,7 @@ pub fn fields(doc: &Document) -> Vec<Field> {
     let roots = doc
         .catalog()
         .ok()
-        .and_then(|c| deref(doc, c.get(b"AcroForm").ok()?).as_dict().ok())
+        .and_then(|c| dict_entry(doc, c, b"AcroForm"))
         .and_then(|f| deref(doc, f.get(b"Fields").ok()?).as_array().ok());
     let mut walk = Walk {
         doc,

@@ -6,12 +6,11 @@
 //! given by the dictionary (or earlier in the packet) is not given again, so one author is
 //! one finding.
 
-use lopdf::{Document, Object};
+use lopdf::Document;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::encoding::deref;
-use super::font::stream_bytes;
+use super::objects::{deref, dict_entry, stream_bytes, text_string};
 
 /// Information dictionary entries that hold dates, not text.
 const DATES: &[&[u8]] = &[b"CreationDate", b"ModDate"];
@@ -64,12 +63,7 @@ fn same_value(info: &str, xmp: &str) -> bool {
 
 /// The text entries of the information dictionary.
 fn info(doc: &Document) -> Vec<(String, String)> {
-    let Some(dict) = doc
-        .trailer
-        .get(b"Info")
-        .ok()
-        .and_then(|o| deref(doc, o).as_dict().ok())
-    else {
+    let Some(dict) = dict_entry(doc, &doc.trailer, b"Info") else {
         return Vec::new();
     };
     dict.iter()
@@ -80,17 +74,6 @@ fn info(doc: &Document) -> Vec<(String, String)> {
             (!text.trim().is_empty()).then_some((name, text))
         })
         .collect()
-}
-
-/// A PDF text string (PDFDocEncoding or UTF-16BE with a byte-order mark) as Unicode.
-pub fn text_string(object: &Object) -> Option<String> {
-    let Object::String(bytes, _) = object else {
-        return None;
-    };
-    Some(
-        lopdf::decode_text_string(object)
-            .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned()),
-    )
 }
 
 /// (element or attribute name, value) of the XMP packet's values, each value once.

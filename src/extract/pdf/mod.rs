@@ -1,4 +1,5 @@
-//! PDF: the text of every page, filled-in form fields, comments and document metadata.
+//! PDF: the text of every page, filled-in form fields, comments, document metadata and
+//! attached files.
 //!
 //! lopdf parses the file (and decrypts it when the user password is empty, which it tries on
 //! load); the text is this module's own: [`content`] runs each page's content stream (Form
@@ -12,6 +13,8 @@
 //! * a filled-in form field: `form field <name>`, no line (the text is `<label>: <value>`);
 //! * a comment (text annotation): `comment on page N`, no line (`<author>: <text>`);
 //! * metadata: `metadata Author`, `metadata XMP dc:creator` …, no line;
+//! * an attached file: `attachment <name>`, then whatever its own format gives (it goes
+//!   through the dispatcher like a zip member);
 //! * a page with images but no text: the error "no text layer (image only): needs OCR" at
 //!   `page N`; when no page of the file has text, one such error for the whole file (a
 //!   scanned document is one problem, not one per page);
@@ -19,6 +22,7 @@
 //!   saying how many characters could not be read (their codes are glyph numbers);
 //! * a file that needs a password: the error "encrypted, not scanned: PDF needs a password".
 
+mod attachments;
 mod cmap;
 mod content;
 mod encoding;
@@ -26,14 +30,15 @@ mod font;
 mod forms;
 mod layout;
 mod meta;
+mod objects;
 mod tables;
 
 use lopdf::{Document, LoadOptions, Object, ObjectId};
 
 use super::{Context, ExtractError, Extractor, Format, Input};
 use crate::location::Step;
-use content::Interpreter;
-use encoding::deref;
+use content::{Interpreter, PageText};
+use objects::{deref, text_string};
 
 /// Reads PDF files.
 pub struct PdfExtractor;
@@ -69,8 +74,25 @@ impl Extractor for PdfExtractor {
         for (name, text) in meta::metadata(&doc, limit) {
             ctx.text(Some(Step::Part { name }), &text, false);
         }
-        Ok(())
+        attached_files(&doc, limit, ctx)
     }
+}
+
+/// Sends every attached file through the dispatcher.
+fn attached_files(doc: &Document, limit: usize, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
+    for file in attachments::files(doc) {
+        let step = Step::Attachment {
+            filename: file.name,
+        };
+        match file.stream.decompressed_content_with_limit(limit) {
+            Ok(data) => {
+                ctx.budget.charge(data.len() as u64)?;
+                ctx.recurse(step, &data);
+            }
+            Err(e) => ctx.error(Some(step), &content::stream_error(&e)),
+        }
+    }
+    Ok(())
 }
 
 /// Loads a document, decrypting it when its user password is empty.
@@ -110,21 +132,7 @@ fn pages(doc: &Document, limit: usize, ctx: &mut Context<'_>) -> Result<(), Extr
     let mut image_only = Vec::new();
     for (&number, &id) in &pages {
         let page = interpreter.page(id)?;
-        let step = || Step::Page { page: number };
-        for problem in &page.problems {
-            ctx.error(Some(step()), problem);
-        }
-        if page.unmapped > 0 {
-            let e = ExtractError::Unsupported(format!(
-                "{} characters in fonts without a Unicode map (Type0 without ToUnicode) could not \
-                 be read",
-                page.unmapped
-            ));
-            ctx.error(Some(step()), &e);
-        }
-        if !page.text.trim().is_empty() {
-            ctx.text(Some(step()), &page.text, true);
-        } else if page.has_images && page.unmapped == 0 {
+        if send_page(number, &page, ctx) {
             image_only.push(number);
         }
         for comment in comments(doc, id) {
@@ -136,6 +144,27 @@ fn pages(doc: &Document, limit: usize, ctx: &mut Context<'_>) -> Result<(), Extr
     }
     report_image_only(&image_only, pages.len(), ctx);
     Ok(())
+}
+
+/// Sends a page's text and problems; true when it has images and no text at all.
+fn send_page(number: u32, page: &PageText, ctx: &mut Context<'_>) -> bool {
+    let step = || Step::Page { page: number };
+    for problem in &page.problems {
+        ctx.error(Some(step()), problem);
+    }
+    if page.unmapped > 0 {
+        let e = ExtractError::Unsupported(format!(
+            "{} characters in fonts without a Unicode map (Type0 without ToUnicode) could not \
+             be read",
+            page.unmapped
+        ));
+        ctx.error(Some(step()), &e);
+    }
+    if page.text.trim().is_empty() {
+        return page.has_images && page.unmapped == 0;
+    }
+    ctx.text(Some(step()), &page.text, true);
+    false
 }
 
 /// One error per page without a text layer, or one for the file when no page has text.
@@ -170,14 +199,11 @@ fn comments(doc: &Document, page: ObjectId) -> Vec<String> {
             )
         })
         .filter_map(|a| {
-            let text = meta::text_string(deref(doc, a.get(b"Contents").ok()?))?;
+            let text = text_string(deref(doc, a.get(b"Contents").ok()?))?;
             if text.trim().is_empty() {
                 return None;
             }
-            let author = a
-                .get(b"T")
-                .ok()
-                .and_then(|t| meta::text_string(deref(doc, t)));
+            let author = a.get(b"T").ok().and_then(|t| text_string(deref(doc, t)));
             Some(match author {
                 Some(author) if !author.trim().is_empty() => format!("{author}: {text}"),
                 _ => text,
