@@ -373,19 +373,3 @@ fn text_of_each_page_is_one_segment_with_its_page_number() {
     assert_eq!(first_line, "Kundeopplysninger for Ærlige Øvre Åsen AS");
     assert!(sink.errors.is_empty(), "{:?}", sink.errors);
 }
-
-/// Prints the segments of the PDF named by `$PDF` (a debugging aid:
-/// `PDF=file.pdf cargo test --test formats_pdf dump -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn dump() {
-    let path = std::env::var("PDF").expect("set PDF=path");
-    let (result, sink) = extract(&std::fs::read(path).unwrap(), "x.pdf");
-    for (location, text) in &sink.texts {
-        println!("=== {location}\n{text}");
-    }
-    for (location, error) in &sink.errors {
-        println!("!!! {location}: {error}");
-    }
-    println!("result: {result:?}");
-}
