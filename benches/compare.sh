@@ -14,13 +14,15 @@
 # a line at a time. rg runs with --count-matches (every match, as sporhund must find them all)
 # and --no-ignore --hidden (sporhund skips nothing); both read from a warm page cache.
 #
-# Environment: RUNS (hyperfine runs, default 5), WARMUP (default 1).
+# Environment: RUNS (timed runs, default 5), WARMUP (hyperfine warm-up runs, default 1),
+# TIMER=bash to time with bash's `time` even when hyperfine is installed.
 set -euo pipefail
 
 MB=${1:-300}
 SEED=${2:-42}
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
+TIMER=${TIMER:-$(command -v hyperfine >/dev/null && echo hyperfine || echo bash)}
 
 cd "$(dirname "$0")/.."
 CORPUS="bench-corpus/${MB}mb-seed${SEED}"
@@ -81,17 +83,18 @@ calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 declare -A MEAN
 time_cmd() {
     local name=$1 cmd=$2
-    if command -v hyperfine >/dev/null; then
+    if [ "$TIMER" = hyperfine ]; then
         hyperfine -N --style basic -i --warmup "$WARMUP" --runs "$RUNS" \
             --export-json "$TMP/$name.json" -n "$name" "$cmd" >&2
         MEAN[$name]=$(jq '.results[0].mean' "$TMP/$name.json")
     else
-        local total=0 t
+        local total=0 t TIMEFORMAT=%R
         for _ in $(seq "$RUNS"); do
-            t=$( { /usr/bin/time -f %e bash -c "$cmd >/dev/null" ; } 2>&1 | tail -1)
+            t=$( { time bash -c "$cmd >/dev/null 2>&1 || true"; } 2>&1 | tail -1)
             total=$(calc "$total + $t")
         done
         MEAN[$name]=$(calc "$total / $RUNS")
+        echo "$name: mean of $RUNS runs ${MEAN[$name]} s" >&2
     fi
 }
 
@@ -100,14 +103,16 @@ peak_rss_mb() {
         | awk '/Maximum resident/ {printf "%.1f", $NF / 1024}' || true
 }
 
-echo "== timing (hyperfine -N, $WARMUP warm-up, $RUNS runs)"
+echo "== timing ($([ "$TIMER" = hyperfine ] && echo "hyperfine -N, $WARMUP warm-up, " || echo "bash time, ")$RUNS runs)"
+printf '  %s\n' "$SP_ALL" "$SP_ONE" "$RG_ALL" "$RG_ONE"
+echo "  (-f: $(wc -l <"$TMP/patterns.txt") patterns of the no.fnr, email and no.phone rules: gen_corpus --rg-patterns)"
 time_cmd sporhund_all "$SP_ALL"
 time_cmd sporhund_1t "$SP_ONE"
 time_cmd rg_all "$RG_ALL"
 time_cmd rg_1t "$RG_ONE"
 
 if [ ! -x /usr/bin/time ]; then
-    echo "compare.sh: /usr/bin/time missing (apt-get install time); no RSS" >&2
+    echo "compare.sh: /usr/bin/time missing (apt-get install time): no peak RSS" >&2
 fi
 mbps() { calc "$BYTES / ${MEAN[$1]} / 1000000"; }
 printf '\n%-22s %10s %10s %12s\n' "" "seconds" "MB/s" "peak RSS MB"

@@ -9,7 +9,9 @@
 //! ~2 KB in the ways people write them, and decoys that must not be reported (fnr-shaped numbers
 //! with a wrong control digit or an impossible date, long KID numbers, 14-digit timestamps,
 //! IPs, amounts, 8xx numbers, `logo@2x.png`, Message-ID headers …). [`Manifest`] counts what
-//! sporhund should report, per rule and kind, exactly.
+//! sporhund should report, per rule and kind, exactly; values the engine finds below the
+//! default `--min-confidence` (a synthetic number wrapped over a line) are counted apart.
+//! By bytes the text is about 70 % prose, 15 % CSV and 15 % logs; 13 % of bytes are digits.
 //!
 //! Test-data policy (spec §7.3): every planted fødselsnummer is a Skatteetaten/Tenor synthetic
 //! number (month + 80, some also D-numbers with day + 40) with legacy control digits, so none
@@ -29,7 +31,7 @@ use std::io;
 use std::path::Path;
 
 /// Version of the generator; bump it when the output for a seed changes.
-pub const GENERATOR: &str = "sporhund corpus v1";
+pub const GENERATOR: &str = "sporhund corpus v2";
 
 /// sporhund's default `--min-confidence`.
 pub const MIN_CONFIDENCE: f32 = 0.5;
@@ -1436,35 +1438,33 @@ impl Gen {
     fn iban_unit(&mut self) {
         let a = kontonummer(&mut self.rng);
         let iban = iban_for(&a);
-        let b = iban.as_bytes();
-        let print = format!(
-            "{} {} {} {}",
-            &iban[..4],
-            &iban[4..8],
-            &iban[8..12],
-            &iban[12..]
-        );
-        debug_assert_eq!(b.len(), 15);
-        match self.rng.below(3) {
+        let groups = |sep: &str| {
+            format!(
+                "{}{sep}{}{sep}{}{sep}{}",
+                &iban[..4],
+                &iban[4..8],
+                &iban[8..12],
+                &iban[12..]
+            )
+        };
+        match self.rng.below(4) {
             0 => {
                 self.push("IBAN: ");
-                self.plant(IBAN, "", "print format", &print);
+                self.plant(IBAN, "", "print format", &groups(" "));
             }
             1 => {
                 self.push("Overfør beløpet til ");
                 self.plant(IBAN, "", "compact", &iban);
                 self.push(" før fredag.");
             }
+            2 => {
+                self.push("IBAN ");
+                self.plant(IBAN, "", "with dashes", &groups("-"));
+            }
             _ => {
                 self.push("iban ");
-                let dashed = format!(
-                    "{}-{}-{}-{}",
-                    &iban[..4],
-                    &iban[4..8],
-                    &iban[8..12],
-                    &iban[12..]
-                );
-                self.plant(IBAN, "", "with dashes", &dashed);
+                let lower = groups("-").to_lowercase();
+                self.plant(IBAN, "", "lower case with dashes", &lower);
             }
         }
     }
