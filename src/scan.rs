@@ -236,6 +236,9 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// Bytes around a value that its snippet can reach (40 characters of up to 4 bytes).
+const SNIPPET_REACH: usize = 4 * 41;
+
 /// Receives segments of one file, runs the engine and forwards findings.
 struct FindingSink<'a> {
     scanner: &'a Scanner,
@@ -259,7 +262,12 @@ impl SegmentSink for FindingSink<'_> {
             });
         let spans: Vec<(usize, usize)> = found.iter().map(|d| (d.start, d.end)).collect();
         for d in &found {
-            let f = scanner.finding(&self.path, &segment, d, &spans, &mut lines);
+            // Only the detections that can fall inside this finding's snippet (spans are in
+            // order and do not overlap); all of them would make a dense chunk quadratic.
+            let (lo, hi) = (d.start.saturating_sub(SNIPPET_REACH), d.end + SNIPPET_REACH);
+            let a = spans.partition_point(|&(_, e)| e <= lo);
+            let b = spans.partition_point(|&(s, _)| s < hi);
+            let f = scanner.finding(&self.path, &segment, d, &spans[a..b], &mut lines);
             (self.on_finding)(f);
         }
     }
