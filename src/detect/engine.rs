@@ -509,7 +509,13 @@ impl StartTable {
         loop {
             let p = at + hay[at..].iter().position(|&b| self.first[usize::from(b)])?;
             if self.skip_after_alnum && p > 0 && hay[p - 1].is_ascii_alphanumeric() {
-                at = p + 1;
+                // Inside a word or number: no candidate until it ends.
+                at = p
+                    + 1
+                    + hay[p + 1..]
+                        .iter()
+                        .position(|b| !b.is_ascii_alphanumeric())
+                        .unwrap_or(hay.len() - p - 1);
                 continue;
             }
             match hay.get(p + 1) {
