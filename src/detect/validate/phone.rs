@@ -87,6 +87,12 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
         "+47{}",
         nsn.iter().map(|x| char::from(b'0' + x)).collect::<String>()
     );
+    // Without a country code only the groupings people use for phone numbers count;
+    // `31.12.2023` (2-2-4) or `2024-03-12` (4-2-2) is a date, rejected here before any
+    // keyword search.
+    if !prefixed && !matches!(groups.as_slice(), [8] | [3, 2, 3] | [2, 2, 2, 2] | [4, 4]) {
+        return None;
+    }
     let dotted = value.contains('.');
     let shape_ok = match groups.as_slice() {
         [3, 2, 3] | [2, 2, 2, 2] => true,
@@ -137,6 +143,14 @@ mod tests {
         assert_eq!(check("47 91234567"), Some(("mobile", true)));
         assert_eq!(check("4791234567"), Some(("mobile", true)));
         assert_eq!(check("+46 91234567"), None);
+    }
+
+    #[test]
+    fn other_groupings_are_not_phones() {
+        assert_eq!(check("31.12.2023"), None);
+        assert_eq!(check("2024-03-12"), None);
+        assert_eq!(check("912 345 67"), None);
+        assert_eq!(check("+47 9123 45 67"), Some(("mobile", false)));
     }
 
     #[test]
