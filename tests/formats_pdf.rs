@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::{s, scan_json};
 use serde_json::Value;
-use sporhund::extract::{
-    Budget, Context, Dispatcher, ExtractError, Input, Limits, Segment, SegmentSink, HEAD_LEN,
-};
+use sporhund::extract::{Dispatcher, ExtractError, Limits, Segment, SegmentSink};
 use sporhund::location::Location;
 
 const DIR: &str = "fixtures/documents/pdf";
@@ -236,18 +234,9 @@ impl SegmentSink for Collect {
 
 /// Runs `data` through the dispatcher with the default limits.
 fn extract(data: &[u8], name: &str) -> (Result<(), ExtractError>, Collect) {
-    let dispatcher = Dispatcher::new(Limits::default());
-    let budget = Budget::new(Limits::default().max_total_bytes);
     let mut sink = Collect::default();
-    let mut ctx = Context {
-        location: Location::root(),
-        sink: &mut sink,
-        dispatcher: &dispatcher,
-        budget: &budget,
-    };
-    let head = &data[..data.len().min(HEAD_LEN)];
-    let result = dispatcher
-        .dispatch(Input::Bytes(data), head, name, &mut ctx)
+    let result = Dispatcher::new(Limits::default())
+        .extract_bytes(data, name, &mut sink)
         .map(|_| ());
     (result, sink)
 }

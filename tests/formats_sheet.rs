@@ -322,15 +322,7 @@ impl SegmentSink for Collect {
 /// Runs `data` (named `name`) through the full dispatcher; what the sink got.
 fn extract(dispatcher: &Dispatcher, data: &[u8], name: &str) -> Collect {
     let mut sink = Collect::default();
-    let budget = Budget::new(dispatcher.limits.max_total_bytes);
-    let mut ctx = Context {
-        location: Location::root(),
-        sink: &mut sink,
-        dispatcher,
-        budget: &budget,
-    };
-    let head = &data[..data.len().min(HEAD_LEN)];
-    match dispatcher.dispatch(Input::Bytes(data), head, name, &mut ctx) {
+    match dispatcher.extract_bytes(data, name, &mut sink) {
         Err(ExtractError::Panic(m)) => sink.panics.push(m),
         Err(_) => sink.errors += 1,
         Ok(_) => {}

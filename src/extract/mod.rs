@@ -368,6 +368,33 @@ impl Dispatcher {
         let mut head = Vec::with_capacity(HEAD_LEN);
         (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head)?;
         drop(file);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.extract_root(Input::File(path), &head, &name, sink)
+    }
+
+    /// Extracts a source held in memory as if it were a file on disk named `name`, reporting
+    /// to `sink` (for sources that do not come from the walk, and for tests).
+    pub fn extract_bytes(
+        &self,
+        data: &[u8],
+        name: &str,
+        sink: &mut dyn SegmentSink,
+    ) -> Result<Outcome, ExtractError> {
+        let head = &data[..data.len().min(HEAD_LEN)];
+        self.extract_root(Input::Bytes(data), head, name, sink)
+    }
+
+    /// Dispatches a top-level source with a fresh location and decompression budget.
+    fn extract_root(
+        &self,
+        input: Input<'_>,
+        head: &[u8],
+        name: &str,
+        sink: &mut dyn SegmentSink,
+    ) -> Result<Outcome, ExtractError> {
         let budget = Budget::new(self.limits.max_total_bytes);
         let mut ctx = Context {
             location: Location::root(),
@@ -375,11 +402,7 @@ impl Dispatcher {
             dispatcher: self,
             budget: &budget,
         };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        self.dispatch(Input::File(path), &head, &name, &mut ctx)
+        self.dispatch(input, head, name, &mut ctx)
     }
 
     /// Sniffs the format of `input` (named `name`) and runs the matching extractor, catching
@@ -513,14 +536,7 @@ mod tests {
             },
         );
         let mut sink = Collect::default();
-        let budget = Budget::new(1 << 20);
-        let mut ctx = Context {
-            location: Location::root(),
-            sink: &mut sink,
-            dispatcher: &d,
-            budget: &budget,
-        };
-        let out = d.dispatch(Input::Bytes(data), data, "x", &mut ctx).unwrap();
+        let out = d.extract_bytes(data, "x", &mut sink).unwrap();
         (out, sink)
     }
 
@@ -565,16 +581,9 @@ mod tests {
     fn a_file_whose_content_contradicts_its_name_is_an_error() {
         let d = Dispatcher::new(Limits::default());
         let mut sink = Collect::default();
-        let budget = Budget::new(1 << 20);
-        let mut ctx = Context {
-            location: Location::root(),
-            sink: &mut sink,
-            dispatcher: &d,
-            budget: &budget,
-        };
         let data = [0u8, 159, 146, 150, 0, 1];
         let e = d
-            .dispatch(Input::Bytes(&data), &data, "rapport.pdf", &mut ctx)
+            .extract_bytes(&data, "rapport.pdf", &mut sink)
             .unwrap_err();
         assert!(e.to_string().contains("the name says pdf"), "{e}");
     }

@@ -10,9 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sporhund::extract::{
-    Budget, Context, Dispatcher, ExtractError, Input, Limits, Segment, SegmentSink, HEAD_LEN,
-};
+use sporhund::extract::{Dispatcher, ExtractError, Limits, Segment, SegmentSink};
 use sporhund::location::Location;
 
 use crate::common::{self, run, s, sporhund};
@@ -226,17 +224,8 @@ impl SegmentSink for Collect {
 /// Runs `data` (named `name`) through the dispatcher with `limits`; the dispatcher's own
 /// result is recorded as an error at the root.
 pub fn extract_bytes(data: &[u8], name: &str, limits: Limits) -> Collect {
-    let dispatcher = Dispatcher::new(limits.clone());
     let mut sink = Collect::default();
-    let budget = Budget::new(limits.max_total_bytes);
-    let mut ctx = Context {
-        location: Location::root(),
-        sink: &mut sink,
-        dispatcher: &dispatcher,
-        budget: &budget,
-    };
-    let head = &data[..data.len().min(HEAD_LEN)];
-    if let Err(e) = dispatcher.dispatch(Input::Bytes(data), head, name, &mut ctx) {
+    if let Err(e) = Dispatcher::new(limits).extract_bytes(data, name, &mut sink) {
         sink.errors.push((String::new(), e.to_string()));
     }
     sink
