@@ -2,7 +2,7 @@
 //! (`Step::Record`, both 1-based; the row counts records, so a quoted field with line breaks in
 //! it does not shift the rows after it).
 //!
-//! Decoding is the text extractor's ([`stream_text`]: BOM, UTF-16, Windows-1252 fallback), and
+//! Decoding is the text extractor's ([`stream_source`]: BOM, UTF-16, Windows-1252 fallback), and
 //! so is the streaming: the decoded chunks are fed to an incremental parser that keeps only the
 //! field being read, so memory does not grow with the file. The delimiter (`;` `,` tab `|`) is
 //! the one that splits the first records of the file into the same number of fields; a file
@@ -18,7 +18,7 @@ use std::borrow::Cow;
 use memchr::{memchr, memchr2};
 
 use super::sheet::render::restore_number;
-use super::text::{sniff_encoding, stream_text, TextEncoding};
+use super::text::stream_source;
 use super::{Context, ExtractError, Extractor, Format, Input};
 use crate::location::Step;
 
@@ -48,10 +48,9 @@ impl Extractor for CsvExtractor {
         _format: Format,
         ctx: &mut Context<'_>,
     ) -> Result<(), ExtractError> {
-        let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
         let chunk_size = ctx.dispatcher.limits.chunk_size;
         let mut parser = Parser::new(chunk_size);
-        stream_text(input.open()?, encoding, chunk_size, |segment| {
+        stream_source(input, head, chunk_size, |segment| {
             // Chunks overlap; the part before `report_before` tiles the text exactly once.
             parser.feed(
                 &segment.text[..segment.report_before],

@@ -38,15 +38,25 @@ impl Extractor for TextExtractor {
         _format: Format,
         ctx: &mut Context<'_>,
     ) -> Result<(), ExtractError> {
-        let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
-        let reader = input.open()?;
-        stream_text(reader, encoding, ctx.dispatcher.limits.chunk_size, |seg| {
+        stream_source(input, head, ctx.dispatcher.limits.chunk_size, |seg| {
             ctx.sink.text(Segment {
                 location: &ctx.location,
                 ..seg
             })
         })
     }
+}
+
+/// Streams a text source whose first bytes are `head`: the encoding is sniffed from them
+/// (see [`sniff_encoding`]) and the chunks go to `emit` as in [`stream_text`].
+pub fn stream_source(
+    input: Input<'_>,
+    head: &[u8],
+    chunk_size: usize,
+    emit: impl FnMut(Segment<'_>),
+) -> Result<(), ExtractError> {
+    let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
+    stream_text(input.open()?, encoding, chunk_size, emit)
 }
 
 /// How a text source is decoded.
