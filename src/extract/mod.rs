@@ -231,10 +231,7 @@ impl Context<'_> {
     /// Sends text found at `step` (or at this source itself when `None`) to the sink.
     /// `lines` says whether the text is line-oriented (a `line` step is then added).
     pub fn text(&mut self, step: Option<Step>, text: &str, lines: bool) {
-        let location = match step {
-            Some(s) => self.location.child(s),
-            None => self.location.clone(),
-        };
+        let location = self.at(step);
         self.sink.text(Segment {
             location: &location,
             text,
@@ -246,11 +243,16 @@ impl Context<'_> {
 
     /// Reports a problem with part of this source (`step` inside it); the source goes on.
     pub fn error(&mut self, step: Option<Step>, error: &ExtractError) {
-        let location = match step {
+        let location = self.at(step);
+        self.sink.error(&location, error);
+    }
+
+    /// This source's location, or one `step` inside it.
+    fn at(&self, step: Option<Step>) -> Location {
+        match step {
             Some(s) => self.location.child(s),
             None => self.location.clone(),
-        };
-        self.sink.error(&location, error);
+        }
     }
 
     /// Sends a container member through the dispatcher, one step deeper. Problems with the
