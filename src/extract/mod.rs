@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod csv;
+pub mod html;
 pub mod office;
 pub mod pdf;
 pub mod sheet;
