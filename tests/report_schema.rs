@@ -7,6 +7,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 use sporhund::detect::Severity;
 use sporhund::location::{Location, Step};
+use sporhund::report::json::JsonLinesWriter;
 use sporhund::report::{
     Collector, FileError, Finding, Header, ReportSink, Skipped, Summary, Tool, SCHEMA_VERSION,
 };
@@ -108,9 +109,10 @@ fn jsonl_records_are_valid() {
     }
 }
 
-/// Later formats produce these steps; the contract must already accept every one.
+/// Later formats produce these steps; the contract must already accept every one, and the
+/// `--group-by message` list in JSON and JSONL.
 #[test]
-fn every_location_step_is_in_the_schema() {
+fn every_location_step_and_message_groups_are_in_the_schema() {
     let location = Location::root()
         .child(Step::Entry {
             name: "arkiv/post.zip".into(),
@@ -135,12 +137,17 @@ fn every_location_step_is_in_the_schema() {
         })
         .child(Step::Record { row: 4, column: 2 })
         .child(Step::Line { line: 1, column: 1 });
-    let mut c = Collector::new(Header {
+    let header = Header {
         schema_version: SCHEMA_VERSION.into(),
         tool: Tool::current(),
         roots: vec![".".into()],
         started_at: "2026-11-29T10:00:00Z".into(),
-    });
+    };
+    let mut c = Collector::new(header.clone()).grouping_by_message();
+    let mut lines = Vec::new();
+    let mut jsonl = JsonLinesWriter::new(&mut lines, &header)
+        .unwrap()
+        .grouping_by_message();
     let finding = Finding {
         rule: "no.fnr".into(),
         category: "national_id".into(),
@@ -155,6 +162,7 @@ fn every_location_step_is_in_the_schema() {
     };
     let mut summary = Summary::default();
     summary.add_finding(&finding);
+    jsonl.finding(finding.clone()).unwrap();
     c.finding(finding).unwrap();
     c.error(FileError {
         path: "x".into(),
@@ -171,4 +179,22 @@ fn every_location_step_is_in_the_schema() {
     c.finish(&summary, 0.5).unwrap();
     let value = serde_json::to_value(c.into_report()).unwrap();
     assert_valid(&schema(), &value);
+    let messages = value["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["location"].as_array().unwrap().len(), 2);
+    assert_eq!(messages[0]["highest_severity"], "high");
+
+    jsonl.finish(&summary, 0.5).unwrap();
+    drop(jsonl);
+    let lines: Vec<Value> = String::from_utf8(lines)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["header", "finding", "message", "summary"]);
+    let line_schema = line_schema();
+    for l in &lines {
+        assert_valid(&line_schema, l);
+    }
 }

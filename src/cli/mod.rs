@@ -150,6 +150,17 @@ struct ScanArgs {
     /// No progress bar (it is shown only when standard error is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// Also list findings grouped by mail message (the messages holding personal data).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    group_by: Option<GroupBy>,
+}
+
+/// What `--group-by` gathers findings by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    /// Each mail message (in mbox, .eml, Maildir, .msg, .pst/.ost) with findings in it,
+    /// its parts or attachments.
+    Message,
 }
 
 fn parse_confidence(s: &str) -> Result<f32, String> {

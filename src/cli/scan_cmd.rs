@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
 
 use super::progress::ProgressLine;
-use super::{exit, Format, ScanArgs};
+use super::{exit, Format, GroupBy, ScanArgs};
 use crate::detect::Engine;
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::json::JsonLinesWriter;
@@ -69,15 +69,22 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     };
     let progress = Arc::new(Progress::default());
     let line = ProgressLine::start(progress.clone(), args.no_progress);
+    let by_message = args.group_by == Some(GroupBy::Message);
     let result = match args.format {
         Format::Jsonl => {
             let mut sink = JsonLinesWriter::new(&mut out, &header).map_err(|e| e.to_string())?;
+            if by_message {
+                sink = sink.grouping_by_message();
+            }
             scanner
                 .scan(&walk, &mut sink, &progress)
                 .map(|(summary, _)| summary)
         }
         Format::Json | Format::Human => {
             let mut sink = Collector::new(header);
+            if by_message {
+                sink = sink.grouping_by_message();
+            }
             scanner.scan(&walk, &mut sink, &progress).and_then(|_| {
                 let report = sink.into_report();
                 if args.format == Format::Json {

@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
+use super::group::MessageGroup;
 use super::{Report, Summary};
+use crate::location::Step;
 
 /// Writes `report` for a person reading a terminal or a text file.
 pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -52,7 +54,39 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    if let Some(messages) = &report.messages {
+        write_messages(messages, out)?;
+    }
     write_summary(&report.summary, report.duration_seconds, out)
+}
+
+/// The `--group-by message` list: one line per message holding findings.
+fn write_messages(messages: &[MessageGroup], out: &mut dyn Write) -> io::Result<()> {
+    if messages.is_empty() {
+        return writeln!(out, "No message holds personal data.\n");
+    }
+    writeln!(out, "Messages holding personal data ({}):", messages.len())?;
+    for m in messages {
+        let by: Vec<String> = m
+            .findings_by_category
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        writeln!(out, "  {} › {}", m.path, m.location)?;
+        if let Some(Step::Message { date, from, .. }) = m.location.steps().last() {
+            let date = date.as_deref().unwrap_or("no date");
+            let from = from.as_deref().unwrap_or("unknown sender");
+            writeln!(out, "      {date} · from {from}")?;
+        }
+        writeln!(
+            out,
+            "      {} findings, highest {}: {}",
+            m.findings,
+            m.highest_severity.name(),
+            by.join(", ")
+        )?;
+    }
+    writeln!(out)
 }
 
 /// The closing summary lines.
@@ -90,4 +124,47 @@ pub fn write_summary(s: &Summary, seconds: f64, out: &mut dyn Write) -> io::Resu
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::Severity;
+    use crate::location::Location;
+    use crate::report::{Header, Tool};
+
+    #[test]
+    fn message_groups_are_listed_with_date_sender_and_counts() {
+        let mut report = crate::report::Collector::new(Header {
+            schema_version: "1.0.0".into(),
+            tool: Tool::current(),
+            roots: vec![],
+            started_at: String::new(),
+        })
+        .into_report();
+        report.messages = Some(vec![MessageGroup {
+            path: "post.mbox".into(),
+            location: Location(vec![Step::Message {
+                index: Some(7),
+                message_id: None,
+                date: Some("Tue, 2 Jan 2024 09:00:00 +0100".into()),
+                from: Some("Kari <kari@example.no>".into()),
+                subject: Some("Søknad".into()),
+            }]),
+            findings: 3,
+            findings_by_category: [("national_id".to_string(), 2), ("phone".to_string(), 1)].into(),
+            highest_severity: Severity::High,
+        }]);
+        let mut out = Vec::new();
+        write_report(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with(
+                "Messages holding personal data (1):\n  post.mbox › message #7 \"Søknad\"\n      \
+                 Tue, 2 Jan 2024 09:00:00 +0100 · from Kari <kari@example.no>\n      \
+                 3 findings, highest high: national_id 2, phone 1\n\n"
+            ),
+            "{text}"
+        );
+    }
 }

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
 
 /// Writes a whole report as pretty-printed JSON.
@@ -21,6 +22,7 @@ enum Line<'a> {
     Finding(&'a Finding),
     Error(&'a FileError),
     Skipped(&'a Skipped),
+    Message(&'a MessageGroup),
     Summary {
         summary: &'a Summary,
         duration_seconds: f64,
@@ -28,16 +30,27 @@ enum Line<'a> {
 }
 
 /// Streams a scan as JSON Lines: a `header` record, then `finding` / `error` / `skipped`
-/// records in the order they happen, then one `summary` record.
+/// records in the order they happen, then (with `--group-by message`) one `message` record per
+/// message holding findings, then one `summary` record.
 pub struct JsonLinesWriter<W: Write> {
     out: W,
+    messages: Option<MessageGrouper>,
 }
 
 impl<W: Write> JsonLinesWriter<W> {
     /// Starts the stream by writing the header record.
     pub fn new(mut out: W, header: &Header) -> io::Result<Self> {
         write_line(&mut out, &Line::Header(header))?;
-        Ok(JsonLinesWriter { out })
+        Ok(JsonLinesWriter {
+            out,
+            messages: None,
+        })
+    }
+
+    /// Also writes a `message` record per message holding findings, before the summary.
+    pub fn grouping_by_message(mut self) -> Self {
+        self.messages = Some(MessageGrouper::default());
+        self
     }
 }
 
@@ -48,6 +61,9 @@ fn write_line(out: &mut impl Write, line: &Line<'_>) -> io::Result<()> {
 
 impl<W: Write> ReportSink for JsonLinesWriter<W> {
     fn finding(&mut self, finding: Finding) -> io::Result<()> {
+        if let Some(grouper) = &mut self.messages {
+            grouper.add(&finding);
+        }
         write_line(&mut self.out, &Line::Finding(&finding))
     }
 
@@ -60,6 +76,11 @@ impl<W: Write> ReportSink for JsonLinesWriter<W> {
     }
 
     fn finish(&mut self, summary: &Summary, duration_seconds: f64) -> io::Result<()> {
+        if let Some(grouper) = self.messages.take() {
+            for group in grouper.finish() {
+                write_line(&mut self.out, &Line::Message(&group))?;
+            }
+        }
         write_line(
             &mut self.out,
             &Line::Summary {

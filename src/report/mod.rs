@@ -2,6 +2,7 @@
 //! per output format. Writers only render what the pipeline decided; they never re-derive it.
 
 pub mod fingerprint;
+pub mod group;
 pub mod human;
 pub mod json;
 pub mod mask;
@@ -152,6 +153,9 @@ pub struct Report {
     pub errors: Vec<FileError>,
     /// Skipped files, ordered by path.
     pub skipped: Vec<Skipped>,
+    /// With `--group-by message`: the messages holding findings, ordered by path and position.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub messages: Option<Vec<group::MessageGroup>>,
 }
 
 /// Receives a scan's results as they happen; one implementation per streaming need.
@@ -171,6 +175,7 @@ pub trait ReportSink {
 #[derive(Debug)]
 pub struct Collector {
     report: Report,
+    group_by_message: bool,
 }
 
 impl Collector {
@@ -184,8 +189,16 @@ impl Collector {
                 findings: Vec::new(),
                 errors: Vec::new(),
                 skipped: Vec::new(),
+                messages: None,
             },
+            group_by_message: false,
         }
+    }
+
+    /// Also lists the messages holding findings ([`Report::messages`]).
+    pub fn grouping_by_message(mut self) -> Self {
+        self.group_by_message = true;
+        self
     }
 
     /// The finished report.
@@ -219,6 +232,9 @@ impl ReportSink for Collector {
         r.errors
             .sort_by(|a, b| (&a.path, &a.location).cmp(&(&b.path, &b.location)));
         r.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        if self.group_by_message {
+            r.messages = Some(group::group_by_message(&r.findings));
+        }
         Ok(())
     }
 }
