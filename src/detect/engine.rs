@@ -84,6 +84,8 @@ pub struct Detection {
 #[derive(Debug)]
 pub struct Scratch {
     main: Option<meta::Cache>,
+    /// Cache of the main patterns' lazy DFA, for searches anchored at a candidate.
+    anchored_dfa: Option<regex_automata::hybrid::dfa::Cache>,
     anchored: Vec<Option<meta::Cache>>,
     found: Vec<Detection>,
 }
@@ -206,6 +208,11 @@ impl Engine {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             main: self.main.as_ref().map(|m| m.regex.create_cache()),
+            anchored_dfa: self
+                .main
+                .as_ref()
+                .and_then(|m| m.starts.as_ref())
+                .map(|t| t.dfa.create_cache()),
             anchored: self
                 .rules
                 .iter()
@@ -232,7 +239,7 @@ impl Engine {
         // Candidates are searched in the whole text and overlaps resolved before the cut, so a
         // chunked scan decides exactly as a scan of the whole text would.
         if let (Some(main), Some(cache)) = (&self.main, scratch.main.as_mut()) {
-            self.scan_main(main, cache, text, &mut found);
+            self.scan_main(main, cache, scratch.anchored_dfa.as_mut(), text, &mut found);
         }
         if let Some(anchors) = &self.anchors {
             self.scan_anchored(anchors, &mut scratch.anchored, text, &mut found);
@@ -269,6 +276,7 @@ impl Engine {
         &self,
         main: &MainMatcher,
         cache: &mut meta::Cache,
+        mut dfa_cache: Option<&mut regex_automata::hybrid::dfa::Cache>,
         text: &str,
         found: &mut Vec<Detection>,
     ) {
@@ -277,14 +285,13 @@ impl Engine {
         let mut at = 0;
         while at < limit {
             // The next place a match could start, and a match there (or the next one at all).
-            let m = match &main.starts {
+            let (first, start, end) = match &main.starts {
                 Some(starts) => {
                     let Some(p) = starts.next_candidate(hay, at) else {
                         break;
                     };
-                    let input = Input::new(hay).range(p..).anchored(Anchored::Yes);
-                    match main.regex.search_with(cache, &input) {
-                        Some(m) => m,
+                    match search_at(main, cache, dfa_cache.as_deref_mut(), hay, p, None) {
+                        Some((pattern, end)) => (pattern, p, end),
                         None => {
                             at = p + 1;
                             continue;
@@ -294,32 +301,32 @@ impl Engine {
                 None => {
                     let input = Input::new(hay).range(at..);
                     match main.regex.search_with(cache, &input) {
-                        Some(m) if m.start() < limit => m,
+                        Some(m) if m.start() < limit => {
+                            (m.pattern().as_usize(), m.start(), m.end())
+                        }
                         _ => break,
                     }
                 }
             };
-            let first = m.pattern().as_usize();
-            let mut accepted = self.accept(text, main.pattern_rule[first], m.start(), m.end());
+            let mut accepted = self.accept(text, main.pattern_rule[first], start, end);
             // A rejected candidate may still be another rule's value at the same place
             // (an 11-digit run near "konto" is an account, not a fødselsnummer).
             for p in first + 1..main.pattern_rule.len() {
                 if accepted.is_some() {
                     break;
                 }
-                let anchored = Input::new(hay)
-                    .range(m.start()..)
-                    .anchored(Anchored::Pattern(PatternID::must(p)));
-                if let Some(m2) = main.regex.search_with(cache, &anchored) {
-                    accepted = self.accept(text, main.pattern_rule[p], m2.start(), m2.end());
+                if let Some((_, end2)) =
+                    search_at(main, cache, dfa_cache.as_deref_mut(), hay, start, Some(p))
+                {
+                    accepted = self.accept(text, main.pattern_rule[p], start, end2);
                 }
             }
             match accepted {
                 Some(d) => {
-                    at = d.end.max(m.start() + 1);
+                    at = d.end.max(start + 1);
                     found.push(d);
                 }
-                None => at = next_token(hay, m.start(), m.end()),
+                None => at = next_token(hay, start, end),
             }
         }
     }
@@ -448,12 +455,42 @@ fn build_regex(patterns: &[&str]) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The leftmost-first match of the main patterns (of pattern `only`, when given) that starts
+/// exactly at `start`: its pattern and end.
+fn search_at(
+    main: &MainMatcher,
+    cache: &mut meta::Cache,
+    dfa_cache: Option<&mut regex_automata::hybrid::dfa::Cache>,
+    hay: &[u8],
+    start: usize,
+    only: Option<usize>,
+) -> Option<(usize, usize)> {
+    let anchored = match only {
+        Some(p) => Anchored::Pattern(PatternID::must(p)),
+        None => Anchored::Yes,
+    };
+    let input = Input::new(hay).range(start..).anchored(anchored);
+    if let (Some(t), Some(c)) = (&main.starts, dfa_cache) {
+        // The start is known, so the forward lazy DFA alone gives the match: no reverse
+        // search and no meta-engine overhead per candidate. If it gives up, the meta engine
+        // answers.
+        if let Ok(found) = t.dfa.try_search_fwd(c, &input) {
+            return found.map(|m| (m.pattern().as_usize(), m.offset()));
+        }
+    }
+    main.regex
+        .search_with(cache, &input)
+        .map(|m| (m.pattern().as_usize(), m.end()))
+}
+
 /// The first two bytes a match can start with, read off the anchored start state of a lazy
 /// DFA. Scanning jumps to the next byte that can start a match and whose follower can continue
 /// it, so a letter that starts a rare pattern (`no` of a lower-case IBAN) costs a table lookup,
 /// not a regex search, wherever it is followed by anything else.
 #[derive(Debug)]
 struct StartTable {
+    /// The main patterns as a forward lazy DFA, searched anchored at each candidate.
+    dfa: DFA,
     first: [bool; 256],
     /// `pair[a * 256 + b]`: a match can start with bytes `a`, `b`.
     pair: Vec<bool>,
@@ -469,7 +506,11 @@ impl StartTable {
     fn new(patterns: &[&str], skip_after_alnum: bool) -> Result<Option<StartTable>, String> {
         let dfa = DFA::builder()
             .syntax(syntax_config())
-            .configure(DFA::config().match_kind(MatchKind::LeftmostFirst))
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .starts_for_each_pattern(true),
+            )
             .build_many(patterns)
             .map_err(|e| e.to_string())?;
         if !dfa.get_nfa().look_set_any().is_empty() {
@@ -497,17 +538,49 @@ impl StartTable {
             }
         }
         let count = first.iter().filter(|&&x| x).count();
+        drop(cache);
         Ok((count <= MAX_START_BYTES).then_some(StartTable {
+            dfa,
             first,
             pair,
             skip_after_alnum,
         }))
     }
 
+    /// Offset of the first byte of `hay` that can start a match. Eight bytes are looked up per
+    /// step with one branch: most text has no candidate in most 8-byte blocks.
+    fn first_position(&self, hay: &[u8]) -> Option<usize> {
+        let t = &self.first;
+        let mut chunks = hay.chunks_exact(8);
+        let mut offset = 0;
+        for c in &mut chunks {
+            let any = t[usize::from(c[0])]
+                | t[usize::from(c[1])]
+                | t[usize::from(c[2])]
+                | t[usize::from(c[3])]
+                | t[usize::from(c[4])]
+                | t[usize::from(c[5])]
+                | t[usize::from(c[6])]
+                | t[usize::from(c[7])];
+            if any {
+                return c
+                    .iter()
+                    .position(|&b| t[usize::from(b)])
+                    .map(|i| offset + i);
+            }
+            offset += 8;
+        }
+        chunks
+            .remainder()
+            .iter()
+            .position(|&b| t[usize::from(b)])
+            .map(|i| offset + i)
+    }
+
     /// The next position at or after `at` where a match may start.
     fn next_candidate(&self, hay: &[u8], mut at: usize) -> Option<usize> {
         loop {
-            let p = at + hay[at..].iter().position(|&b| self.first[usize::from(b)])?;
+            let p = at + self.first_position(&hay[at..])?;
             if self.skip_after_alnum && p > 0 && hay[p - 1].is_ascii_alphanumeric() {
                 // Inside a word or number: no candidate until it ends.
                 at = p

@@ -66,43 +66,66 @@ pub fn snippet(
         .char_indices()
         .nth(SNIPPET_CHARS)
         .map_or(text.len(), |(i, _)| end + i);
-    let side = |a: usize, b: usize| -> String {
-        let flat: String = text[a..b]
-            .char_indices()
-            .map(|(i, c)| {
-                let at = a + i;
-                if c.is_control() {
-                    ' '
-                } else if mask
-                    && c.is_alphanumeric()
-                    && others.iter().any(|&(s, e)| s <= at && at < e)
-                {
-                    '*'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        if mask {
-            mask_free_text(&flat)
-        } else {
-            flat
-        }
-    };
-    let value: String = shown_value
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    format!("{}{}{}", side(from, start), value, side(end, to))
+    let mut out = String::with_capacity(to - from + shown_value.len());
+    push_side(&mut out, text, from, start, mask, others);
+    let value_start = out.len();
+    out.extend(
+        shown_value
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c }),
+    );
+    let value_end = out.len();
+    push_side(&mut out, text, end, to, mask, others);
+    if mask && out.contains('@') {
+        // Local parts of addresses in the context (the value itself is already masked).
+        let left = mask_local_parts(&out[..value_start]);
+        let right = mask_local_parts(&out[value_end..]);
+        return format!("{left}{}{right}", &out[value_start..value_end]);
+    }
+    out
 }
 
-/// Masks every digit and the local part of anything that looks like an e-mail address.
-fn mask_free_text(s: &str) -> String {
+/// Appends `text[a..b]` on one line: control characters become spaces and, when masking,
+/// every digit and every letter inside another detected value (`others`, sorted byte ranges).
+fn push_side(
+    out: &mut String,
+    text: &str,
+    a: usize,
+    b: usize,
+    mask: bool,
+    others: &[(usize, usize)],
+) {
+    if !mask {
+        out.extend(
+            text[a..b]
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c }),
+        );
+        return;
+    }
+    // Spans are sorted and disjoint: walk them alongside the characters.
+    let mut next = others.partition_point(|&(_, e)| e <= a);
+    for (i, c) in text[a..b].char_indices() {
+        let at = a + i;
+        while next < others.len() && others[next].1 <= at {
+            next += 1;
+        }
+        let in_other = next < others.len() && others[next].0 <= at;
+        let masked = if c.is_control() {
+            ' '
+        } else if c.is_ascii_digit() || (in_other && c.is_alphanumeric()) {
+            '*'
+        } else {
+            c
+        };
+        out.push(masked);
+    }
+}
+
+/// Masks the local part of anything that looks like an e-mail address.
+fn mask_local_parts(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let mut out: Vec<char> = chars
-        .iter()
-        .map(|&c| if c.is_ascii_digit() { '*' } else { c })
-        .collect();
+    let mut out = chars.clone();
     for (i, &c) in chars.iter().enumerate() {
         if c == '@' {
             let mut j = i;

@@ -4,7 +4,7 @@
 //! tries the fnr rule first; here a contiguous run needs an account keyword nearby, while the
 //! 4-2-5 grouping people use for accounts is enough on its own.
 
-use super::{digit_groups, digits, mod11_check_digit, Verdict};
+use super::{digit_groups, digit_string, digits, mod11_check_digit, Verdict};
 
 const WEIGHTS: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
 
@@ -19,7 +19,7 @@ pub fn verdict(value: &str) -> Option<Verdict> {
     if !is_valid(&d) || d.iter().all(|&x| x == d[0]) {
         return None;
     }
-    let normalized: String = d.iter().map(|x| char::from(b'0' + x)).collect();
+    let normalized = digit_string(&d);
     let grouped = digit_groups(value) == [4, 2, 5];
     Some(Verdict::new(normalized).needs_context(!grouped))
 }

@@ -2,7 +2,7 @@
 //! issuer uses. Spec §2.8. Luhn alone passes one random number in ten, so a contiguous run
 //! needs a card keyword nearby; the 4-4-4-4 style grouping is enough on its own.
 
-use super::{digit_groups, digits, Verdict};
+use super::{digit_groups, digit_string, digits, Verdict};
 
 /// True when the digits pass the Luhn check.
 pub fn luhn(d: &[u8]) -> bool {
@@ -72,7 +72,7 @@ pub fn verdict(value: &str) -> Option<Verdict> {
     let grouped = groups.len() > 1 && groups[..groups.len() - 1].iter().all(|&g| g == 4)
         || groups == [4, 6, 5]
         || groups == [4, 6, 4];
-    let normalized: String = d.iter().map(|x| char::from(b'0' + x)).collect();
+    let normalized = digit_string(&d);
     Some(Verdict::new(normalized).kind(brand).needs_context(!grouped))
 }
 

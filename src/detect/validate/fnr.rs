@@ -7,7 +7,7 @@
 //! check is century-agnostic; the individnummer/century table and the gender digit are not
 //! enforced (both are dead from 2032).
 
-use super::{digits, Verdict};
+use super::{digit_string, digits, Verdict};
 
 const W1: [u32; 10] = [3, 7, 6, 1, 8, 9, 4, 5, 2, 1];
 const W2: [u32; 11] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
@@ -129,7 +129,7 @@ pub fn verdict(value: &str) -> Option<Verdict> {
         return None;
     }
     let c = classify(&d)?;
-    let normalized: String = d.iter().map(|x| char::from(b'0' + x)).collect();
+    let normalized = digit_string(&d);
     let mut v = Verdict::new(normalized).kind(c.kind.name());
     if c.scheme_2032 && !y2032_in_force() {
         v = v.delta(-0.4);

@@ -113,21 +113,72 @@ impl Validator {
     }
 }
 
-/// The ASCII digits of `s` as numbers 0–9, in order.
-pub fn digits(s: &str) -> Vec<u8> {
-    s.bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect()
+/// A short run of small numbers kept on the stack: the digits, or the digit-group lengths, of
+/// one candidate. Validators run on every candidate, so they must not allocate. Values past
+/// the capacity are dropped and the run stays full, which no validator accepts as a length.
+#[derive(Clone, Copy)]
+pub struct Small<const N: usize> {
+    buf: [u8; N],
+    len: usize,
 }
 
+impl<const N: usize> Small<N> {
+    fn new() -> Self {
+        Small {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, v: u8) {
+        if self.len < N {
+            self.buf[self.len] = v;
+            self.len += 1;
+        }
+    }
+}
+
+impl<const N: usize> std::ops::Deref for Small<N> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl<const N: usize, const M: usize> PartialEq<[u8; M]> for Small<N> {
+    fn eq(&self, other: &[u8; M]) -> bool {
+        **self == *other
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Small<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// Digits of one candidate: more than any identifier has.
+pub type Digits = Small<48>;
+
+/// The ASCII digits of `s` as numbers 0–9, in order.
+pub fn digits(s: &str) -> Digits {
+    let mut d = Digits::new();
+    for b in s.bytes().filter(u8::is_ascii_digit) {
+        d.push(b - b'0');
+    }
+    d
+}
+
+/// Digit-group lengths of one candidate (a group longer than 255 counts as 255).
+pub type Groups = Small<16>;
+
 /// The lengths of the runs of ASCII digits in `s`: `"912 34 567"` → `[3, 2, 3]`.
-pub fn digit_groups(s: &str) -> Vec<usize> {
-    let mut groups = Vec::new();
-    let mut run = 0;
+pub fn digit_groups(s: &str) -> Groups {
+    let mut groups = Groups::new();
+    let mut run: u8 = 0;
     for b in s.bytes() {
         if b.is_ascii_digit() {
-            run += 1;
+            run = run.saturating_add(1);
         } else if run > 0 {
             groups.push(run);
             run = 0;
@@ -137,6 +188,28 @@ pub fn digit_groups(s: &str) -> Vec<usize> {
         groups.push(run);
     }
     groups
+}
+
+impl Groups {
+    /// The groups of what follows the first `n` digits: `[2, 3, 2, 3]` less 2 → `[3, 2, 3]`,
+    /// `[10]` less 2 → `[8]`.
+    pub fn without_leading_digits(&self, mut n: u8) -> Groups {
+        let mut out = Groups::new();
+        for &g in self.iter() {
+            if n >= g {
+                n -= g;
+            } else {
+                out.push(g - n);
+                n = 0;
+            }
+        }
+        out
+    }
+}
+
+/// Digits 0–9 as the text they stand for.
+pub fn digit_string(d: &[u8]) -> String {
+    d.iter().map(|x| char::from(b'0' + x)).collect()
 }
 
 /// `Σ weights[i] · digits[i] mod 11`, the core of every Norwegian MOD11 check.
@@ -164,9 +237,19 @@ mod tests {
 
     #[test]
     fn groups_and_digits() {
-        assert_eq!(digit_groups("912 34 567"), vec![3, 2, 3]);
-        assert_eq!(digit_groups("+47 91234567"), vec![2, 8]);
-        assert_eq!(digits("12-3"), vec![1, 2, 3]);
+        assert_eq!(digit_groups("912 34 567"), [3, 2, 3]);
+        assert_eq!(digit_groups("+47 91234567"), [2, 8]);
+        assert_eq!(digits("12-3"), [1, 2, 3]);
+        assert_eq!(
+            digit_groups("+47 912 34 567").without_leading_digits(2),
+            [3, 2, 3]
+        );
+        assert_eq!(digit_groups("+4791234567").without_leading_digits(2), [8]);
+        assert_eq!(digit_groups("+4 7 91234567").without_leading_digits(2), [8]);
+        // Past the capacity the run stays full, a length no identifier has.
+        assert_eq!(digits(&"1".repeat(100)).len(), 48);
+        assert_eq!(digit_groups(&"1 ".repeat(40)).len(), 16);
+        assert_eq!(digit_groups(&"1".repeat(300)), [255]);
     }
 
     #[test]

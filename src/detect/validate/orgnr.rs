@@ -1,7 +1,7 @@
 //! Organisasjonsnummer (9 digits starting 8 or 9, MOD11 with weights 3,2,7,6,5,4,3,2) and the
 //! MVA-nummer written around it (`NO 988 077 917 MVA`). Spec §2.1–2.2.
 
-use super::{digit_groups, digits, mod11_check_digit, Verdict};
+use super::{digit_groups, digit_string, digits, mod11_check_digit, Verdict};
 
 const WEIGHTS: [u32; 8] = [3, 2, 7, 6, 5, 4, 3, 2];
 
@@ -19,7 +19,7 @@ pub fn verdict(value: &str) -> Option<Verdict> {
     if !is_valid(&d) {
         return None;
     }
-    let normalized: String = d.iter().map(|x| char::from(b'0' + x)).collect();
+    let normalized = digit_string(&d);
     let upper = value.to_ascii_uppercase();
     if upper.ends_with("MVA") {
         return Some(Verdict::new(normalized).kind("mva").delta(0.1));

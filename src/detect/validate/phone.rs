@@ -10,7 +10,7 @@
 //!   reads as a date (DDMMYYYY, YYYYMMDD) need a phone keyword nearby.
 
 use super::fnr::date_exists;
-use super::{digit_groups, digits, Verdict};
+use super::{digit_groups, digit_string, digits, Verdict};
 use std::ops::Range;
 
 /// Class of an 8-digit national number in Nkom's plan.
@@ -56,26 +56,21 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let value = &text[range];
     let trimmed = value.trim_start();
     let all = digits(value);
-    let mut groups = digit_groups(value);
+    let groups = digit_groups(value);
     let prefixed = trimmed.starts_with('+')
         || trimmed.starts_with('(')
         || (trimmed.starts_with("0047") && all.len() == 12);
     // `47 91234567` without + or 00: ambiguous, so only with a phone keyword (spec §3.2).
     let bare_cc = !prefixed && all.len() == 10 && all.starts_with(&[4, 7]);
-    let nsn: &[u8] = if prefixed || bare_cc {
+    let (nsn, groups) = if prefixed || bare_cc {
         // Drop the country code, whether it stands alone (`+47 …`) or is glued on (`+4791…`).
         let cc = if all.starts_with(&[0, 0, 4, 7]) { 4 } else { 2 };
         if all.len() != 8 + cc || all[cc - 2..cc] != [4, 7] {
             return None;
         }
-        if groups.first() == Some(&cc) {
-            groups.remove(0);
-        } else if let Some(g) = groups.first_mut() {
-            *g = g.saturating_sub(cc); // `+4 7 …`: the code spans two groups
-        }
-        &all[cc..]
+        (&all[cc..], groups.without_leading_digits(cc as u8))
     } else {
-        &all
+        (&all[..], groups)
     };
     let class = classify(nsn)?;
     let kind = match class {
@@ -83,24 +78,20 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
         Class::Fixed => "fixed",
         Class::Machine | Class::Special => return None,
     };
-    let normalized = format!(
-        "+47{}",
-        nsn.iter().map(|x| char::from(b'0' + x)).collect::<String>()
-    );
     // Without a country code only the groupings people use for phone numbers count;
     // `31.12.2023` (2-2-4) or `2024-03-12` (4-2-2) is a date, rejected here before any
     // keyword search.
-    if !prefixed && !matches!(groups.as_slice(), [8] | [3, 2, 3] | [2, 2, 2, 2] | [4, 4]) {
+    if !prefixed && !matches!(*groups, [8] | [3, 2, 3] | [2, 2, 2, 2] | [4, 4]) {
         return None;
     }
     let dotted = value.contains('.');
-    let shape_ok = match groups.as_slice() {
+    let shape_ok = match *groups {
         [3, 2, 3] | [2, 2, 2, 2] => true,
         [4, 4] => class == Class::Mobile,
         _ => false,
     };
     let needs_context = bare_cc || (!prefixed && (!shape_ok || dotted || looks_like_date(nsn)));
-    let mut v = Verdict::new(normalized)
+    let mut v = Verdict::new(format!("+47{}", digit_string(nsn)))
         .kind(kind)
         .needs_context(needs_context);
     if class == Class::Fixed {
