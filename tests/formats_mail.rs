@@ -43,6 +43,22 @@ fn messages(report: &Value) -> Vec<(Option<u64>, String)> {
     m
 }
 
+/// Exit code and JSON report of `sporhund scan --older-than AGE PATH`.
+fn scan_older_than(age: &str, path: &str) -> (Option<i32>, Value) {
+    let mut cmd = common::sporhund();
+    cmd.args([
+        "scan",
+        "--format",
+        "json",
+        "--no-progress",
+        "--older-than",
+        age,
+        path,
+    ]);
+    let r = common::run(cmd, Vec::<String>::new());
+    (r.code, r.json())
+}
+
 #[test]
 fn older_than_keeps_old_and_undated_messages() {
     let want: Vec<u64> = expected(DIR)["files"]["datoer.mbox"]["older_than_365d"]
@@ -52,17 +68,7 @@ fn older_than_keeps_old_and_undated_messages() {
         .map(|v| v.as_u64().unwrap())
         .collect();
     assert_eq!(want, [1, 3, 4]);
-    let mut cmd = common::sporhund();
-    cmd.args([
-        "scan",
-        "--format",
-        "json",
-        "--no-progress",
-        "--older-than",
-        "365d",
-        &format!("{DIR}/datoer.mbox"),
-    ]);
-    let report = common::run(cmd, Vec::<String>::new()).json();
+    let (_, report) = scan_older_than("365d", &format!("{DIR}/datoer.mbox"));
     let got: Vec<u64> = messages(&report).iter().filter_map(|m| m.0).collect();
     assert_eq!(got, want, "{report:#}");
 }
@@ -71,19 +77,8 @@ fn older_than_keeps_old_and_undated_messages() {
 fn older_than_filters_plain_files_by_modification_time() {
     let dir = tempfile::tempdir().unwrap();
     let new = documents::write(dir.path(), "ny.txt", b"fnr 15108695088\n");
-    let mut cmd = common::sporhund();
-    cmd.args([
-        "scan",
-        "--format",
-        "json",
-        "--no-progress",
-        "--older-than",
-        "1d",
-        &new,
-    ]);
-    let r = common::run(cmd, Vec::<String>::new());
-    let report = r.json();
-    assert_eq!(r.code, Some(0), "{report:#}");
+    let (code, report) = scan_older_than("1d", &new);
+    assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["findings"], Value::Array(vec![]));
     assert_eq!(
         report["skipped"][0]["reason"],
@@ -182,4 +177,32 @@ proptest! {
         }
         prop_assert_eq!(at, data.len());
     }
+}
+
+#[test]
+fn parts_are_named_by_role_file_name_or_imap_number() {
+    let raw = "From: a@b.no\nSubject: deler\nMessage-ID: <d@b.no>\nMIME-Version: 1.0\n\
+        Content-Type: multipart/mixed; boundary=\"m\"\n\n\
+        --m\nContent-Type: multipart/related; boundary=\"r\"\n\n\
+        --r\nContent-Type: text/html; charset=utf-8\n\n<p>hoved&shy;tekst</p>\n\
+        --r\nContent-Type: image/png\nContent-ID: <logo>\n\n\u{1}PNG\n--r--\n\
+        --m\nContent-Type: text/plain; charset=utf-8\n\nandre tekst\n\
+        --m\nContent-Type: application/x-ukjent\n\nukjent innhold\n\
+        --m\nContent-Type: text/plain\nContent-Disposition: attachment; \
+        filename*=utf-8''n%C3%B8kkel.txt\n\nvedlegg\n--m--\n";
+    let got = extract_bytes(raw.as_bytes(), "x.eml", Limits::default());
+    let message = r#"message <d@b.no> "deler""#;
+    let want: Vec<(String, String)> = [
+        ("Subject", "deler"),
+        ("From", "a@b.no"),
+        ("body (html)", "hoved\u{ad}tekst"),
+        ("attachment part 2", "andre tekst"),
+        ("attachment part 3", "ukjent innhold"),
+        ("attachment nøkkel.txt", "vedlegg"),
+    ]
+    .iter()
+    .map(|(l, t)| (format!("{message} › {l}"), t.to_string()))
+    .collect();
+    assert_eq!(got.texts, want);
+    assert!(got.errors.is_empty(), "{:?}", got.errors);
 }
