@@ -11,21 +11,26 @@ use crate::location::Step;
 /// `local@host` values are never reported as e-mail addresses.
 pub const SCANNED_FIELDS: &[&str] = &["Subject", "From", "To", "Cc", "Bcc", "Reply-To", "Sender"];
 
-/// Field names that mark a header block as mail (two different ones are needed).
+/// How many of the first [`MAIL_FIELDS`] are origin fields.
+const ORIGIN_FIELDS: usize = 6;
+
+/// Field names that mark a header block as mail: two different ones are needed, and one of
+/// them must be one of the first [`ORIGIN_FIELDS`], which only mail carries (a memo that starts
+/// with `Date:` and `Subject:` stays text, so none of its lines go unscanned).
 const MAIL_FIELDS: &[&str] = &[
     "from",
+    "message-id",
+    "received",
+    "return-path",
+    "mime-version",
+    "delivered-to",
     "to",
     "cc",
     "bcc",
     "subject",
     "date",
-    "message-id",
-    "received",
-    "return-path",
-    "mime-version",
     "content-type",
     "content-transfer-encoding",
-    "delivered-to",
     "reply-to",
     "sender",
     "in-reply-to",
@@ -36,7 +41,7 @@ const MAIL_FIELDS: &[&str] = &[
 /// True when `text` starts with an RFC 5322 header block: every line up to the first empty
 /// line (or the end of `text`, whose last line may be cut) is a `Name: value` field or a
 /// folded continuation, the first line is a field, and at least two different well-known mail
-/// fields occur.
+/// fields occur, one of them an origin field (From, Message-ID, Received …).
 pub fn is_header_block(text: &[u8]) -> bool {
     let mut known = [false; MAIL_FIELDS.len()];
     let mut lines = text.split(|&b| b == b'\n').peekable();
@@ -67,15 +72,21 @@ pub fn is_header_block(text: &[u8]) -> bool {
             None => {}
         }
     }
-    known.iter().filter(|&&k| k).count() >= 2
+    known.iter().filter(|&&k| k).count() >= 2 && known[..ORIGIN_FIELDS].contains(&true)
 }
 
-/// The field name of a header line `Name: value`: printable ASCII without spaces or colons.
+/// The field name of a header line `Name: value`, when it is one (see [`is_field_name`]).
 pub fn field_name(line: &[u8]) -> Option<&[u8]> {
     let colon = memchr::memchr(b':', line)?;
     let name = &line[..colon];
-    (!name.is_empty() && name.len() <= 76 && name.iter().all(|b| (33..=126).contains(b)))
-        .then_some(name)
+    is_field_name(name).then_some(name)
+}
+
+/// RFC 5322 field names: 1 to 76 printable ASCII characters, no space or colon.
+pub fn is_field_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.len() <= 76
+        && name.iter().all(|&b| (33..=126).contains(&b) && b != b':')
 }
 
 /// The `message` step of a message with these headers, `index` its 1-based position in its

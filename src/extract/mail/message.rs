@@ -38,7 +38,8 @@ fn scan(ctx: &mut Context<'_>, raw: &[u8], index: Option<u64>) -> Result<(), Ext
         )));
     }
     let mail = mailparse::parse_mail(raw).map_err(|e| ExtractError::Corrupt(e.to_string()))?;
-    if mail.headers.is_empty() || !mail.headers.iter().all(|h| is_field_name(&h.get_key())) {
+    let valid = |h: &mailparse::MailHeader<'_>| headers::is_field_name(h.get_key_ref().as_bytes());
+    if mail.headers.is_empty() || !mail.headers.iter().all(valid) {
         return Err(ExtractError::Corrupt(
             "the message does not start with a header block".into(),
         ));
@@ -56,10 +57,6 @@ fn scan(ctx: &mut Context<'_>, raw: &[u8], index: Option<u64>) -> Result<(), Ext
         mime::scan_parts(&mut message, &mail);
     }
     Ok(())
-}
-
-fn is_field_name(key: &str) -> bool {
-    headers::field_name(format!("{key}:").as_bytes()).is_some()
 }
 
 /// The step of a message known only by its position.

@@ -76,6 +76,11 @@ mod tests {
         // One known field is not enough; "Note:" is not a mail header.
         assert_eq!(sniff(b"From: Kari\nNote: ring meg\n\nHei"), None);
         assert_eq!(sniff(b"Subject: hei\nFrom: Kari\n\nHei"), Some(Format::Eml));
+        // A memo with only Date and Subject is not mail: its other lines would go unscanned.
+        assert_eq!(
+            sniff(b"Date: 5. jan\nSubject: m\xc3\xb8te\nDeltakere: Kari\n\nNotat"),
+            None
+        );
         assert_eq!(sniff(b""), None);
     }
 }
