@@ -474,19 +474,22 @@ impl Dispatcher {
             extractor.extract(input, head, format, ctx)
         })) {
             Ok(result) => result.map(|()| Outcome::Extracted),
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(ExtractError::Panic(format!(
-                    "{} extractor: {message}",
-                    extractor.name()
-                )))
-            }
+            Err(panic) => Err(ExtractError::Panic(format!(
+                "{} extractor: {}",
+                extractor.name(),
+                panic_message(&*panic)
+            ))),
         }
     }
+}
+
+/// The message of a caught panic (`&str` or `String` payloads).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 #[cfg(test)]

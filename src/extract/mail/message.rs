@@ -2,7 +2,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::extract::{Context, ExtractError};
+use crate::extract::{panic_message, Context, ExtractError};
 use crate::location::Step;
 
 use super::{headers, mime};
@@ -17,14 +17,7 @@ pub fn scan_message(ctx: &mut Context<'_>, raw: &[u8], index: Option<u64>) {
     let error = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(e)) => e,
-        Err(panic) => ExtractError::Panic(format!(
-            "mail parser: {}",
-            panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into())
-        )),
+        Err(panic) => ExtractError::Panic(format!("mail parser: {}", panic_message(&*panic))),
     };
     ctx.error(Some(bare_step(index)), &error);
 }
