@@ -206,3 +206,32 @@ fn parts_are_named_by_role_file_name_or_imap_number() {
     assert_eq!(got.texts, want);
     assert!(got.errors.is_empty(), "{:?}", got.errors);
 }
+
+#[test]
+fn a_mailbox_inside_a_zip_is_read_sequentially_with_the_same_locations() {
+    let mbox = std::fs::read(common::root().join(DIR).join("thunderbird.mbox")).unwrap();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut buf);
+        w.start_file("eksport/Innboks", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &mbox).unwrap();
+        w.finish().unwrap();
+    }
+    // The test sink cannot fork, so the messages are read on this thread, in order.
+    let got = extract_bytes(&buf.into_inner(), "post.zip", Limits::default());
+    let bodies: Vec<&str> = got
+        .texts
+        .iter()
+        .filter(|(l, _)| l.ends_with("› body"))
+        .map(|(l, _)| l.as_str())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            r#"entry eksport/Innboks › message #1 <tb1@firma.no> "Melding 1" › body"#,
+            r#"entry eksport/Innboks › message #2 <tb2@firma.no> "Melding 2" › body"#,
+        ]
+    );
+    assert!(got.errors.is_empty(), "{:?}", got.errors);
+}
