@@ -1,6 +1,7 @@
 //! The scan pipeline: walk → extract → detect → report, with one worker per walker thread and
 //! results streamed through a bounded channel to a single report sink.
 
+use std::borrow::BorrowMut;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -141,9 +142,7 @@ impl Scanner {
         };
         match event {
             WalkEvent::File { path, size } => {
-                let outcome = self.scan_file(&path, scratch, &mut |f| send(Event::Finding(f)), {
-                    &mut |e| send(Event::Error(e))
-                });
+                let outcome = self.scan_file(&path, scratch, tx);
                 match outcome {
                     Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
                     Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
@@ -170,20 +169,18 @@ impl Scanner {
         open.get()
     }
 
-    /// Extracts and searches one file, calling `on_finding` / `on_error` for what it finds.
-    pub fn scan_file(
+    /// Extracts and searches one file, sending what it finds to `tx`.
+    fn scan_file(
         &self,
         path: &Path,
         scratch: &mut Scratch,
-        on_finding: &mut dyn FnMut(Finding),
-        on_error: &mut dyn FnMut(FileError),
+        tx: &Sender<Event>,
     ) -> Result<Outcome, ExtractError> {
         let mut sink = FindingSink {
             scanner: self,
             path: display(path),
             scratch,
-            on_finding,
-            on_error,
+            tx: tx.clone(),
         };
         self.dispatcher.extract_file(path, &mut sink)
     }
@@ -239,27 +236,30 @@ fn display(path: &Path) -> String {
 /// Bytes around a value that its snippet can reach (40 characters of up to 4 bytes).
 const SNIPPET_REACH: usize = 4 * 41;
 
-/// Receives segments of one file, runs the engine and forwards findings.
-struct FindingSink<'a> {
+/// Receives segments of one file, runs the engine and forwards findings to the report thread.
+/// `S` is the detector scratch space: borrowed from the worker thread, or owned by a fork.
+struct FindingSink<'a, S> {
     scanner: &'a Scanner,
     path: String,
-    scratch: &'a mut Scratch,
-    on_finding: &'a mut dyn FnMut(Finding),
-    on_error: &'a mut dyn FnMut(FileError),
+    scratch: S,
+    tx: Sender<Event>,
 }
 
-impl SegmentSink for FindingSink<'_> {
+impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
     fn text(&mut self, segment: Segment<'_>) {
         let scanner = self.scanner;
         let mut lines = LineIndex::default();
         let mut found = Vec::new();
-        scanner
-            .engine
-            .scan(segment.text, segment.report_before, self.scratch, |d| {
+        scanner.engine.scan(
+            segment.text,
+            segment.report_before,
+            self.scratch.borrow_mut(),
+            |d| {
                 if d.confidence >= scanner.options.min_confidence {
                     found.push(d);
                 }
-            });
+            },
+        );
         let spans: Vec<(usize, usize)> = found.iter().map(|d| (d.start, d.end)).collect();
         for d in &found {
             // Only the detections that can fall inside this finding's snippet (spans are in
@@ -268,16 +268,26 @@ impl SegmentSink for FindingSink<'_> {
             let a = spans.partition_point(|&(_, e)| e <= lo);
             let b = spans.partition_point(|&(s, _)| s < hi);
             let f = scanner.finding(&self.path, &segment, d, &spans[a..b], &mut lines);
-            (self.on_finding)(f);
+            // A closed channel means the report side has gone; the walk notices and stops.
+            let _ = self.tx.send(Event::Finding(f));
         }
     }
 
     fn error(&mut self, location: &Location, error: &ExtractError) {
-        (self.on_error)(FileError {
+        let _ = self.tx.send(Event::Error(FileError {
             path: self.path.clone(),
             location: location.clone(),
             message: error.to_string(),
-        });
+        }));
+    }
+
+    fn fork(&self) -> Option<Box<dyn SegmentSink + Send + '_>> {
+        Some(Box::new(FindingSink {
+            scanner: self.scanner,
+            path: self.path.clone(),
+            scratch: self.scanner.engine.scratch(),
+            tx: self.tx.clone(),
+        }))
     }
 }
 

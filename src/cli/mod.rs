@@ -150,6 +150,11 @@ struct ScanArgs {
     /// No progress bar (it is shown only when standard error is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// Only what is older than DURATION (e.g. 365d, 6months): mail messages by their Date
+    /// header (messages without a readable date are scanned), other files by modification
+    /// time.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    older_than: Option<std::time::Duration>,
     /// Also list findings grouped by mail message (the messages holding personal data).
     #[arg(long, value_enum, value_name = "WHAT")]
     group_by: Option<GroupBy>,

@@ -35,7 +35,7 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     if let Some(w) = warning {
         eprintln!("sporhund: warning: {w}");
     }
-    let scanner = Scanner::new(
+    let mut scanner = Scanner::new(
         engine,
         fingerprinter,
         FindingOptions {
@@ -43,6 +43,10 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
             min_confidence: args.min_confidence,
         },
     );
+    if let Some(age) = args.older_than {
+        let cutoff = std::time::SystemTime::now().checked_sub(age);
+        scanner.dispatcher.selection.older_than = Some(cutoff.unwrap_or(std::time::UNIX_EPOCH));
+    }
     let walk = WalkOptions {
         roots: distinct_roots(&args.paths),
         excludes: args.exclude.clone(),

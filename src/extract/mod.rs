@@ -9,8 +9,11 @@
 pub mod archive;
 pub mod csv;
 pub mod html;
+pub mod mail;
 pub mod office;
+pub mod parallel;
 pub mod pdf;
+pub mod selection;
 pub mod sheet;
 pub mod sniff;
 pub mod text;
@@ -20,8 +23,10 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::location::{Location, Step};
+pub use selection::Selection;
 pub use sniff::Format;
 
 /// How many bytes of a source are read to sniff its format.
@@ -50,6 +55,12 @@ pub trait SegmentSink {
     fn text(&mut self, segment: Segment<'_>);
     /// A problem with part of a source; the rest of the source goes on.
     fn error(&mut self, location: &Location, error: &ExtractError);
+    /// Another sink for the same file that can work on another thread at the same time, so
+    /// a container can hand its members to several threads (see [`parallel`]). `None` (the
+    /// default) means this sink cannot be shared, and the container works sequentially.
+    fn fork(&self) -> Option<Box<dyn SegmentSink + Send + '_>> {
+        None
+    }
 }
 
 /// Why a source (or part of one) could not be read.
@@ -117,30 +128,31 @@ impl Default for Limits {
     }
 }
 
-/// Decompressed bytes still allowed for one file on disk, shared by every level of recursion.
+/// Decompressed bytes still allowed for one file on disk, shared by every level of recursion
+/// and by every thread working on the file.
 #[derive(Debug)]
 pub struct Budget {
-    remaining: std::cell::Cell<u64>,
+    remaining: AtomicU64,
 }
 
 impl Budget {
     /// A budget of `bytes`.
     pub fn new(bytes: u64) -> Self {
         Budget {
-            remaining: std::cell::Cell::new(bytes),
+            remaining: AtomicU64::new(bytes),
         }
     }
 
     /// Takes `bytes` from the budget, or fails when it would run out.
     pub fn charge(&self, bytes: u64) -> Result<(), ExtractError> {
-        let left = self.remaining.get();
-        if bytes > left {
-            return Err(ExtractError::Limit(
-                "more decompressed data than the per-file limit allows".into(),
-            ));
-        }
-        self.remaining.set(left - bytes);
-        Ok(())
+        self.remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .map(|_| ())
+            .map_err(|_| {
+                ExtractError::Limit("more decompressed data than the per-file limit allows".into())
+            })
     }
 }
 
@@ -256,6 +268,27 @@ impl Context<'_> {
         }
     }
 
+    /// A context one `step` deeper, sharing this one's sink, dispatcher and budget. When the
+    /// step would nest containers deeper than the limit, the error is reported at the step and
+    /// `None` returned.
+    pub fn child(&mut self, step: Step) -> Option<Context<'_>> {
+        let location = self.location.child(step);
+        if location.container_depth() > self.dispatcher.limits.max_depth {
+            let e = ExtractError::Limit(format!(
+                "nesting deeper than {} levels",
+                self.dispatcher.limits.max_depth
+            ));
+            self.sink.error(&location, &e);
+            return None;
+        }
+        Some(Context {
+            location,
+            sink: &mut *self.sink,
+            dispatcher: self.dispatcher,
+            budget: self.budget,
+        })
+    }
+
     /// Sends a container member through the dispatcher, one step deeper. Problems with the
     /// member are reported as errors at its location; the container goes on.
     pub fn recurse(&mut self, step: Step, data: &[u8]) {
@@ -264,26 +297,12 @@ impl Context<'_> {
             Step::Attachment { filename } => filename.clone(),
             _ => String::new(),
         };
-        let location = self.location.child(step);
-        if location.container_depth() > self.dispatcher.limits.max_depth {
-            let e = ExtractError::Limit(format!(
-                "nesting deeper than {} levels",
-                self.dispatcher.limits.max_depth
-            ));
-            self.sink.error(&location, &e);
+        let dispatcher = self.dispatcher;
+        let Some(mut child) = self.child(step) else {
             return;
-        }
-        let mut child = Context {
-            location,
-            sink: &mut *self.sink,
-            dispatcher: self.dispatcher,
-            budget: self.budget,
         };
         let head = &data[..data.len().min(HEAD_LEN)];
-        match self
-            .dispatcher
-            .dispatch(Input::Bytes(data), head, &name, &mut child)
-        {
+        match dispatcher.dispatch(Input::Bytes(data), head, &name, &mut child) {
             Ok(Outcome::Extracted) => {}
             Ok(Outcome::Skipped(reason)) => {
                 let e = ExtractError::Unsupported(reason);
@@ -325,6 +344,8 @@ pub struct Dispatcher {
     extractors: Vec<Box<dyn Extractor>>,
     /// Limits every extractor honours.
     pub limits: Limits,
+    /// Which files and messages the user asked for (`--older-than`).
+    pub selection: Selection,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -333,6 +354,7 @@ impl std::fmt::Debug for Dispatcher {
         f.debug_struct("Dispatcher")
             .field("extractors", &names)
             .field("limits", &self.limits)
+            .field("selection", &self.selection)
             .finish()
     }
 }
@@ -350,15 +372,21 @@ impl Dispatcher {
                 Box::new(archive::GzipExtractor),
                 Box::new(archive::TarExtractor),
                 Box::new(pdf::PdfExtractor),
+                Box::new(mail::MailExtractor),
                 Box::new(text::TextExtractor),
             ],
             limits,
+            selection: Selection::default(),
         }
     }
 
     /// A dispatcher with exactly these extractors, tried in order (for embedding and tests).
     pub fn with_extractors(extractors: Vec<Box<dyn Extractor>>, limits: Limits) -> Self {
-        Dispatcher { extractors, limits }
+        Dispatcher {
+            extractors,
+            limits,
+            selection: Selection::default(),
+        }
     }
 
     /// Extracts a file on disk, reporting to `sink`.
@@ -418,6 +446,11 @@ impl Dispatcher {
         ctx: &mut Context<'_>,
     ) -> Result<Outcome, ExtractError> {
         let format = sniff::sniff(input, head, name);
+        if ctx.location.is_root() {
+            if let Some(reason) = self.selection.leaves_out_file(input, format) {
+                return Ok(Outcome::Skipped(reason));
+            }
+        }
         let Some(extractor) = self
             .extractors
             .iter()
@@ -441,19 +474,22 @@ impl Dispatcher {
             extractor.extract(input, head, format, ctx)
         })) {
             Ok(result) => result.map(|()| Outcome::Extracted),
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(ExtractError::Panic(format!(
-                    "{} extractor: {message}",
-                    extractor.name()
-                )))
-            }
+            Err(panic) => Err(ExtractError::Panic(format!(
+                "{} extractor: {}",
+                extractor.name(),
+                panic_message(&*panic)
+            ))),
         }
     }
+}
+
+/// The message of a caught panic (`&str` or `String` payloads).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 #[cfg(test)]

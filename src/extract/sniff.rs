@@ -5,7 +5,7 @@
 
 use std::io::{Cursor, Read, Seek};
 
-use super::text::sniff_encoding;
+use super::text::{sniff_encoding, TextEncoding};
 use super::{open_read_only, Input};
 
 /// What a source is.
@@ -51,6 +51,10 @@ pub enum Format {
     Gzip,
     /// tar archive.
     Tar,
+    /// One e-mail message (RFC 5322: `.eml`, a Maildir file): a header block at the start.
+    Eml,
+    /// A mailbox of messages, each starting with a `From ` line (mboxo, mboxrd).
+    Mbox,
     /// Binary data in no format sporhund knows.
     Unknown,
 }
@@ -78,8 +82,15 @@ impl Format {
             Format::Ole => "ole2",
             Format::Gzip => "gzip",
             Format::Tar => "tar",
+            Format::Eml => "eml",
+            Format::Mbox => "mbox",
             Format::Unknown => "unknown",
         }
+    }
+
+    /// Mail formats: their messages are selected by date, not the file by modification time.
+    pub fn is_mail(self) -> bool {
+        matches!(self, Format::Eml | Format::Mbox | Format::Msg)
     }
 
     /// The format a file extension claims, for telling a user that content and name disagree.
@@ -135,7 +146,12 @@ pub fn sniff(input: Input<'_>, head: &[u8], name: &str) -> Format {
     if head.len() >= 262 && &head[257..262] == b"ustar" {
         return Format::Tar;
     }
-    if sniff_encoding(head).is_some() {
+    if let Some(encoding) = sniff_encoding(head) {
+        if encoding == TextEncoding::Utf8OrWindows1252 {
+            if let Some(mail) = super::mail::sniff(head) {
+                return mail;
+            }
+        }
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".csv") || lower.ends_with(".tsv") {
             return Format::Csv;

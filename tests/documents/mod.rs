@@ -302,6 +302,9 @@ pub fn fixture_files(dir: &str) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .filter_map(|e| {
             let p = e.ok()?.path();
+            if !p.is_file() {
+                return None; // a Maildir's cur/new/tmp
+            }
             let name = p.file_name()?.to_string_lossy().into_owned();
             let meta = name.ends_with(".py") || name.ends_with(".md") || name.ends_with(".json");
             (!meta).then(|| (name, std::fs::read(&p).unwrap()))
