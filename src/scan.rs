@@ -7,12 +7,14 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Sender};
 
+use crate::detect::pairing::search_ranges;
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
+use crate::special::Pairing;
 use crate::walk::{walk, WalkEvent, WalkOptions};
 
 /// How findings are turned into report entries.
@@ -184,8 +186,13 @@ impl Scanner {
             scratch,
             on_finding,
             on_error,
+            pairing: Pairing::default(),
         };
-        self.dispatcher.extract_file(path, &mut sink)
+        let outcome = self.dispatcher.extract_file(path, &mut sink);
+        let on_finding = &mut *sink.on_finding;
+        sink.pairing
+            .finish(&self.engine, &self.fingerprinter, on_finding);
+        outcome
     }
 
     /// Turns one detection in a segment into a report finding.
@@ -212,7 +219,7 @@ impl Scanner {
         Finding {
             rule: rule.id.clone(),
             category: rule.category.clone(),
-            kind: d.kind.map(str::to_string),
+            kind: d.kind.map(str::to_string).or_else(|| rule.kind.clone()),
             severity: d.severity,
             confidence: (d.confidence * 100.0).round() / 100.0,
             path: path.to_string(),
@@ -227,6 +234,7 @@ impl Scanner {
             ),
             value: shown,
             fingerprint: self.fingerprinter.fingerprint(&rule.id, &d.normalized),
+            related: None,
         }
     }
 }
@@ -246,6 +254,42 @@ struct FindingSink<'a> {
     scratch: &'a mut Scratch,
     on_finding: &'a mut dyn FnMut(Finding),
     on_error: &'a mut dyn FnMut(FileError),
+    /// Special-category keywords waiting for the end of their record.
+    pairing: Pairing,
+}
+
+impl FindingSink<'_> {
+    /// Finds the keyword-rule hits of `segment` and hands them to the pairing: the whole text
+    /// inside a record, only the windows around identifiers elsewhere.
+    fn keywords(&mut self, segment: &Segment<'_>, found: &[Detection], spans: &[(usize, usize)]) {
+        let scanner = self.scanner;
+        let engine = &scanner.engine;
+        let text = segment.text;
+        let mut hits = Vec::new();
+        for range in search_ranges(engine, text, found, self.pairing.in_record()) {
+            engine.find_keywords(text, range, segment.report_before, &mut hits);
+        }
+        let mut lines = LineIndex::default();
+        for h in hits {
+            let d = Pairing::keyword_detection(engine, text, h.rule, h.start, h.end);
+            if d.confidence < scanner.options.min_confidence {
+                continue;
+            }
+            let f = scanner.finding(&self.path, segment, &d, nearby(spans, &d), &mut lines);
+            let fp = &scanner.fingerprinter;
+            self.pairing
+                .keyword(&d, f, engine, fp, &mut *self.on_finding);
+        }
+    }
+}
+
+/// The detection spans (in order, not overlapping) that can fall inside `d`'s snippet; all of
+/// them would make a dense chunk quadratic.
+fn nearby<'s>(spans: &'s [(usize, usize)], d: &Detection) -> &'s [(usize, usize)] {
+    let (lo, hi) = (d.start.saturating_sub(SNIPPET_REACH), d.end + SNIPPET_REACH);
+    let a = spans.partition_point(|&(_, e)| e <= lo);
+    let b = spans.partition_point(|&(s, _)| s < hi);
+    &spans[a..b]
 }
 
 impl SegmentSink for FindingSink<'_> {
@@ -261,14 +305,24 @@ impl SegmentSink for FindingSink<'_> {
                 }
             });
         let spans: Vec<(usize, usize)> = found.iter().map(|d| (d.start, d.end)).collect();
+        let engine = &scanner.engine;
+        let pairs = engine.has_keyword_rules();
+        let fp = &scanner.fingerprinter;
+        if pairs {
+            let on_finding = &mut *self.on_finding;
+            self.pairing
+                .begin_text(segment.location, engine, fp, on_finding);
+        }
         for d in &found {
-            // Only the detections that can fall inside this finding's snippet (spans are in
-            // order and do not overlap); all of them would make a dense chunk quadratic.
-            let (lo, hi) = (d.start.saturating_sub(SNIPPET_REACH), d.end + SNIPPET_REACH);
-            let a = spans.partition_point(|&(_, e)| e <= lo);
-            let b = spans.partition_point(|&(s, _)| s < hi);
-            let f = scanner.finding(&self.path, &segment, d, &spans[a..b], &mut lines);
+            let f = scanner.finding(&self.path, &segment, d, nearby(&spans, d), &mut lines);
+            if pairs && engine.identifies_person(d.rule) {
+                self.pairing.identifier(d, &f);
+            }
             (self.on_finding)(f);
+        }
+        if pairs {
+            self.keywords(&segment, &found, &spans);
+            self.pairing.end_text(engine, fp, &mut *self.on_finding);
         }
     }
 
