@@ -117,3 +117,25 @@ fn fail_on_counts_only_findings_at_or_above_the_severity() {
     assert_eq!(code(&["--fail-on", "critical", email_only]), Some(0));
     assert_eq!(code(&["--fail-on", "severe", email_only]), Some(2));
 }
+
+#[test]
+fn human_report_says_what_a_keyword_was_paired_with() {
+    let mut cmd = sporhund();
+    cmd.args(["scan", "--no-progress"]);
+    let r = run(cmd, [format!("{DIR}/personer.csv")]);
+    r.expect_code(1);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("special_category (health)"))
+        .expect("a health finding");
+    assert!(
+        lines[at].starts_with("  row 2, column 4 critical"),
+        "{}",
+        lines[at]
+    );
+    assert_eq!(
+        lines[at + 1].trim(),
+        "paired with national_id at row 2, column 2"
+    );
+}
