@@ -456,6 +456,41 @@ mod tests {
     }
 
     #[test]
+    fn keyword_rules_are_checked() {
+        let head = "[[rule]]\nid='k'\nname='k'\ncategory='special_category'\n";
+        let requires = "[rule.requires]\ncategories=['national_id']\n";
+        let cases = [
+            (
+                format!("{head}keywords=['a']\npatterns=['b']\n{requires}"),
+                "has both patterns and keywords",
+            ),
+            (
+                format!("{head}keywords=['a']\n"),
+                "need a [rule.requires] table",
+            ),
+            (
+                format!("{head}patterns=['b']\n{requires}"),
+                "need a [rule.requires] table",
+            ),
+            (
+                format!("{head}keywords=['a']\n{requires}[rule.requires.severity]\nemail='high'\n"),
+                "requires.severity names \"email\"",
+            ),
+            (format!("{head}keywords=['*']\n{requires}"), "empty keyword"),
+            (
+                format!("{head}patterns=['b']\nexclude=['c']\n"),
+                "exclude is for keyword rules",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = RuleSet::empty().add_toml(&text, "t").unwrap_err();
+            assert!(err.message.contains(want), "{text}: {err}");
+        }
+        let good = format!("{head}keywords=['a*']\nexact_keywords=['LO']\n{requires}");
+        RuleSet::empty().add_toml(&good, "t").unwrap();
+    }
+
+    #[test]
     fn same_id_replaces() {
         let mut set = RuleSet::empty();
         let a = "[[rule]]\nid='x'\nname='first'\ncategory='c'\npatterns=['a']\n";
