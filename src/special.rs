@@ -58,7 +58,7 @@ struct HeldKeyword {
 struct HeldIdentifier {
     rule: usize,
     severity: Severity,
-    related: Related,
+    related: Box<Related>,
     normalized: String,
     text: u64,
     span: (usize, usize),
@@ -128,7 +128,7 @@ impl Pairing {
             open.identifiers.push(HeldIdentifier {
                 rule: d.rule,
                 severity: d.severity,
-                related: Related::to(finding),
+                related: Box::new(Related::to(finding)),
                 normalized: d.normalized.clone(),
                 text,
                 span: (d.start, d.end),

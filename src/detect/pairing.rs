@@ -6,6 +6,8 @@
 //! one in the same text, then the nearest. The record bookkeeping lives with the scan (it
 //! needs locations); the choice is made here, for the scan and for `rules check` alike.
 
+use std::cmp::Reverse;
+
 use super::engine::{Detection, Engine};
 use super::keywords::KeywordHit;
 use super::rules::{PairScope, Severity};
@@ -40,25 +42,22 @@ pub fn best_partner(
 ) -> Option<(usize, Severity)> {
     let requires = engine.rules()[keyword_rule].rule.requires.as_ref()?;
     let record_counts = in_record && requires.scope == PairScope::Record;
-    let mut best: Option<(usize, Severity, (Severity, bool, std::cmp::Reverse<usize>))> = None;
-    for (i, c) in candidates.into_iter().enumerate() {
-        let near = c.distance.is_some_and(|d| d <= requires.window);
-        if !near && !record_counts {
-            continue;
-        }
-        let Some(severity) = engine.pair_severity(keyword_rule, c.rule, c.severity) else {
-            continue;
-        };
-        let rank = (
-            severity,
-            c.distance.is_some(),
-            std::cmp::Reverse(c.distance.unwrap_or(usize::MAX)),
-        );
-        if best.as_ref().is_none_or(|b| rank > b.2) {
-            best = Some((i, severity, rank));
-        }
-    }
-    best.map(|(i, severity, _)| (i, severity))
+    candidates
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let near = c.distance.is_some_and(|d| d <= requires.window);
+            if !near && !record_counts {
+                return None;
+            }
+            let severity = engine.pair_severity(keyword_rule, c.rule, c.severity)?;
+            // Most serious, then in the same text, then nearest, then first.
+            let nearest = Reverse(c.distance.unwrap_or(usize::MAX));
+            let rank = (severity, c.distance.is_some(), nearest, Reverse(i));
+            Some((i, severity, rank))
+        })
+        .max_by_key(|&(_, _, rank)| rank)
+        .map(|(i, severity, _)| (i, severity))
 }
 
 /// The ranges of a text to search for keywords: all of it when `whole` (a record, where an

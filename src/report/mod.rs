@@ -43,7 +43,7 @@ pub struct Finding {
     pub context: String,
     /// For a special-category finding: the person identifier its keyword was paired with.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub related: Option<Related>,
+    pub related: Option<Box<Related>>,
 }
 
 /// The identifier finding a special-category keyword was paired with (its own finding is in
