@@ -21,25 +21,50 @@ use crate::report::{Finding, Related};
 /// (identifiers), so one huge record cannot take unbounded memory.
 const MAX_HELD: usize = 4096;
 
-/// The record `location` belongs to, or `None` for text outside any record.
-pub fn record_of(location: &Location) -> Option<Location> {
-    let steps = location.steps();
-    let at = steps.iter().rposition(|s| {
+/// Where the innermost record step of `location` is.
+fn record_step(location: &Location) -> Option<usize> {
+    location.steps().iter().rposition(|s| {
         matches!(
             s,
             Step::Message { .. } | Step::Record { .. } | Step::Cell { .. }
         )
-    })?;
-    let mut key = steps[..=at].to_vec();
+    })
+}
+
+/// The row number of an A1 cell reference.
+fn row_of(cell: &str) -> &str {
+    cell.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+}
+
+/// The record `location` belongs to, or `None` for text outside any record.
+pub fn record_of(location: &Location) -> Option<Location> {
+    let at = record_step(location)?;
+    let mut key = location.steps()[..=at].to_vec();
     match &mut key[at] {
         Step::Record { column, .. } => *column = 0,
-        Step::Cell { cell, .. } => {
-            let row = cell.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-            *cell = row.to_string();
-        }
+        Step::Cell { cell, .. } => *cell = row_of(cell).to_string(),
         _ => {}
     }
     Some(Location(key))
+}
+
+/// `record_of(location) == Some(record)`, without building the record (a workbook has a
+/// segment per cell).
+fn is_record_of(record: &Location, location: &Location) -> bool {
+    let Some(at) = record_step(location) else {
+        return false;
+    };
+    let (steps, key) = (location.steps(), record.steps());
+    if key.len() != at + 1 || steps[..at] != key[..at] {
+        return false;
+    }
+    match (&steps[at], &key[at]) {
+        (Step::Record { row, .. }, Step::Record { row: key_row, .. }) => row == key_row,
+        (Step::Cell { sheet, cell }, Step::Cell { sheet: s, cell: r }) => {
+            sheet == s && row_of(cell) == r
+        }
+        (step, key_step) => step == key_step,
+    }
 }
 
 /// A keyword hit whose finding waits for an identifier.
@@ -91,6 +116,10 @@ impl Pairing {
         emit: &mut dyn FnMut(Finding),
     ) {
         self.text += 1;
+        let same = |o: &Open| o.record.as_ref().is_some_and(|r| is_record_of(r, location));
+        if self.open.last().is_some_and(same) {
+            return; // the next cell or field of the open record
+        }
         let record = record_of(location);
         while let Some(top) = self.open.last() {
             let inside = match (&top.record, &record) {
@@ -287,5 +316,22 @@ mod tests {
         assert_ne!(record, message);
         let page = Location::root().child(Step::Page { page: 1 });
         assert_eq!(record_of(&page), None);
+        for location in [
+            cell("Ark1", "B7"),
+            field(3, 2),
+            body.clone(),
+            attached_row,
+            page,
+        ] {
+            for other in [
+                cell("Ark1", "AB7"),
+                cell("Ark1", "B8"),
+                field(3, 5),
+                body.clone(),
+            ] {
+                let same = record_of(&other).is_some_and(|r| is_record_of(&r, &location));
+                assert_eq!(same, record_of(&other) == record_of(&location));
+            }
+        }
     }
 }
