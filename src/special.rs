@@ -263,6 +263,105 @@ fn pair_keywords(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::RuleSet;
+
+    /// A detection of rule `id` at `start..end` and its finding at `location`.
+    fn detection(engine: &Engine, id: &str, start: usize, end: usize) -> Detection {
+        let rule = engine.rules().iter().position(|r| r.rule.id == id).unwrap();
+        let r = &engine.rules()[rule].rule;
+        Detection {
+            rule,
+            start,
+            end,
+            kind: None,
+            normalized: format!("{id}-value"),
+            confidence: r.confidence,
+            severity: r.severity,
+        }
+    }
+
+    fn finding(engine: &Engine, d: &Detection, location: &Location) -> Finding {
+        let r = &engine.rules()[d.rule].rule;
+        Finding {
+            rule: r.id.clone(),
+            category: r.category.clone(),
+            kind: None,
+            severity: d.severity,
+            confidence: d.confidence,
+            path: "mbox".into(),
+            location: location.clone(),
+            value: String::new(),
+            fingerprint: String::new(),
+            context: String::new(),
+            related: None,
+        }
+    }
+
+    fn message(index: u64) -> Location {
+        Location::root().child(Step::Message {
+            index: Some(index),
+            message_id: None,
+            date: None,
+            from: None,
+            subject: None,
+        })
+    }
+
+    /// Message 1: the body holds an fnr, an attached sheet has a row with only an e-mail, and
+    /// a later part holds "sykmelding" far from anything. Message 2 holds a keyword alone.
+    #[test]
+    fn a_message_is_one_record_around_its_attachments() {
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let fp = Fingerprinter::from_secret("t");
+        let mut out = Vec::new();
+        let mut emit = |f: Finding| out.push(f);
+        let mut p = Pairing::default();
+        let body = message(1).child(Step::Part {
+            name: "body".into(),
+        });
+        p.begin_text(&body, &engine, &fp, &mut emit);
+        let fnr = detection(&engine, "no.fnr", 0, 11);
+        p.identifier(&fnr, &finding(&engine, &fnr, &body));
+        p.end_text(&engine, &fp, &mut emit);
+        let row = message(1)
+            .child(Step::Attachment {
+                filename: "liste.xlsx".into(),
+            })
+            .child(Step::Cell {
+                sheet: "Ark1".into(),
+                cell: "A2".into(),
+            });
+        p.begin_text(&row, &engine, &fp, &mut emit);
+        let email = detection(&engine, "email", 0, 13);
+        p.identifier(&email, &finding(&engine, &email, &row));
+        p.end_text(&engine, &fp, &mut emit);
+        let part = message(1).child(Step::Part {
+            name: "vedlegg.txt".into(),
+        });
+        for location in [part, message(2)] {
+            p.begin_text(&location, &engine, &fp, &mut emit);
+            let text = "sykmelding";
+            let health = engine
+                .rules()
+                .iter()
+                .position(|r| r.rule.id == "no.special.health")
+                .unwrap();
+            let d = Pairing::keyword_detection(&engine, text, health, 0, text.len());
+            let f = finding(&engine, &d, &location);
+            p.keyword(&d, f, &engine, &fp, &mut emit);
+            p.end_text(&engine, &fp, &mut emit);
+        }
+        p.finish(&engine, &fp, &mut emit);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        let related = out[0].related.as_ref().unwrap();
+        assert_eq!(related.rule, "no.fnr");
+        assert_eq!(related.location, body);
+        assert_eq!(out[0].severity, Severity::Critical);
+        assert_eq!(
+            out[0].fingerprint,
+            fp.fingerprint("no.special.health", "sykmelding\u{1f}no.fnr-value")
+        );
+    }
 
     fn cell(sheet: &str, cell: &str) -> Location {
         Location::root().child(Step::Cell {
