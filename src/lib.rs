@@ -3,7 +3,8 @@
 //! The pipeline runs one way, one module per stage:
 //! [`walk`] (roots → files) → [`extract`] (a file → text segments with a [`location::Location`])
 //! → [`detect`] (rules and validators → detections) → [`report`] (findings → human, JSON, JSONL).
-//! [`scan`] wires the stages together; [`cli`] is the command line on top.
+//! [`scan`] wires the stages together ([`special`] pairs special-category keywords with
+//! identifiers across a record); [`cli`] is the command line on top.
 
 pub mod cli;
 pub mod detect;
@@ -11,4 +12,5 @@ pub mod extract;
 pub mod location;
 pub mod report;
 pub mod scan;
+pub mod special;
 pub mod walk;

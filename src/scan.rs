@@ -8,12 +8,14 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Sender};
 
+use crate::detect::pairing::search_ranges;
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
+use crate::special::Pairing;
 use crate::walk::{walk, WalkEvent, WalkOptions};
 
 /// How findings are turned into report entries.
@@ -181,7 +183,9 @@ impl Scanner {
             path: display(path),
             scratch,
             tx: tx.clone(),
+            pairing: Pairing::default(),
         };
+        // Dropping the sink pairs the special-category keywords still waiting.
         self.dispatcher.extract_file(path, &mut sink)
     }
 
@@ -209,7 +213,7 @@ impl Scanner {
         Finding {
             rule: rule.id.clone(),
             category: rule.category.clone(),
-            kind: d.kind.map(str::to_string),
+            kind: d.kind.map(str::to_string).or_else(|| rule.kind.clone()),
             severity: d.severity,
             confidence: (d.confidence * 100.0).round() / 100.0,
             path: path.to_string(),
@@ -224,6 +228,7 @@ impl Scanner {
             ),
             value: shown,
             fingerprint: self.fingerprinter.fingerprint(&rule.id, &d.normalized),
+            related: None,
         }
     }
 }
@@ -243,6 +248,49 @@ struct FindingSink<'a, S> {
     path: String,
     scratch: S,
     tx: Sender<Event>,
+    /// Special-category keywords waiting for the end of their record.
+    pairing: Pairing,
+}
+
+impl<S> FindingSink<'_, S> {
+    /// Sends a finding to the report thread. A closed channel means the report side has
+    /// gone; the walk notices and stops.
+    fn emit(tx: &Sender<Event>, f: Finding) {
+        let _ = tx.send(Event::Finding(f));
+    }
+
+    /// Finds the keyword-rule hits of `segment` and hands them to the pairing: the whole text
+    /// inside a record, only the windows around identifiers elsewhere.
+    fn keywords(&mut self, segment: &Segment<'_>, found: &[Detection], spans: &[(usize, usize)]) {
+        let scanner = self.scanner;
+        let engine = &scanner.engine;
+        let text = segment.text;
+        let mut hits = Vec::new();
+        for range in search_ranges(engine, text, found, self.pairing.in_record()) {
+            engine.find_keywords(text, range, segment.report_before, &mut hits);
+        }
+        let mut lines = LineIndex::default();
+        for h in hits {
+            let d = Pairing::keyword_detection(engine, text, h.rule, h.start, h.end);
+            if d.confidence < scanner.options.min_confidence {
+                continue;
+            }
+            let f = scanner.finding(&self.path, segment, &d, nearby(spans, &d), &mut lines);
+            let fp = &scanner.fingerprinter;
+            let tx = &self.tx;
+            self.pairing
+                .keyword(&d, f, engine, fp, &mut |f| Self::emit(tx, f));
+        }
+    }
+}
+
+/// The detection spans (in order, not overlapping) that can fall inside `d`'s snippet; all of
+/// them would make a dense chunk quadratic.
+fn nearby<'s>(spans: &'s [(usize, usize)], d: &Detection) -> &'s [(usize, usize)] {
+    let (lo, hi) = (d.start.saturating_sub(SNIPPET_REACH), d.end + SNIPPET_REACH);
+    let a = spans.partition_point(|&(_, e)| e <= lo);
+    let b = spans.partition_point(|&(s, _)| s < hi);
+    &spans[a..b]
 }
 
 impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
@@ -261,15 +309,26 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             },
         );
         let spans: Vec<(usize, usize)> = found.iter().map(|d| (d.start, d.end)).collect();
+        let engine = &scanner.engine;
+        let pairs = engine.has_keyword_rules();
+        let fp = &scanner.fingerprinter;
+        if pairs {
+            let tx = &self.tx;
+            self.pairing
+                .begin_text(segment.location, engine, fp, &mut |f| Self::emit(tx, f));
+        }
         for d in &found {
-            // Only the detections that can fall inside this finding's snippet (spans are in
-            // order and do not overlap); all of them would make a dense chunk quadratic.
-            let (lo, hi) = (d.start.saturating_sub(SNIPPET_REACH), d.end + SNIPPET_REACH);
-            let a = spans.partition_point(|&(_, e)| e <= lo);
-            let b = spans.partition_point(|&(s, _)| s < hi);
-            let f = scanner.finding(&self.path, &segment, d, &spans[a..b], &mut lines);
-            // A closed channel means the report side has gone; the walk notices and stops.
-            let _ = self.tx.send(Event::Finding(f));
+            let f = scanner.finding(&self.path, &segment, d, nearby(&spans, d), &mut lines);
+            if pairs && engine.identifies_person(d.rule) {
+                self.pairing.identifier(d, &f);
+            }
+            Self::emit(&self.tx, f);
+        }
+        if pairs {
+            self.keywords(&segment, &found, &spans);
+            let tx = &self.tx;
+            self.pairing
+                .end_text(engine, fp, &mut |f| Self::emit(tx, f));
         }
     }
 
@@ -287,7 +346,21 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             path: self.path.clone(),
             scratch: self.scanner.engine.scratch(),
             tx: self.tx.clone(),
+            pairing: Pairing::default(),
         }))
+    }
+}
+
+impl<S> Drop for FindingSink<'_, S> {
+    /// The end of a file (or of a fork's share of one) closes every open record: keywords
+    /// still waiting are paired with the identifiers seen, or dropped.
+    fn drop(&mut self) {
+        let scanner = self.scanner;
+        let tx = &self.tx;
+        self.pairing
+            .finish(&scanner.engine, &scanner.fingerprinter, &mut |f| {
+                Self::emit(tx, f)
+            });
     }
 }
 

@@ -4,6 +4,8 @@
 //!   ranges on char boundaries, in order, on arbitrary Unicode, on arbitrary bytes decoded
 //!   lossily, and on text built from tokens chosen to hit edge cases (digit runs, separators,
 //!   line breaks, `@`, `.`, æøå, `+47`, `(at)`, multi-byte characters next to digits …).
+//! * Keyword rules (special categories) paired with the scan's detections never panic, and
+//!   every pair is a keyword on char boundaries with an identifier of the scan.
 //! * A scan that stops early (`report_before`) agrees with the full scan before the cut.
 //! * `Validator::check` for every variant in `Validator::ALL` never panics on any char-boundary
 //!   range of such texts, and a trimmed range it returns lies inside the range it was given.
@@ -16,6 +18,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
+use sporhund::detect::pairing::pair_in_text;
 use sporhund::detect::validate::Validator;
 use sporhund::detect::{Detection, Engine, RuleSet, Scratch};
 
@@ -201,6 +204,18 @@ const TOKENS: &[&str] = &[
     "988 077 917",
     "988077917",
     "kari@firma.no",
+    "diagnose",
+    "DIAGNOSEVERKTØY",
+    "sykmeldt",
+    "sjukmeld",
+    "Ø",
+    "psykisk helse",
+    "innlagt vann",
+    "LO",
+    "dømt for",
+    "fagforeningstrekk",
+    "kvensk",
+    "serveren",
 ];
 
 fn edge_text() -> impl Strategy<Value = String> {
@@ -285,6 +300,17 @@ proptest! {
     #[test]
     fn scan_survives_edge_alphabet(text in edge_text()) {
         check_scan(&text)?;
+    }
+
+    #[test]
+    fn keyword_pairing_survives_any_text(text in any_text()) {
+        let detections = check_scan(&text)?;
+        for (hit, partner, _) in pair_in_text(engine(), &text, &detections) {
+            prop_assert!(hit.start < hit.end && hit.end <= text.len());
+            prop_assert!(text.is_char_boundary(hit.start) && text.is_char_boundary(hit.end));
+            prop_assert!(engine().rules()[hit.rule].rule.requires.is_some());
+            prop_assert!(partner < detections.len());
+        }
     }
 
     /// `scan(text, cut)` agrees with `scan(text, text.len())` before the cut. Not exactly a

@@ -159,6 +159,7 @@ fn every_location_step_and_message_groups_are_in_the_schema() {
         value: "*********88".into(),
         fingerprint: "0123456789abcdef0123456789abcdef".into(),
         context: "fnr *********88".into(),
+        related: None,
     };
     let mut summary = Summary::default();
     summary.add_finding(&finding);

@@ -135,6 +135,10 @@ struct ScanArgs {
     /// Drop findings below this confidence (0–1).
     #[arg(long, default_value_t = 0.5, value_parser = parse_confidence)]
     min_confidence: f32,
+    /// Exit with a findings code (1 or 4) only for a finding at or above SEVERITY (info, low,
+    /// medium, high, critical); every finding is still reported. Default: any finding.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<crate::detect::Severity>,
     /// Leave out paths matching GLOB (a name, or a path relative to the root); repeatable.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,

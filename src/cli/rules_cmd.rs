@@ -22,7 +22,7 @@ pub(super) fn list(source: &RuleSourceArgs, format: ListFormat) -> i32 {
         ListFormat::Human => {
             for r in set.rules() {
                 println!(
-                    "{:<14} {:<16} {:<8} {}  [{}]",
+                    "{:<22} {:<16} {:<8} {}  [{}]",
                     r.id,
                     r.category,
                     r.severity.name(),

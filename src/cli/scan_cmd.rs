@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::progress::ProgressLine;
 use super::{exit, Format, GroupBy, ScanArgs};
-use crate::detect::Engine;
+use crate::detect::{Engine, Severity};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::json::JsonLinesWriter;
 use crate::report::{human, json, Collector, Header, Summary, Tool, SCHEMA_VERSION};
@@ -103,7 +103,7 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     line.finish();
     let summary = result.map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
-    Ok(exit_code(&summary))
+    Ok(exit_code(&summary, args.fail_on))
 }
 
 /// The roots without those already inside another root (`scan d d/b.txt` scans b.txt once).
@@ -127,9 +127,13 @@ fn distinct_roots(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// The documented exit code for a finished scan.
-fn exit_code(s: &Summary) -> i32 {
-    match (s.complete, s.findings > 0) {
+/// The documented exit code for a finished scan; only findings at or above `fail_on` count.
+fn exit_code(s: &Summary, fail_on: Option<Severity>) -> i32 {
+    let failing = match fail_on {
+        None => s.findings,
+        Some(min) => s.findings_by_severity.range(min..).map(|(_, n)| n).sum(),
+    };
+    match (s.complete, failing > 0) {
         (true, false) => exit::CLEAN,
         (true, true) => exit::FINDINGS,
         (false, false) => exit::INCOMPLETE,

@@ -28,6 +28,8 @@ pub struct Evidence {
     pub positive: bool,
     /// The nearest keyword before the match contradicts the rule.
     pub contradicted: bool,
+    /// A contradicting keyword is within the window, before or after the match.
+    pub negative_near: bool,
 }
 
 /// Keyword matcher for all rules.
@@ -128,13 +130,14 @@ impl ContextMatcher {
         Evidence {
             positive: before[0].is_some() || after[0].is_some(),
             contradicted,
+            negative_near: before[1].is_some() || after[1].is_some(),
         }
     }
 }
 
 /// The keyword as written, in lower case, upper case and capitalised: the automaton folds ASCII
 /// case itself, these cover æ/Æ, ø/Ø, å/Å.
-fn case_variants(word: &str) -> Vec<String> {
+pub(super) fn case_variants(word: &str) -> Vec<String> {
     let lower = word.to_lowercase();
     let upper = word.to_uppercase();
     let mut chars = lower.chars();
@@ -152,11 +155,13 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-fn word_start(text: &str, at: usize) -> bool {
+/// True when no letter or digit comes right before `at`.
+pub(super) fn word_start(text: &str, at: usize) -> bool {
     !text[..at].chars().next_back().is_some_and(is_word_char)
 }
 
-fn word_end(text: &str, at: usize) -> bool {
+/// True when no letter or digit comes right at `at`.
+pub(super) fn word_end(text: &str, at: usize) -> bool {
     !text[at..].chars().next().is_some_and(is_word_char)
 }
 

@@ -17,6 +17,7 @@ use regex_automata::{Anchored, Input, MatchKind, PatternID};
 
 use super::boundary;
 use super::context::{ceil_char_boundary, floor_char_boundary, ContextMatcher};
+use super::keywords::{KeywordHit, KeywordMatcher};
 use super::rules::{Boundary, Rule, RuleError, RuleSet, Severity};
 use super::validate::{Validator, Verdict};
 
@@ -115,7 +116,15 @@ pub struct Engine {
     main: Option<MainMatcher>,
     anchors: Option<AnchorMatcher>,
     context: ContextMatcher,
+    keywords: KeywordMatcher,
+    /// Per rule: its category is one a keyword rule pairs with.
+    identifies_person: Vec<bool>,
+    /// Bytes around an identifier searched for keywords.
+    keyword_reach: usize,
 }
+
+/// Bytes added to a keyword rule's window so a keyword that starts inside it is read whole.
+const KEYWORD_LENGTH: usize = 64;
 
 impl Engine {
     /// Compiles a rule set. Errors name the rule and pattern at fault.
@@ -165,7 +174,7 @@ impl Engine {
         };
         let main_rules_need_boundary = rules
             .iter()
-            .filter(|r| r.anchored_regex.is_none())
+            .filter(|r| r.anchored_regex.is_none() && !r.rule.patterns.is_empty())
             .all(|r| r.rule.boundary != Boundary::None);
         let main = if main_patterns.is_empty() {
             None
@@ -191,17 +200,100 @@ impl Engine {
         };
         let rule_refs: Vec<&Rule> = rules.iter().map(|r| &r.rule).collect();
         let context = ContextMatcher::new(&rule_refs).map_err(compile_error)?;
+        let keywords = KeywordMatcher::new(&rule_refs).map_err(compile_error)?;
+        let requires: Vec<_> = rules
+            .iter()
+            .filter_map(|r| r.rule.requires.as_ref())
+            .collect();
+        let identifies_person = rules
+            .iter()
+            .map(|r| {
+                requires
+                    .iter()
+                    .any(|q| q.categories.contains(&r.rule.category))
+            })
+            .collect();
+        let keyword_reach = requires.iter().map(|q| q.window).max().unwrap_or(0) + KEYWORD_LENGTH;
         Ok(Engine {
+            identifies_person,
+            keyword_reach,
             rules,
             main,
             anchors,
             context,
+            keywords,
         })
     }
 
     /// The compiled rules; [`Detection::rule`] indexes this slice.
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// True when some rule is a keyword rule (special categories).
+    pub fn has_keyword_rules(&self) -> bool {
+        !self.keywords.is_empty()
+    }
+
+    /// True when rule `rule`'s findings are identifiers some keyword rule pairs with.
+    pub fn identifies_person(&self, rule: usize) -> bool {
+        self.identifies_person[rule]
+    }
+
+    /// Bytes around an identifier within which a keyword can pair with it (the largest
+    /// keyword-rule window, plus room for the keyword itself).
+    pub fn keyword_reach(&self) -> usize {
+        self.keyword_reach
+    }
+
+    /// Appends the keyword-rule hits in `text[lo..hi]` that start before `report_before` and
+    /// have none of their rule's `context.negative` words near (a technical text) to `out`.
+    pub fn find_keywords(
+        &self,
+        text: &str,
+        (lo, hi): (usize, usize),
+        report_before: usize,
+        out: &mut Vec<KeywordHit>,
+    ) {
+        let first = out.len();
+        self.keywords.find(text, lo, hi, out);
+        let mut kept = first;
+        for i in first..out.len() {
+            let h = out[i];
+            if h.start < report_before
+                && !self
+                    .context
+                    .evidence(text, h.rule, h.start, h.end)
+                    .negative_near
+            {
+                out[kept] = h;
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+    }
+
+    /// The severity of keyword rule `keyword_rule`'s finding when paired with a finding of rule
+    /// `identifier_rule` at `identifier_severity`; `None` when that rule's category does not
+    /// identify a person for it.
+    pub fn pair_severity(
+        &self,
+        keyword_rule: usize,
+        identifier_rule: usize,
+        identifier_severity: Severity,
+    ) -> Option<Severity> {
+        let rule = &self.rules[keyword_rule].rule;
+        let requires = rule.requires.as_ref()?;
+        let category = &self.rules[identifier_rule].rule.category;
+        if !requires.categories.contains(category) {
+            return None;
+        }
+        let table = requires.severity.get(category).copied();
+        Some(
+            table
+                .unwrap_or(rule.severity)
+                .min(identifier_severity.raised()),
+        )
     }
 
     /// Fresh scratch space; keep one per thread.

@@ -1,8 +1,10 @@
 //! Rule examples as tests: every positive example must give a finding of its rule at the
-//! default confidence threshold, and no negative example may. `sporhund rules check` and the
+//! default confidence threshold, and no negative example may. Keyword rules' examples are
+//! paired with the identifiers in the same example text. `sporhund rules check` and the
 //! test suite both run them.
 
 use super::engine::Engine;
+use super::pairing::pair_in_text;
 
 /// Confidence a finding needs to count, the same as `scan`'s default `--min-confidence`.
 pub const EXAMPLE_CONFIDENCE: f32 = 0.5;
@@ -44,12 +46,22 @@ pub fn run_examples(engine: &Engine) -> ExampleRun {
             .chain(rule.examples.negative.iter().map(|e| (e, false)));
         for (example, positive) in cases {
             run.examples += 1;
-            let mut hits = Vec::new();
+            let mut detections = Vec::new();
             engine.scan(example, example.len(), &mut scratch, |d| {
                 if d.confidence >= EXAMPLE_CONFIDENCE {
-                    hits.push(engine.rules()[d.rule].rule.id.clone());
+                    detections.push(d);
                 }
             });
+            let keyword_rules = pair_in_text(engine, example, &detections)
+                .into_iter()
+                .map(|(hit, _, _)| hit.rule)
+                .filter(|&r| engine.rules()[r].rule.confidence >= EXAMPLE_CONFIDENCE);
+            let hits: Vec<String> = detections
+                .iter()
+                .map(|d| d.rule)
+                .chain(keyword_rules)
+                .map(|r| engine.rules()[r].rule.id.clone())
+                .collect();
             let hit = hits.contains(&rule.id);
             if hit != positive {
                 let problem = if positive {

@@ -50,6 +50,16 @@ impl Severity {
             Severity::Critical => "critical",
         }
     }
+
+    /// The next more serious severity (`critical` stays `critical`).
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            Severity::High | Severity::Critical => Severity::Critical,
+        }
+    }
 }
 
 impl fmt::Display for Severity {
@@ -111,6 +121,41 @@ fn default_boost() -> f32 {
     0.1
 }
 
+/// Where a keyword rule looks for the person identifier its keyword must be paired with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PairScope {
+    /// Only within `window` bytes in the same text.
+    Window,
+    /// Within the window, or anywhere in the same record: CSV record, spreadsheet row or
+    /// mail message.
+    #[default]
+    Record,
+}
+
+/// What a keyword rule (special categories) needs before a keyword counts as a finding.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    /// Categories of identifier findings that identify a person (`national_id`, `email` …).
+    pub categories: Vec<String>,
+    /// Bytes between keyword and identifier, either side.
+    #[serde(default = "default_requires_window")]
+    pub window: usize,
+    /// Whether an identifier elsewhere in the same record also counts.
+    #[serde(default)]
+    pub scope: PairScope,
+    /// Severity of the finding per paired identifier category (the rule's `severity` when a
+    /// category is missing). It is never more than one step above the identifier's own
+    /// severity, so a synthetic test number (low) makes at most a medium finding.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+fn default_requires_window() -> usize {
+    300
+}
+
 /// Overrides for one `kind` a validator reports (e.g. `synthetic` numbers are low severity).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,8 +202,24 @@ pub struct Rule {
     #[serde(default)]
     pub priority: i32,
     /// Regular expressions, matched on bytes in ASCII mode (see README for `{sep}`, `{gap}`,
-    /// `{u}` placeholders).
+    /// `{u}` placeholders). A rule has patterns or keywords, not both.
+    #[serde(default)]
     pub patterns: Vec<String>,
+    /// Keyword rule: words (whole words, any case; `stem*` for a prefix) that are a finding
+    /// when a person identifier is near (see `requires`).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Keyword rule: words matched only in exactly this spelling (acronyms such as `LO`, `KrF`).
+    #[serde(default)]
+    pub exact_keywords: Vec<String>,
+    /// Keyword rule: longer words that start like a keyword but are not one
+    /// (`diagnoseverktøy*` for `diagnos*`); same syntax as `keywords`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Keyword rule: the identifier that must be near, and the severity of the pair.
+    pub requires: Option<Requires>,
+    /// The `kind` of every finding of the rule (for keyword rules: the art. 9/10 class).
+    pub kind: Option<String>,
     /// Literals that every match contains (e.g. `@` for e-mail). When set, the rule is not
     /// part of the one-pass automaton: its patterns run only in a small window around each
     /// occurrence of an anchor (case-insensitive). Use it for patterns that can start at any
@@ -320,8 +381,36 @@ fn check_rule(rule: &Rule) -> Result<(), RuleError> {
     if rule.id.trim().is_empty() {
         return fail("empty id".into());
     }
-    if rule.patterns.is_empty() {
-        return fail("no patterns".into());
+    let keyword_rule = !rule.keywords.is_empty() || !rule.exact_keywords.is_empty();
+    match (rule.patterns.is_empty(), keyword_rule) {
+        (true, false) => return fail("no patterns and no keywords".into()),
+        (false, true) => return fail("has both patterns and keywords".into()),
+        _ => {}
+    }
+    if keyword_rule != rule.requires.is_some() {
+        return fail("keyword rules, and only they, need a [rule.requires] table".into());
+    }
+    if !keyword_rule && !rule.exclude.is_empty() {
+        return fail("exclude is for keyword rules".into());
+    }
+    if let Some(requires) = &rule.requires {
+        if requires.categories.is_empty() {
+            return fail("requires.categories is empty".into());
+        }
+        if let Some(c) = requires
+            .severity
+            .keys()
+            .find(|c| !requires.categories.contains(c))
+        {
+            return fail(format!("requires.severity names {c:?}, not in categories"));
+        }
+    }
+    let words = rule.keywords.iter().chain(&rule.exact_keywords);
+    if words
+        .chain(&rule.exclude)
+        .any(|w| w.trim_end_matches('*').is_empty())
+    {
+        return fail("empty keyword".into());
     }
     if rule.anchors.iter().any(|a| a.is_empty()) {
         return fail("empty anchor".into());
@@ -364,6 +453,41 @@ mod tests {
         let bad = "[[rule]]\nid='x'\nname='x'\ncategory='c'\npatterns=['a']\nvalidator='nope'\n";
         let err = set.add_toml(bad, "t").unwrap_err();
         assert!(err.message.contains("unknown validator"), "{err}");
+    }
+
+    #[test]
+    fn keyword_rules_are_checked() {
+        let head = "[[rule]]\nid='k'\nname='k'\ncategory='special_category'\n";
+        let requires = "[rule.requires]\ncategories=['national_id']\n";
+        let cases = [
+            (
+                format!("{head}keywords=['a']\npatterns=['b']\n{requires}"),
+                "has both patterns and keywords",
+            ),
+            (
+                format!("{head}keywords=['a']\n"),
+                "need a [rule.requires] table",
+            ),
+            (
+                format!("{head}patterns=['b']\n{requires}"),
+                "need a [rule.requires] table",
+            ),
+            (
+                format!("{head}keywords=['a']\n{requires}[rule.requires.severity]\nemail='high'\n"),
+                "requires.severity names \"email\"",
+            ),
+            (format!("{head}keywords=['*']\n{requires}"), "empty keyword"),
+            (
+                format!("{head}patterns=['b']\nexclude=['c']\n"),
+                "exclude is for keyword rules",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = RuleSet::empty().add_toml(&text, "t").unwrap_err();
+            assert!(err.message.contains(want), "{text}: {err}");
+        }
+        let good = format!("{head}keywords=['a*']\nexact_keywords=['LO']\n{requires}");
+        RuleSet::empty().add_toml(&good, "t").unwrap();
     }
 
     #[test]

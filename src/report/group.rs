@@ -109,6 +109,7 @@ mod tests {
             value: "*".into(),
             fingerprint: "f".into(),
             context: String::new(),
+            related: None,
         }
     }
 

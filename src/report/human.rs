@@ -39,6 +39,14 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             f.confidence,
             f.context
         )?;
+        if let Some(r) = &f.related {
+            let at = if r.location.is_root() {
+                "-".to_string()
+            } else {
+                r.location.to_string()
+            };
+            writeln!(out, "  {:<12} paired with {} at {at}", "", r.category)?;
+        }
     }
     if !report.findings.is_empty() {
         writeln!(out)?;

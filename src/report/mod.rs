@@ -42,6 +42,39 @@ pub struct Finding {
     pub fingerprint: String,
     /// A short snippet around the value (masked like the value).
     pub context: String,
+    /// For a special-category finding: the person identifier its keyword was paired with.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub related: Option<Box<Related>>,
+}
+
+/// The identifier finding a special-category keyword was paired with (its own finding is in
+/// the report too, with the same fingerprint).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Related {
+    /// Rule id of the identifier, e.g. `no.fnr`.
+    pub rule: String,
+    /// Its category, e.g. `national_id`.
+    pub category: String,
+    /// Its kind, e.g. `fnr`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kind: Option<String>,
+    /// Its fingerprint.
+    pub fingerprint: String,
+    /// Where it is (the same text, or another cell or field of the same record or message).
+    pub location: Location,
+}
+
+impl Related {
+    /// The identifier of `finding`.
+    pub fn to(finding: &Finding) -> Self {
+        Related {
+            rule: finding.rule.clone(),
+            category: finding.category.clone(),
+            kind: finding.kind.clone(),
+            fingerprint: finding.fingerprint.clone(),
+            location: finding.location.clone(),
+        }
+    }
 }
 
 /// A source, or part of one, that could not be scanned.

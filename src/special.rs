@@ -1,0 +1,436 @@
+//! Special-category findings during a scan: keyword hits of keyword rules are held until the
+//! text, record, row or message they are in has been read, then paired with a person
+//! identifier found there ([`crate::detect::pairing`] makes the choice).
+//!
+//! Records: extractors send a CSV record field by field (`record` steps with one row), a
+//! spreadsheet row cell by cell (`cell` steps whose references share a row number) and a mail
+//! message part by part (steps under one `message` step), one after the other. The record of
+//! a segment is its location up to the innermost such step (row number only, for cells and
+//! fields), so a keyword in B7 and a fødselsnummer in A7 pair up. Records nest (a spreadsheet
+//! attached to a message): open records form a stack, and a record is paired and closed when a
+//! segment outside it arrives, or when the file ends. Text outside any record is paired on its
+//! own, by window.
+
+use crate::detect::pairing::{best_partner, distance, Candidate};
+use crate::detect::{Detection, Engine, Severity};
+use crate::location::{Location, Step};
+use crate::report::fingerprint::Fingerprinter;
+use crate::report::{Finding, Related};
+
+/// Keyword hits or identifiers held per record; more are paired early (keywords) or not kept
+/// (identifiers), so one huge record cannot take unbounded memory.
+const MAX_HELD: usize = 4096;
+
+/// Where the innermost record step of `location` is.
+fn record_step(location: &Location) -> Option<usize> {
+    location.steps().iter().rposition(|s| {
+        matches!(
+            s,
+            Step::Message { .. } | Step::Record { .. } | Step::Cell { .. }
+        )
+    })
+}
+
+/// The row number of an A1 cell reference.
+fn row_of(cell: &str) -> &str {
+    cell.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+}
+
+/// The record `location` belongs to, or `None` for text outside any record.
+pub fn record_of(location: &Location) -> Option<Location> {
+    let at = record_step(location)?;
+    let mut key = location.steps()[..=at].to_vec();
+    match &mut key[at] {
+        Step::Record { column, .. } => *column = 0,
+        Step::Cell { cell, .. } => *cell = row_of(cell).to_string(),
+        _ => {}
+    }
+    Some(Location(key))
+}
+
+/// `record_of(location) == Some(record)`, without building the record (a workbook has a
+/// segment per cell).
+fn is_record_of(record: &Location, location: &Location) -> bool {
+    let Some(at) = record_step(location) else {
+        return false;
+    };
+    let (steps, key) = (location.steps(), record.steps());
+    if key.len() != at + 1 || steps[..at] != key[..at] {
+        return false;
+    }
+    match (&steps[at], &key[at]) {
+        (Step::Record { row, .. }, Step::Record { row: key_row, .. }) => row == key_row,
+        (Step::Cell { sheet, cell }, Step::Cell { sheet: s, cell: r }) => {
+            sheet == s && row_of(cell) == r
+        }
+        (step, key_step) => step == key_step,
+    }
+}
+
+/// A keyword hit whose finding waits for an identifier.
+#[derive(Debug)]
+struct HeldKeyword {
+    rule: usize,
+    finding: Finding,
+    /// The keyword as written, lower case (part of the fingerprint).
+    word: String,
+    text: u64,
+    span: (usize, usize),
+}
+
+/// An identifier finding a keyword may pair with.
+#[derive(Debug)]
+struct HeldIdentifier {
+    rule: usize,
+    severity: Severity,
+    related: Box<Related>,
+    normalized: String,
+    text: u64,
+    span: (usize, usize),
+}
+
+/// One open record (or a lone text).
+#[derive(Debug)]
+struct Open {
+    /// `None` for a text outside any record.
+    record: Option<Location>,
+    keywords: Vec<HeldKeyword>,
+    identifiers: Vec<HeldIdentifier>,
+}
+
+/// Pairs the keyword hits of one file's texts with its identifiers.
+#[derive(Debug, Default)]
+pub struct Pairing {
+    open: Vec<Open>,
+    /// Number of the current text, so distances are only measured within one.
+    text: u64,
+}
+
+impl Pairing {
+    /// A new text at `location` begins. Records it is not part of are paired and closed.
+    pub fn begin_text(
+        &mut self,
+        location: &Location,
+        engine: &Engine,
+        fp: &Fingerprinter,
+        emit: &mut dyn FnMut(Finding),
+    ) {
+        self.text += 1;
+        let same = |o: &Open| o.record.as_ref().is_some_and(|r| is_record_of(r, location));
+        if self.open.last().is_some_and(same) {
+            return; // the next cell or field of the open record
+        }
+        let record = record_of(location);
+        while let Some(top) = self.open.last() {
+            let inside = match (&top.record, &record) {
+                (Some(outer), Some(inner)) => inner.steps().starts_with(outer.steps()),
+                _ => false,
+            };
+            if inside {
+                break;
+            }
+            let top = self.open.pop().expect("checked");
+            pair(top, engine, fp, emit);
+        }
+        // A lone text has closed every record above; a record already open is continued.
+        if self.open.last().is_none_or(|top| top.record != record) {
+            self.open.push(Open {
+                record,
+                keywords: Vec::new(),
+                identifiers: Vec::new(),
+            });
+        }
+    }
+
+    /// True when the current text is part of a record (an identifier anywhere in it counts).
+    pub fn in_record(&self) -> bool {
+        self.open.last().is_some_and(|o| o.record.is_some())
+    }
+
+    /// An identifier finding of the current text, from detection `d`.
+    pub fn identifier(&mut self, d: &Detection, finding: &Finding) {
+        let text = self.text;
+        let Some(open) = self.open.last_mut() else {
+            return;
+        };
+        if open.identifiers.len() < MAX_HELD {
+            open.identifiers.push(HeldIdentifier {
+                rule: d.rule,
+                severity: d.severity,
+                related: Box::new(Related::to(finding)),
+                normalized: d.normalized.clone(),
+                text,
+                span: (d.start, d.end),
+            });
+        }
+    }
+
+    /// A keyword hit of the current text (`d` from [`Pairing::keyword_detection`]), with its
+    /// finding as it will be reported once paired.
+    pub fn keyword(
+        &mut self,
+        d: &Detection,
+        finding: Finding,
+        engine: &Engine,
+        fp: &Fingerprinter,
+        emit: &mut dyn FnMut(Finding),
+    ) {
+        let text = self.text;
+        let Some(open) = self.open.last_mut() else {
+            return;
+        };
+        open.keywords.push(HeldKeyword {
+            rule: d.rule,
+            finding,
+            word: d.normalized.clone(),
+            text,
+            span: (d.start, d.end),
+        });
+        if open.keywords.len() >= MAX_HELD {
+            pair_keywords(open, engine, fp, emit);
+        }
+    }
+
+    /// The current text has been read: a lone text is paired now.
+    pub fn end_text(&mut self, engine: &Engine, fp: &Fingerprinter, emit: &mut dyn FnMut(Finding)) {
+        if self.open.last().is_some_and(|o| o.record.is_none()) {
+            let lone = self.open.pop().expect("checked");
+            pair(lone, engine, fp, emit);
+        }
+    }
+
+    /// The file has been read: every open record is paired.
+    pub fn finish(&mut self, engine: &Engine, fp: &Fingerprinter, emit: &mut dyn FnMut(Finding)) {
+        while let Some(open) = self.open.pop() {
+            pair(open, engine, fp, emit);
+        }
+    }
+
+    /// A keyword hit as a detection of its rule, for building its finding.
+    pub fn keyword_detection(
+        engine: &Engine,
+        text: &str,
+        rule: usize,
+        start: usize,
+        end: usize,
+    ) -> Detection {
+        let r = &engine.rules()[rule].rule;
+        Detection {
+            rule,
+            start,
+            end,
+            kind: None,
+            normalized: text[start..end].to_lowercase(),
+            confidence: r.confidence,
+            severity: r.severity,
+        }
+    }
+}
+
+fn pair(mut open: Open, engine: &Engine, fp: &Fingerprinter, emit: &mut dyn FnMut(Finding)) {
+    pair_keywords(&mut open, engine, fp, emit);
+}
+
+/// Pairs and emits the held keywords of `open`; those without a partner are dropped.
+fn pair_keywords(
+    open: &mut Open,
+    engine: &Engine,
+    fp: &Fingerprinter,
+    emit: &mut dyn FnMut(Finding),
+) {
+    let in_record = open.record.is_some();
+    for kw in open.keywords.drain(..) {
+        let candidates = open.identifiers.iter().map(|id| Candidate {
+            rule: id.rule,
+            severity: id.severity,
+            distance: (id.text == kw.text).then(|| distance(kw.span, id.span)),
+        });
+        let Some((i, severity)) = best_partner(engine, kw.rule, candidates, in_record) else {
+            continue;
+        };
+        let partner = &open.identifiers[i];
+        let mut finding = kw.finding;
+        finding.severity = severity;
+        finding.fingerprint = fp.fingerprint(
+            &finding.rule,
+            &format!("{}\u{1f}{}", kw.word, partner.normalized),
+        );
+        finding.related = Some(partner.related.clone());
+        emit(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::RuleSet;
+
+    /// A detection of rule `id` at `start..end` and its finding at `location`.
+    fn detection(engine: &Engine, id: &str, start: usize, end: usize) -> Detection {
+        let rule = engine.rules().iter().position(|r| r.rule.id == id).unwrap();
+        let r = &engine.rules()[rule].rule;
+        Detection {
+            rule,
+            start,
+            end,
+            kind: None,
+            normalized: format!("{id}-value"),
+            confidence: r.confidence,
+            severity: r.severity,
+        }
+    }
+
+    fn finding(engine: &Engine, d: &Detection, location: &Location) -> Finding {
+        let r = &engine.rules()[d.rule].rule;
+        Finding {
+            rule: r.id.clone(),
+            category: r.category.clone(),
+            kind: None,
+            severity: d.severity,
+            confidence: d.confidence,
+            path: "mbox".into(),
+            location: location.clone(),
+            value: String::new(),
+            fingerprint: String::new(),
+            context: String::new(),
+            related: None,
+        }
+    }
+
+    fn message(index: u64) -> Location {
+        Location::root().child(Step::Message {
+            index: Some(index),
+            message_id: None,
+            date: None,
+            from: None,
+            subject: None,
+        })
+    }
+
+    /// Message 1: the body holds an fnr, an attached sheet has a row with only an e-mail, and
+    /// a later part holds "sykmelding" far from anything. Message 2 holds a keyword alone.
+    #[test]
+    fn a_message_is_one_record_around_its_attachments() {
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let fp = Fingerprinter::from_secret("t");
+        let mut out = Vec::new();
+        let mut emit = |f: Finding| out.push(f);
+        let mut p = Pairing::default();
+        let body = message(1).child(Step::Part {
+            name: "body".into(),
+        });
+        p.begin_text(&body, &engine, &fp, &mut emit);
+        let fnr = detection(&engine, "no.fnr", 0, 11);
+        p.identifier(&fnr, &finding(&engine, &fnr, &body));
+        p.end_text(&engine, &fp, &mut emit);
+        let row = message(1)
+            .child(Step::Attachment {
+                filename: "liste.xlsx".into(),
+            })
+            .child(Step::Cell {
+                sheet: "Ark1".into(),
+                cell: "A2".into(),
+            });
+        p.begin_text(&row, &engine, &fp, &mut emit);
+        let email = detection(&engine, "email", 0, 13);
+        p.identifier(&email, &finding(&engine, &email, &row));
+        p.end_text(&engine, &fp, &mut emit);
+        let part = message(1).child(Step::Part {
+            name: "vedlegg.txt".into(),
+        });
+        for location in [part, message(2)] {
+            p.begin_text(&location, &engine, &fp, &mut emit);
+            let text = "sykmelding";
+            let health = engine
+                .rules()
+                .iter()
+                .position(|r| r.rule.id == "no.special.health")
+                .unwrap();
+            let d = Pairing::keyword_detection(&engine, text, health, 0, text.len());
+            let f = finding(&engine, &d, &location);
+            p.keyword(&d, f, &engine, &fp, &mut emit);
+            p.end_text(&engine, &fp, &mut emit);
+        }
+        p.finish(&engine, &fp, &mut emit);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        let related = out[0].related.as_ref().unwrap();
+        assert_eq!(related.rule, "no.fnr");
+        assert_eq!(related.location, body);
+        assert_eq!(out[0].severity, Severity::Critical);
+        assert_eq!(
+            out[0].fingerprint,
+            fp.fingerprint("no.special.health", "sykmelding\u{1f}no.fnr-value")
+        );
+    }
+
+    fn cell(sheet: &str, cell: &str) -> Location {
+        Location::root().child(Step::Cell {
+            sheet: sheet.into(),
+            cell: cell.into(),
+        })
+    }
+
+    #[test]
+    fn records_of_cells_fields_and_messages() {
+        assert_eq!(
+            record_of(&cell("Ark1", "B7")),
+            record_of(&cell("Ark1", "A7"))
+        );
+        assert_ne!(
+            record_of(&cell("Ark1", "B7")),
+            record_of(&cell("Ark1", "B8"))
+        );
+        assert_ne!(
+            record_of(&cell("Ark1", "B7")),
+            record_of(&cell("Ark2", "B7"))
+        );
+        let field = |row, column| Location::root().child(Step::Record { row, column });
+        assert_eq!(record_of(&field(3, 1)), record_of(&field(3, 9)));
+        assert_ne!(record_of(&field(3, 1)), record_of(&field(4, 1)));
+        let message = Location::root().child(Step::Message {
+            index: Some(2),
+            message_id: None,
+            date: None,
+            from: None,
+            subject: None,
+        });
+        let body = message.child(Step::Part {
+            name: "body".into(),
+        });
+        let subject = message.child(Step::Part {
+            name: "Subject".into(),
+        });
+        assert_eq!(record_of(&body), Some(message.clone()));
+        assert_eq!(record_of(&subject), Some(message.clone()));
+        let attached_row = message
+            .child(Step::Attachment {
+                filename: "liste.xlsx".into(),
+            })
+            .child(Step::Cell {
+                sheet: "Ark1".into(),
+                cell: "C2".into(),
+            });
+        let record = record_of(&attached_row).unwrap();
+        assert!(record.steps().starts_with(message.steps()));
+        assert_ne!(record, message);
+        let page = Location::root().child(Step::Page { page: 1 });
+        assert_eq!(record_of(&page), None);
+        for location in [
+            cell("Ark1", "B7"),
+            field(3, 2),
+            body.clone(),
+            attached_row,
+            page,
+        ] {
+            for other in [
+                cell("Ark1", "AB7"),
+                cell("Ark1", "B8"),
+                field(3, 5),
+                body.clone(),
+            ] {
+                let same = record_of(&other).is_some_and(|r| is_record_of(&r, &location));
+                assert_eq!(same, record_of(&other) == record_of(&location));
+            }
+        }
+    }
+}
