@@ -10,6 +10,7 @@ pub mod archive;
 pub mod csv;
 pub mod html;
 pub mod office;
+pub mod outlook;
 pub mod pdf;
 pub mod sheet;
 pub mod sniff;
