@@ -36,6 +36,10 @@ pub enum Step {
         /// The Subject header, decoded.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         subject: Option<String>,
+        /// The folder holding the message inside a mail store (.pst/.ost), e.g.
+        /// `Inbox/Jobbsøknader`.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        folder: Option<String>,
     },
     /// A MIME part or attachment of a message, by file name (or part number when unnamed).
     Attachment {
@@ -84,9 +88,13 @@ impl fmt::Display for Step {
                 index,
                 message_id,
                 subject,
+                folder,
                 ..
             } => {
                 f.write_str("message")?;
+                if let Some(folder) = folder {
+                    write!(f, " in {folder}")?;
+                }
                 if let Some(i) = index {
                     write!(f, " #{i}")?;
                 }

@@ -347,6 +347,7 @@ impl Dispatcher {
                 Box::new(csv::CsvExtractor),
                 Box::new(office::OfficeExtractor),
                 Box::new(office::LegacyOfficeExtractor),
+                Box::new(outlook::OutlookExtractor),
                 Box::new(archive::ZipExtractor),
                 Box::new(archive::GzipExtractor),
                 Box::new(archive::TarExtractor),
