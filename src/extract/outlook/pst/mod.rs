@@ -17,42 +17,32 @@ pub mod source;
 pub mod store;
 
 use crate::extract::outlook::emit;
-use crate::extract::outlook::model::{prop, MapiMessage};
-use crate::extract::{Context, ExtractError, Input};
+use crate::extract::{Context, ExtractError, Input, Limits};
 use crate::location::Step;
 use ndb::Ndb;
 use source::Source;
-use store::{Store, Visit};
+use store::Store;
+pub use store::Visit;
 
-/// One item of a store as listed by [`items`]: where it is and what it is called.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemSummary {
-    /// Folder path inside the store.
-    pub folder: String,
-    /// PR_MESSAGE_CLASS, or the error that kept the item from being read.
-    pub class: Result<String, String>,
-    /// PR_SUBJECT (empty when absent).
-    pub subject: String,
-    /// Number of attachments.
-    pub attachments: usize,
-}
-
-/// Opens the store in `input`.
-fn open(input: Input<'_>, limit: u64, max_embedding: usize) -> Result<Store<'_>, ExtractError> {
-    Ok(Store::new(
-        Ndb::open(Source::open(input)?)?,
-        limit,
-        max_embedding,
-    ))
+/// Walks the store in `input`: every message of every folder (folders depth-first in
+/// hierarchy-table order) and every folder that could not be listed, in order. Values larger
+/// than `limits.max_member_bytes` are not read and messages embedded deeper than
+/// `limits.max_depth` are reported, not read.
+pub fn walk(
+    input: Input<'_>,
+    limits: &Limits,
+    visit: &mut dyn FnMut(Visit<'_>),
+) -> Result<(), ExtractError> {
+    let ndb = Ndb::open(Source::open(input)?)?;
+    Store::new(ndb, limits.max_member_bytes, limits.max_depth).walk(visit)
 }
 
 /// Reads every message of the store in `input` and emits it, numbered in walk order (folders
 /// depth-first in hierarchy-table order) and with its folder path.
 pub fn extract(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
-    let limits = &ctx.dispatcher.limits;
-    let store = open(input, limits.max_member_bytes, limits.max_depth)?;
+    let limits = ctx.dispatcher.limits.clone();
     let mut index = 0u64;
-    store.walk(&mut |visit| match visit {
+    walk(input, &limits, &mut |visit| match visit {
         Visit::Message { folder, message } => {
             index += 1;
             let folder = (!folder.is_empty()).then(|| folder.to_string());
@@ -74,32 +64,4 @@ pub fn extract(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractErr
             ctx.error(Some(step), &error);
         }
     })
-}
-
-/// Lists every item of the store in walk order (for tests and diagnostics).
-pub fn items(input: Input<'_>) -> Result<Vec<ItemSummary>, ExtractError> {
-    let store = open(input, 64 << 20, 8)?;
-    let mut out = Vec::new();
-    store.walk(&mut |visit| {
-        if let Visit::Message { folder, message } = visit {
-            out.push(summary(folder, &message));
-        }
-    })?;
-    Ok(out)
-}
-
-fn summary(folder: &str, message: &Result<MapiMessage, ExtractError>) -> ItemSummary {
-    let text = |m: &MapiMessage, id| m.props.str(id).unwrap_or("").to_string();
-    ItemSummary {
-        folder: folder.to_string(),
-        class: message
-            .as_ref()
-            .map(|m| text(m, prop::MESSAGE_CLASS))
-            .map_err(|e| e.to_string()),
-        subject: message
-            .as_ref()
-            .map(|m| text(m, prop::SUBJECT))
-            .unwrap_or_default(),
-        attachments: message.as_ref().map_or(0, |m| m.attachments.len()),
-    }
 }

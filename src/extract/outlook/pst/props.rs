@@ -88,6 +88,15 @@ pub fn value(ptype: u16, bytes: &[u8], cp: u32) -> PropValue {
     }
 }
 
+/// A stored subject may start with U+0001 and a character giving the length of its prefix
+/// ("RE: ") ([MS-OXCMSG] 2.2.1.46): the two marker characters are not part of the subject.
+fn without_prefix_marker(v: PropValue) -> PropValue {
+    match v {
+        PropValue::Str(s) if s.starts_with('\u{1}') => PropValue::Str(s.chars().skip(2).collect()),
+        v => v,
+    }
+}
+
 /// The properties of an item as a bag, leaving out `skip` (e.g. attachment data held
 /// elsewhere). Values that could not be read are returned as (property id, reason).
 pub fn bag(props: &[RawProp], cp: u32, skip: &[u16]) -> (PropertyBag, Vec<(u16, String)>) {
@@ -95,6 +104,9 @@ pub fn bag(props: &[RawProp], cp: u32, skip: &[u16]) -> (PropertyBag, Vec<(u16, 
     let mut errors = Vec::new();
     for p in props.iter().filter(|p| !skip.contains(&p.id)) {
         match &p.value {
+            Ok(bytes) if p.id == prop::SUBJECT => {
+                out.insert(p.id, without_prefix_marker(value(p.ptype, bytes, cp)))
+            }
             Ok(bytes) => out.insert(p.id, value(p.ptype, bytes, cp)),
             Err(e) => errors.push((p.id, e.clone())),
         }
@@ -176,7 +188,7 @@ mod tests {
     fn code_page_and_bag() {
         let props = vec![
             raw(prop::MESSAGE_CODEPAGE, pt::LONG, &65001u32.to_le_bytes()),
-            raw(prop::SUBJECT, pt::STRING8, "Søknad".as_bytes()),
+            raw(prop::SUBJECT, pt::STRING8, "\x01\x04RE: Søknad".as_bytes()),
             raw(prop::ATTACH_DATA_BIN, pt::BINARY, b"data"),
             RawProp {
                 id: prop::BODY,
@@ -187,7 +199,7 @@ mod tests {
         assert_eq!(code_page(&props), 65001);
         assert_eq!(code_page(&[]), 1252);
         let (bag, errors) = bag(&props, code_page(&props), &[prop::ATTACH_DATA_BIN]);
-        assert_eq!(bag.str(prop::SUBJECT), Some("Søknad"));
+        assert_eq!(bag.str(prop::SUBJECT), Some("RE: Søknad"));
         assert_eq!(bag.binary(prop::ATTACH_DATA_BIN), None);
         assert_eq!(
             errors,
