@@ -3,8 +3,9 @@
 Debian package `pst-utils`) finds in the third-party .pst/.ost samples.
 
 For every sample: one entry per item readpst exports, with the folder path (below the top of
-the store), the kind (mail, contact, appointment) and the subject (mail and appointments;
-readpst writes contacts as vCards without one). tests/formats_pst.rs compares sporhund's
+the store), the kind (mail, contact, appointment), the subject (mail and appointments;
+readpst writes contacts as vCards without one) and the attachments it saves as files (name,
+size and CRC-32 of the content; embedded messages are not saved as files). tests/formats_pst.rs compares sporhund's
 reader with this list.
 
 Run from the repository root: python3 tests/outlook/pst_expected.py [SAMPLES_DIR]
@@ -19,9 +20,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import zlib
 
 SAMPLES = ["Outlook.pst", "Test_part1.pst", "SampleOstFile.ost", "dist-list.pst", "passworded.pst"]
-ATTACHMENT = re.compile(r"^\d+-")
+ATTACHMENT = re.compile(r"^(\d+)-(.*)$")
 
 
 def item(path):
@@ -43,12 +45,20 @@ def read(sample):
         for folder, _, files in os.walk(out):
             # The first component is the name of the top folder, which paths leave out.
             parts = os.path.relpath(folder, out).split(os.sep)[1:]
+            attachments = {}
+            for name in files:
+                m = ATTACHMENT.match(name)
+                if m:
+                    with open(os.path.join(folder, name), "rb") as f:
+                        data = f.read()
+                    attachments.setdefault(m.group(1), []).append([m.group(2), len(data), zlib.crc32(data)])
             for name in files:
                 if ATTACHMENT.match(name):
                     continue
                 kind, subject = item(os.path.join(folder, name))
-                items.append({"folder": "/".join(parts), "kind": kind, "subject": subject})
-    return sorted(items, key=lambda i: (i["folder"], i["kind"], i["subject"]))
+                items.append({"folder": "/".join(parts), "kind": kind, "subject": subject,
+                              "attachments": sorted(attachments.get(name, []))})
+    return sorted(items, key=lambda i: (i["folder"], i["kind"], i["subject"], i["attachments"]))
 
 
 def main():

@@ -225,9 +225,11 @@ pub fn message_codepage(bag: &PropertyBag) -> u32 {
 }
 
 /// Decodes a PT_UNICODE (UTF-16LE) or PT_STRING8 (code page `cp`) value, without the
-/// terminating NULs some writers store.
+/// terminating NULs some writers store. Some writers put UTF-16LE into PT_STRING8 streams;
+/// such a value is read as UTF-16 (else every character would be followed by a NUL and no
+/// identifier in it could be found).
 pub fn decode_string(data: &[u8], ty: u16, cp: u32) -> String {
-    let text = if ty == PT_UNICODE {
+    let text = if ty == PT_UNICODE || looks_like_utf16le(data) {
         let units: Vec<u16> = data
             .chunks_exact(2)
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
@@ -237,6 +239,19 @@ pub fn decode_string(data: &[u8], ty: u16, cp: u32) -> String {
         codepage::decode(data, cp)
     };
     text.trim_end_matches('\0').to_string()
+}
+
+/// True when the bytes are ASCII-range UTF-16LE: nearly every odd byte is 0, nearly no even
+/// byte is.
+fn looks_like_utf16le(data: &[u8]) -> bool {
+    let sample = &data[..data.len().min(1024) & !1];
+    if sample.len() < 4 {
+        return false;
+    }
+    let pairs = sample.len() / 2;
+    let odd_zero = sample.chunks_exact(2).filter(|p| p[1] == 0).count();
+    let even_zero = sample.chunks_exact(2).filter(|p| p[0] == 0).count();
+    odd_zero * 10 >= pairs * 9 && even_zero * 10 <= pairs
 }
 
 /// Id, type and value index (for multi-valued properties) from a `__substg1.0_` name.
@@ -325,6 +340,12 @@ mod tests {
         assert_eq!(decode_string(b"K\xe5ri\0", PT_STRING8, 1252), "Kåri");
         assert_eq!(decode_string("Kåri".as_bytes(), PT_STRING8, 65001), "Kåri");
         assert_eq!(decode_string(b"K\0\x01", PT_UNICODE, 1252), "K");
+        // UTF-16LE in a PT_STRING8 stream (a writer's bug seen in real files).
+        assert_eq!(
+            decode_string(b"1\x002\x003\x00\r\x00\n\x00", PT_STRING8, 1252),
+            "123\r\n"
+        );
+        assert_eq!(decode_string(b"a\0", PT_STRING8, 1252), "a");
     }
 
     #[test]

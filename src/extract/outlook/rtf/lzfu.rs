@@ -228,4 +228,26 @@ mod tests {
             Err(LzfuError::UnknownType(_))
         ));
     }
+
+    proptest::proptest! {
+        /// Any bytes, and any damage to a valid stream, give a result or an error, never a
+        /// panic, and never more than the declared size.
+        #[test]
+        fn never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+                        at in 16usize..49, byte in proptest::num::u8::ANY) {
+            let _ = decompress(&data, 1 << 16);
+            let mut header = hex("2d 00 00 00 2b 00 00 00 4c 5a 46 75 f1 c5 c7 a7");
+            header.extend_from_slice(&data);
+            if let Ok(out) = decompress(&header, 1 << 16) {
+                proptest::prop_assert!(out.len() <= 0x2b);
+            }
+            let mut good = hex(
+                "2d 00 00 00 2b 00 00 00 4c 5a 46 75 f1 c5 c7 a7 03 00 0a 00 72 63 70 67 31 32 35 42 \
+                 32 0a f3 20 68 65 6c 09 00 20 62 77 05 b0 6c 64 7d 0a 80 0f a0",
+            );
+            good[at] = byte;
+            // Past the CRC: inflate itself on damaged data.
+            let _ = inflate(&good[16..], 0x2b);
+        }
+    }
 }

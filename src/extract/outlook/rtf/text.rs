@@ -100,7 +100,7 @@ impl Converter {
     fn push_byte(&mut self, b: u8) {
         if self.fallback > 0 {
             self.fallback -= 1;
-        } else if self.emitting() {
+        } else if self.emitting() && (b >= 0x20 || b == b'\t') {
             self.pending.push(b);
         }
     }
@@ -323,8 +323,19 @@ linje 2\htmlrtf }\htmlrtf0 }";
     fn unbalanced_and_truncated_input() {
         assert_eq!(text(r"}}}{\rtf1 a}}}b"), "ab");
         assert_eq!(text(r"{\rtf1 a\'"), "a");
+        assert_eq!(text(r"{\rtf1 a\'00\'0b}"), "a");
         assert_eq!(text(r"{\rtf1 a\'4"), "a4");
         assert_eq!(text("\\"), "");
         assert_eq!(text(r"{\rtf1 \u99999999999 ?z}"), "z");
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bytes, and arbitrary RTF-ish token soup, never panic.
+        #[test]
+        fn never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+                        soup in "[{}\\\\a-z0-9 '*-]{0,200}") {
+            let _ = convert(&data);
+            let _ = convert(soup.as_bytes());
+        }
     }
 }
