@@ -33,8 +33,7 @@ impl Extractor for OutlookExtractor {
         ctx: &mut Context<'_>,
     ) -> Result<(), ExtractError> {
         match format {
-            // Wired to `pst::extract(input, ctx)` once the store reader has its entry point.
-            Format::Pst => Err(ExtractError::Unsupported("pst".into())),
+            Format::Pst => pst::extract(input, ctx),
             _ => {
                 let message = msg::read(input, &ctx.dispatcher.limits)?;
                 let step = emit::message_step(&message.props, None, None);
