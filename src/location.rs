@@ -196,4 +196,26 @@ mod tests {
         assert_eq!(loc.to_string(), "entry a/b.txt › 12:5");
         assert_eq!(loc.container_depth(), 1);
     }
+
+    #[test]
+    fn a_message_in_a_store_folder() {
+        let loc = Location::root().child(Step::Message {
+            index: Some(3),
+            message_id: None,
+            date: None,
+            from: None,
+            subject: Some("Søknad".into()),
+            folder: Some("Innboks/Jobbsøknader".into()),
+        });
+        assert_eq!(
+            serde_json::to_string(&loc).unwrap(),
+            r#"[{"type":"message","index":3,"subject":"Søknad","folder":"Innboks/Jobbsøknader"}]"#
+        );
+        assert_eq!(
+            loc.to_string(),
+            "message in Innboks/Jobbsøknader #3 \"Søknad\""
+        );
+        let back: Location = serde_json::from_str(r#"[{"type":"message","index":3}]"#).unwrap();
+        assert!(matches!(&back.0[0], Step::Message { folder: None, .. }));
+    }
 }

@@ -425,6 +425,29 @@ fn our_own_msg_reads_back_as_built() {
 }
 
 #[test]
+fn attachments_held_together_stay_under_the_member_limit() {
+    let data = norsk_msg();
+    // notat.txt (23 bytes) fits, personer.xlsx does not: it and the pdf are reported.
+    let limits = Limits {
+        max_member_bytes: 1000,
+        ..Limits::default()
+    };
+    let m = msg::read(Input::Bytes(&data), &limits).unwrap();
+    let kinds: Vec<String> = m
+        .attachments
+        .iter()
+        .map(|a| match &a.content {
+            AttachmentContent::Data(d) => format!("{} bytes", d.len()),
+            AttachmentContent::Unreadable(r) => r.clone(),
+            AttachmentContent::Message(_) => "message".into(),
+            AttachmentContent::Missing => "missing".into(),
+        })
+        .collect();
+    let over = "the message's attachments together are over the 1000 bytes limit; not read";
+    assert_eq!(kinds, ["23 bytes", over, over, "message"]);
+}
+
+#[test]
 fn the_broken_sample_is_an_error_for_the_reader_and_text_for_the_scan() {
     let Some(dir) = samples() else { return };
     let path = dir.join("bad_outlook.msg");

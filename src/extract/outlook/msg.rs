@@ -11,6 +11,7 @@ use std::io::{Read, Seek};
 
 use super::codepage;
 use super::model::{prop, AttachmentContent, MapiAttachment, MapiMessage, PropValue, PropertyBag};
+use crate::extract::archive::bounded::human_size;
 use crate::extract::office::legacy::read_stream;
 use crate::extract::{ExtractError, Input, Limits};
 
@@ -66,6 +67,7 @@ pub fn read(input: Input<'_>, limits: &Limits) -> Result<MapiMessage, ExtractErr
     let mut reader = Reader {
         file: &mut file,
         limits,
+        held: 0,
     };
     Ok(reader.message("", Level::TopMessage, 0))
 }
@@ -73,6 +75,9 @@ pub fn read(input: Input<'_>, limits: &Limits) -> Result<MapiMessage, ExtractErr
 struct Reader<'a, F> {
     file: &'a mut cfb::CompoundFile<F>,
     limits: &'a Limits,
+    /// Bytes of attachment data read so far: a message's attachments are held in memory
+    /// together, so their sum is kept under `limits.max_member_bytes`.
+    held: u64,
 }
 
 /// A child of a storage: its name, whether it is a stream, its length.
@@ -147,14 +152,28 @@ impl<F: Read + Seek> Reader<'_, F> {
                 AttachmentContent::Message(Box::new(msg))
             }
         } else if has(&data_stream, true) {
-            match read_stream(self.file, &format!("{path}/{data_stream}"), self.limits) {
-                Ok(data) => AttachmentContent::Data(data),
-                Err(e) => AttachmentContent::Unreadable(e.to_string()),
-            }
+            self.attachment_data(&format!("{path}/{data_stream}"))
         } else {
             AttachmentContent::Missing
         };
         MapiAttachment { props, content }
+    }
+
+    /// The bytes of an attachment, unless they would take the bytes held past the limit.
+    fn attachment_data(&mut self, stream: &str) -> AttachmentContent {
+        let len = self.file.entry(stream).map_or(0, |e| e.len());
+        let max = self.limits.max_member_bytes;
+        if self.held.saturating_add(len) > max {
+            return AttachmentContent::Unreadable(format!(
+                "the message's attachments together are over the {} limit; not read",
+                human_size(max)
+            ));
+        }
+        self.held += len;
+        match read_stream(self.file, stream, self.limits) {
+            Ok(data) => AttachmentContent::Data(data),
+            Err(e) => AttachmentContent::Unreadable(e.to_string()),
+        }
     }
 
     /// The properties of `storage`: fixed-size ones from its properties stream, the others
