@@ -29,19 +29,9 @@ use sporhund::location::Location;
 
 use documents::{assert_no_panics, extract_bytes, mutate, Rng};
 
-/// The shared samples, or `None` (with a note on stderr) when they are not beside the
-/// checkout.
+/// The third-party .msg samples, or `None` when they are not beside the checkout.
 fn samples() -> Option<PathBuf> {
-    let dir = common::root().join("../shared/fixtures/outlook/msg");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (third-party Outlook samples live outside the repository)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_fixture("outlook/msg")
 }
 
 fn expected() -> Value {
@@ -321,23 +311,30 @@ fn location_string(v: &Value) -> String {
     }
 }
 
-/// The findings a fixture's own expected.json lists for `file`, as (rule/kind, location)
-/// under `prefix`.
-fn fixture_findings(dir: &str, file: &str, prefix: &str) -> Vec<String> {
-    let expected = documents::expected(dir);
-    expected["files"][file]["findings"]
+/// `rule/kind at location` of each finding in a list, the location under `prefix`.
+fn finding_strings(findings: &Value, prefix: &str) -> Vec<String> {
+    findings
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
             format!(
-                "{}/{} at {prefix} › {}",
+                "{}/{} at {prefix}{}",
                 common::s(f, "rule"),
                 common::s(f, "kind"),
                 location_string(&f["location"])
             )
         })
         .collect()
+}
+
+/// The findings a fixture's own expected.json lists for `file`, under `prefix`.
+fn fixture_findings(dir: &str, file: &str, prefix: &str) -> Vec<String> {
+    let expected = documents::expected(dir);
+    finding_strings(
+        &expected["files"][file]["findings"],
+        &format!("{prefix} › "),
+    )
 }
 
 #[test]
@@ -347,19 +344,7 @@ fn our_own_msg_gives_exactly_the_planted_findings() {
     let (code, report) = common::scan_json([path.as_str()]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["errors"], json!([]), "{report:#}");
-    let mut got: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}/{} at {}",
-                common::s(f, "rule"),
-                common::s(f, "kind"),
-                location_string(&f["location"])
-            )
-        })
-        .collect();
+    let mut got = finding_strings(&report["findings"], "");
     got.sort();
     let msg = r#"message <soknad-1@eksempel.no> "Søknad og sykmelding for 20036914700""#;
     let inner = format!(r#"{msg} › attachment Legeerklæring › message "Legeerklæring""#);
