@@ -50,12 +50,13 @@ const NOT_OTHER: &[u16] = &[
 ];
 
 /// Header fields of PR_TRANSPORT_MESSAGE_HEADERS that name people and are not shown
-/// elsewhere (From, To, Cc, Subject have their own parts; message ids are never searched).
+/// elsewhere (From, To, Cc, Subject have their own parts; message ids are never searched;
+/// Received is left out: its `id <…@host>` values look like addresses and its `for <…>` are
+/// the recipients shown already).
 const PERSON_HEADERS: &[&str] = &[
     "reply-to",
     "return-path",
     "sender",
-    "received",
     "delivered-to",
     "envelope-to",
     "x-original-to",
@@ -440,12 +441,13 @@ mod tests {
 
     #[test]
     fn only_headers_naming_people() {
-        let h = "Received: from mx.firma.no\r\n\tfor <kari@firma.no>; Mon, 1 Jan 2024\r\n\
+        let h = "Received: from mx.firma.no\r\n\tid <x1@mx.firma.no>; Mon, 1 Jan 2024\r\n\
                  Message-ID: <a1@firma.no>\r\nReferences: <b2@firma.no>\r\n  <c3@firma.no>\r\n\
-                 Reply-To: ola@firma.no\r\nFrom: kari@firma.no\r\nDKIM-Signature: b=12345678901\r\n";
+                 Reply-To: ola@firma.no\r\nFrom: kari@firma.no\r\nDKIM-Signature: b=12345678901\r\n\
+                 Return-Path: <kari@firma.no>\r\n";
         assert_eq!(
             person_headers(h),
-            "Received: from mx.firma.no\n\tfor <kari@firma.no>; Mon, 1 Jan 2024\nReply-To: ola@firma.no\n"
+            "Reply-To: ola@firma.no\nReturn-Path: <kari@firma.no>\n"
         );
     }
 
