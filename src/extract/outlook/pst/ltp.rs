@@ -18,6 +18,9 @@ fn corrupt(m: impl Into<String>) -> ExtractError {
     ExtractError::Corrupt(m.into())
 }
 
+/// The (key, data) records of a BTree-on-heap, in key order.
+pub type BthRecords<'h> = Vec<(u64, &'h [u8])>;
+
 /// A heap-on-node: the blocks of a node's data, each with its own allocation map.
 pub struct Heap {
     blocks: Vec<Vec<u8>>,
@@ -66,7 +69,7 @@ impl Heap {
 
     /// The records of the BTree-on-heap whose header is item `hid`: (key, data) pairs in key
     /// order, with the key and data sizes of the header.
-    pub fn bth(&self, hid: u32) -> Result<(Vec<(u64, &[u8])>, usize), ExtractError> {
+    pub fn bth(&self, hid: u32) -> Result<(BthRecords<'_>, usize), ExtractError> {
         let h = self.item(hid)?;
         if h.len() < 8 || h[0] != CLIENT_BTH {
             return Err(corrupt("BTree-on-heap header is malformed"));
@@ -88,7 +91,7 @@ impl Heap {
         level: u8,
         key_len: usize,
         data_len: usize,
-        out: &mut Vec<(u64, &'h [u8])>,
+        out: &mut BthRecords<'h>,
     ) -> Result<(), ExtractError> {
         let records = self.item(hid)?;
         let record_len = key_len + if level == 0 { data_len } else { 4 };

@@ -109,7 +109,7 @@ fn page_layout(v: Variant) -> PageLayout {
 impl<'a> Ndb<'a> {
     /// Opens the store: reads and checks the header.
     pub fn open(source: Source<'a>) -> Result<Self, ExtractError> {
-        let len = source.len().min(super::header::HEADER_LEN as u64) as usize;
+        let len = source.size().min(super::header::HEADER_LEN as u64) as usize;
         let header = Header::parse(&source.read_at(0, len)?)?;
         Ok(Ndb {
             source,

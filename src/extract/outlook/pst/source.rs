@@ -31,7 +31,7 @@ impl<'a> Source<'a> {
     }
 
     /// The size of the store in bytes.
-    pub fn len(&self) -> u64 {
+    pub fn size(&self) -> u64 {
         match self {
             Source::File { len, .. } => *len,
             Source::Bytes(b) => b.len() as u64,
@@ -41,10 +41,10 @@ impl<'a> Source<'a> {
     /// Exactly `len` bytes at `offset`, or an error when they are not all in the store.
     pub fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, ExtractError> {
         let end = offset.checked_add(len as u64);
-        if end.is_none_or(|end| end > self.len()) {
+        if end.is_none_or(|end| end > self.size()) {
             return Err(ExtractError::Corrupt(format!(
                 "{len} bytes at offset {offset} lie past the end of the store ({} bytes)",
-                self.len()
+                self.size()
             )));
         }
         match self {
@@ -94,7 +94,7 @@ mod tests {
         let mut tmp = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut tmp, data).unwrap();
         let f = Source::open(Input::File(tmp.path())).unwrap();
-        assert_eq!(f.len(), 10);
+        assert_eq!(f.size(), 10);
         assert_eq!(f.read_at(7, 3).unwrap(), b"789");
         assert!(f.read_at(7, 4).is_err());
     }
