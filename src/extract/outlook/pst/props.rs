@@ -167,7 +167,7 @@ mod tests {
         let mut b = Vec::new();
         b.extend_from_slice(&2u32.to_le_bytes());
         b.extend_from_slice(&12u32.to_le_bytes());
-        b.extend_from_slice(&15u32.to_le_bytes());
+        b.extend_from_slice(&16u32.to_le_bytes());
         b.extend_from_slice(b"Ola\0Kari");
         assert_eq!(
             value(pt::MV_STRING8, &b, 1252),
