@@ -246,7 +246,21 @@ fn norsk_msg() -> Vec<u8> {
             "Message-ID: <15108695088@eksempel.no>\r\nReferences: <a@b.no>\r\n <29020073150@eksempel.no>\r\nReply-To: soknad@eksempel.no\r\n",
         )
         .unicode(0x8004, "privat@eksempel.no")
+        .unicode(0x8005, "tracking 1@ms.example; <soknad-0@eksempel.no>")
         .write(&mut file, "", header);
+    // The named-property map: 0x8004 has a numeric LID (PidLidEmail1EmailAddress, kept),
+    // 0x8005 a string name (Exchange bookkeeping, not read).
+    file.create_storage("/__nameid_version1.0").unwrap();
+    let mut entries = Vec::new();
+    for (name, kind_and_guid, index) in [(0x8083u32, 0u16, 4u16), (0, 1 | (3 << 1), 5)] {
+        entries.extend_from_slice(&name.to_le_bytes());
+        entries.extend_from_slice(&kind_and_guid.to_le_bytes());
+        entries.extend_from_slice(&index.to_le_bytes());
+    }
+    file.create_stream("/__nameid_version1.0/__substg1.0_00030102")
+        .unwrap()
+        .write_all(&entries)
+        .unwrap();
     for (n, (kind, name, address)) in [
         (1, "Ola Hansen", "ola.hansen@firma.no"),
         (2, "Personal", "personal@firma.no"),
@@ -360,7 +374,8 @@ fn our_own_msg_gives_exactly_the_planted_findings() {
         // The plain body, in Windows-1252.
         format!("no.fnr/fnr at {msg} › body › 2:25"),
         format!("no.phone/mobile at {msg} › body › 2:45"),
-        // A named property (a contact's e-mail address in Outlook).
+        // A named property with a numeric LID (a contact's e-mail address in Outlook); the
+        // string-named one with message ids is not read.
         format!("email/ at {msg} › property 0x8004 › 1:1"),
         format!("no.fnr/dnr at {msg} › attachment notat.txt › 1:11"),
         // The embedded message: its sender, and its RTF-only body.

@@ -7,6 +7,7 @@
 //! message's code page. Named properties (ids from 0x8000) are kept under their ids, not
 //! resolved to names.
 
+use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 
 use super::codepage;
@@ -21,6 +22,8 @@ const RECIP: &str = "__recip_version1.0_#";
 const ATTACH: &str = "__attach_version1.0_#";
 /// The storage of an embedded message (PR_ATTACH_DATA_OBJ, PT_OBJECT).
 const EMBEDDED: &str = "__substg1.0_3701000D";
+/// The entry stream of the named-property map: 8 bytes per named property.
+const NAMEID_ENTRIES: &str = "/__nameid_version1.0/__substg1.0_00030102";
 /// Entries of a storage looked at, at most (a damaged directory can claim millions).
 const MAX_ENTRIES: usize = 100_000;
 
@@ -64,10 +67,12 @@ pub fn read(input: Input<'_>, limits: &Limits) -> Result<MapiMessage, ExtractErr
             "Outlook message without its {PROPERTIES} stream"
         )));
     }
+    let string_named = string_named(&mut file, limits);
     let mut reader = Reader {
         file: &mut file,
         limits,
         held: 0,
+        string_named,
     };
     Ok(reader.message("", Level::TopMessage, 0))
 }
@@ -78,6 +83,8 @@ struct Reader<'a, F> {
     /// Bytes of attachment data read so far: a message's attachments are held in memory
     /// together, so their sum is kept under `limits.max_member_bytes`.
     held: u64,
+    /// Named properties identified by a string name ([`string_named`]): not read.
+    string_named: BTreeSet<u16>,
 }
 
 /// A child of a storage: its name, whether it is a stream, its length.
@@ -198,6 +205,9 @@ impl<F: Read + Seek> Reader<'_, F> {
             let Some((id, ty, index)) = parse_substg(&child.name) else {
                 continue;
             };
+            if self.string_named.contains(&id) {
+                continue;
+            }
             if id == prop::ATTACH_DATA_BIN && ty == PT_BINARY {
                 continue; // read as the attachment's content
             }
@@ -231,6 +241,25 @@ impl<F: Read + Seek> Reader<'_, F> {
         }
         bag
     }
+}
+
+/// The ids of the named properties that have a string name rather than a numeric LID.
+///
+/// The properties worth searching that Outlook keeps as named properties (a contact's e-mail
+/// addresses and postal addresses, an appointment's location and attendees, a task's owner)
+/// all have numeric LIDs. String-named ones are Exchange's bookkeeping (conversation
+/// tracking, entity extraction, copies of Internet headers) and hold message ids that read as
+/// e-mail addresses: they are left out.
+fn string_named<F: Read + Seek>(file: &mut cfb::CompoundFile<F>, limits: &Limits) -> BTreeSet<u16> {
+    let Ok(entries) = read_stream(file, NAMEID_ENTRIES, limits) else {
+        return BTreeSet::new();
+    };
+    entries
+        .chunks_exact(8)
+        .filter(|e| e[4] & 1 == 1)
+        .map(|e| 0x8000u16.wrapping_add(u16::from_le_bytes([e[6], e[7]])))
+        .filter(|&id| id >= 0x8000)
+        .collect()
 }
 
 /// The code page of a message's 8-bit strings.
