@@ -27,7 +27,8 @@ pub enum Step {
         /// The Message-ID header, without angle brackets.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         message_id: Option<String>,
-        /// The Date header as written.
+        /// The Date header as written; for Outlook items the sent (else delivered) time in
+        /// RFC 3339, UTC.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         date: Option<String>,
         /// The From header, decoded.
