@@ -10,6 +10,7 @@
 
 mod common;
 mod documents;
+mod pst_build;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,21 +19,14 @@ use serde_json::Value;
 use sporhund::extract::outlook::model::{prop, AttachmentContent, MapiMessage};
 use sporhund::extract::outlook::pst::{self, Visit};
 use sporhund::extract::{Input, Limits};
+use sporhund::location::Location;
 
 use documents::{mutate, Rng};
+use pst_build::{Builder, NodeRef, Val};
 
 /// The shared samples folder, or `None` (with a note on stderr) when it is absent.
 fn samples() -> Option<PathBuf> {
-    let dir = common::root().join("../shared/fixtures/outlook");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (third-party Outlook samples live outside the repository)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_fixture("outlook")
 }
 
 /// Every message of a store with its folder; panics on a folder or message error.
@@ -317,4 +311,307 @@ fn damaged_stores_never_panic_and_report_errors() {
     }
     // The mutations reach the structures: many cases are reported as damaged.
     assert!(with_errors * 5 > cases, "{with_errors} of {cases}");
+}
+
+/// A string property as the variant stores it: PT_STRING8 in Windows-1252 in an ANSI store.
+fn string(ansi: bool, s: &str) -> Val {
+    if ansi {
+        Val::String8(encoding_rs::WINDOWS_1252.encode(s).0.into_owned())
+    } else {
+        Val::Unicode(s.to_string())
+    }
+}
+
+/// The plain body of the first message: long enough to be stored in a subnode over several
+/// blocks, with identifiers at its start and its end.
+fn long_body() -> String {
+    let filler = "Dette er fyllteskt uten personopplysninger. ".repeat(400);
+    format!("Hei!\r\nFødselsnummer 151086 95088.\r\n{filler}\r\nMobil 912 34 567\r\n")
+}
+
+/// `norsk.pst`: three folders below the mailbox top, a mail with recipients, a long body,
+/// a text attachment and an embedded message, a mail with only an HTML body, and a contact.
+fn norsk_pst(ansi: bool, crypt: u8) -> Vec<u8> {
+    let s = |t: &str| string(ansi, t);
+    let mut b = Builder::new(ansi, crypt);
+    let folder = |b: &mut Builder,
+                  nid: u32,
+                  name: &str,
+                  parent: u32,
+                  children: &[(u32, &str)],
+                  messages: &[u32]| {
+        let (data, sub) = b.property_context(&[(prop::DISPLAY_NAME, string(ansi, name))], &[]);
+        b.node(nid, data, sub, parent);
+        if !children.is_empty() {
+            let rows: Vec<_> = children
+                .iter()
+                .map(|(id, n)| (*id, vec![Some(string(ansi, n))]))
+                .collect();
+            let (data, sub) = b.table_context(
+                &[(prop::DISPLAY_NAME, if ansi { 0x1E } else { 0x1F })],
+                &rows,
+            );
+            b.node((nid & !0x1F) | 0x0D, data, sub, nid);
+        }
+        if !messages.is_empty() {
+            let rows: Vec<_> = messages.iter().map(|id| (*id, vec![])).collect();
+            let (data, sub) = b.table_context(&[], &rows);
+            b.node((nid & !0x1F) | 0x0E, data, sub, nid);
+        }
+    };
+    let mut entry = vec![0u8; 20];
+    entry.extend_from_slice(&0x8022u32.to_le_bytes());
+    let (data, sub) = b.property_context(&[(0x35E0, Val::Binary(entry))], &[]);
+    b.node(0x21, data, sub, 0);
+    folder(&mut b, 0x122, "", 0x122, &[(0x8022, "Øverste nivå")], &[]);
+    folder(
+        &mut b,
+        0x8022,
+        "Øverste nivå",
+        0x122,
+        &[(0x8042, "Innboks"), (0x8062, "Kontakter")],
+        &[],
+    );
+    folder(
+        &mut b,
+        0x8042,
+        "Innboks",
+        0x8022,
+        &[(0x8082, "Jobbsøknader")],
+        &[0x20_0004],
+    );
+    folder(&mut b, 0x8082, "Jobbsøknader", 0x8042, &[], &[0x20_0024]);
+    folder(&mut b, 0x8062, "Kontakter", 0x8022, &[], &[0x20_0044]);
+
+    // The embedded message, stored as a subnode of its attachment.
+    let (inner_data, inner_sub) = b.property_context(
+        &[
+            (prop::MESSAGE_CLASS, s("IPM.Note")),
+            (prop::SUBJECT, s("Legeerklæring")),
+            (prop::BODY, s("Pasient: 20036914700\r\n")),
+        ],
+        &[],
+    );
+    let inner = NodeRef {
+        nid: 0x1E5,
+        data: inner_data,
+        sub: inner_sub,
+    };
+    let (att1_data, att1_sub) = b.property_context(
+        &[
+            (prop::ATTACH_METHOD, Val::Long(1)),
+            (prop::ATTACH_LONG_FILENAME, s("notat.txt")),
+            (
+                prop::ATTACH_DATA_BIN,
+                Val::Binary(b"D-nummer: 450140 54018\n".to_vec()),
+            ),
+        ],
+        &[],
+    );
+    let (att2_data, att2_sub) = b.property_context(
+        &[
+            (prop::ATTACH_METHOD, Val::Long(5)),
+            (prop::DISPLAY_NAME, s("Legeerklæring")),
+            (prop::ATTACH_DATA_BIN, Val::Object(0x1E5, 0)),
+        ],
+        &[inner],
+    );
+    let recipient_type = (prop::RECIPIENT_TYPE, 0x0003);
+    let name_col = (prop::DISPLAY_NAME, if ansi { 0x1E } else { 0x1F });
+    let mail_col = (prop::EMAIL_ADDRESS, if ansi { 0x1E } else { 0x1F });
+    let (rcpt_data, rcpt_sub) = b.table_context(
+        &[recipient_type, name_col, mail_col],
+        &[
+            (
+                0,
+                vec![
+                    Some(Val::Long(1)),
+                    Some(s("Ola Hansen")),
+                    Some(s("ola.hansen@firma.no")),
+                ],
+            ),
+            (
+                1,
+                vec![
+                    Some(Val::Long(2)),
+                    Some(s("Lise Berg")),
+                    Some(s("lise.berg@firma.no")),
+                ],
+            ),
+        ],
+    );
+    let (atab_data, atab_sub) = b.table_context(&[], &[(0x8025, vec![]), (0x8045, vec![])]);
+    let (data, sub) = b.property_context(
+        &[
+            (prop::MESSAGE_CLASS, s("IPM.Note")),
+            (prop::SUBJECT, s("\u{1}\u{4}SV: Sykmelding for 20036914700")),
+            (prop::SENDER_NAME, s("Kari Nordmann")),
+            (prop::SENDER_EMAIL_ADDRESS, s("kari.nordmann@eksempel.no")),
+            (prop::MESSAGE_CODEPAGE, Val::Long(1252)),
+            (prop::BODY, s(&long_body())),
+        ],
+        &[
+            NodeRef {
+                nid: 0x692,
+                data: rcpt_data,
+                sub: rcpt_sub,
+            },
+            NodeRef {
+                nid: 0x671,
+                data: atab_data,
+                sub: atab_sub,
+            },
+            NodeRef {
+                nid: 0x8025,
+                data: att1_data,
+                sub: att1_sub,
+            },
+            NodeRef {
+                nid: 0x8045,
+                data: att2_data,
+                sub: att2_sub,
+            },
+        ],
+    );
+    b.node(0x20_0004, data, sub, 0x8042);
+    let (data, sub) = b.property_context(
+        &[
+            (prop::MESSAGE_CLASS, s("IPM.Note")),
+            (prop::SUBJECT, s("Søknad")),
+            (
+                prop::HTML,
+                Val::Binary(b"<p>F&oslash;dselsnummer: <b>15108695088</b></p>".to_vec()),
+            ),
+        ],
+        &[],
+    );
+    b.node(0x20_0024, data, sub, 0x8082);
+    let (data, sub) = b.property_context(
+        &[
+            (prop::MESSAGE_CLASS, s("IPM.Contact")),
+            (prop::SUBJECT, s("Per Hansen")),
+            (prop::DISPLAY_NAME, s("Per Hansen")),
+            (prop::MOBILE_TELEPHONE_NUMBER, s("+47 912 34 567")),
+        ],
+        &[],
+    );
+    b.node(0x20_0044, data, sub, 0x8062);
+    b.finish()
+}
+
+/// What the reader makes of a message, for comparison.
+fn outline(m: &MapiMessage) -> Value {
+    let body = |m: &MapiMessage| m.props.str(prop::BODY).map(str::len);
+    serde_json::json!({
+        "subject": text(m, prop::SUBJECT),
+        "body_len": body(m),
+        "html": m.props.binary(prop::HTML).map(|h| String::from_utf8_lossy(h).into_owned()),
+        "recipients": m.recipients.iter().map(|r| (r.int(prop::RECIPIENT_TYPE), r.str(prop::DISPLAY_NAME), r.str(prop::EMAIL_ADDRESS))).collect::<Vec<_>>(),
+        "attachments": m.attachments.iter().map(|a| match &a.content {
+            AttachmentContent::Data(d) => serde_json::json!({"file": a.props.str(prop::ATTACH_LONG_FILENAME), "data": String::from_utf8_lossy(d)}),
+            AttachmentContent::Message(inner) => serde_json::json!({"message": text(inner, prop::SUBJECT), "body": text(inner, prop::BODY)}),
+            other => serde_json::json!(format!("{other:?}")),
+        }).collect::<Vec<_>>(),
+        "errors": m.errors.len(),
+    })
+}
+
+#[test]
+fn our_own_store_reads_back_in_every_variant() {
+    for (ansi, crypt) in [
+        (false, 1),
+        (false, 2),
+        (false, 0),
+        (true, 0),
+        (true, 1),
+        (true, 2),
+    ] {
+        let data = norsk_pst(ansi, crypt);
+        let got: Vec<(String, Value)> = messages(Input::Bytes(&data))
+            .iter()
+            .map(|(folder, m)| (folder.clone(), outline(m)))
+            .collect();
+        let want = vec![
+            (
+                "Innboks".to_string(),
+                serde_json::json!({
+                    "subject": "SV: Sykmelding for 20036914700",
+                    "body_len": Some(long_body().len()),
+                    "html": null,
+                    "recipients": [[1, "Ola Hansen", "ola.hansen@firma.no"], [2, "Lise Berg", "lise.berg@firma.no"]],
+                    "attachments": [
+                        {"file": "notat.txt", "data": "D-nummer: 450140 54018\n"},
+                        {"message": "Legeerklæring", "body": "Pasient: 20036914700\r\n"},
+                    ],
+                    "errors": 0,
+                }),
+            ),
+            (
+                "Innboks/Jobbsøknader".to_string(),
+                serde_json::json!({
+                    "subject": "Søknad",
+                    "body_len": null,
+                    "html": "<p>F&oslash;dselsnummer: <b>15108695088</b></p>",
+                    "recipients": [],
+                    "attachments": [],
+                    "errors": 0,
+                }),
+            ),
+            (
+                "Kontakter".to_string(),
+                serde_json::json!({
+                    "subject": "Per Hansen",
+                    "body_len": null,
+                    "html": null,
+                    "recipients": [],
+                    "attachments": [],
+                    "errors": 0,
+                }),
+            ),
+        ];
+        assert_eq!(got, want, "ansi {ansi}, crypt {crypt}");
+    }
+}
+
+#[test]
+fn our_own_store_gives_exactly_the_planted_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = documents::write(dir.path(), "norsk.pst", &norsk_pst(false, 1));
+    let (code, report) = common::scan_json([path.as_str()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
+    let mut got: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let location: Location = serde_json::from_value(f["location"].clone()).unwrap();
+            format!(
+                "{}/{} at {location}",
+                common::s(f, "rule"),
+                common::s(f, "kind")
+            )
+        })
+        .collect();
+    got.sort();
+    let first = r#"message in Innboks #1 "SV: Sykmelding for 20036914700""#;
+    let mut want = vec![
+        format!("no.fnr/fnr at {first} › Subject"),
+        format!("email/ at {first} › From › 1:16"),
+        format!("email/ at {first} › To › 1:13"),
+        format!("email/ at {first} › Cc › 1:12"),
+        // The long body (a subnode over several blocks): its first and its last lines.
+        format!("no.fnr/fnr at {first} › body › 2:15"),
+        format!("no.phone/mobile at {first} › body › 4:7"),
+        format!("no.fnr/dnr at {first} › attachment notat.txt › 1:11"),
+        format!(
+            r#"no.fnr/fnr at {first} › attachment Legeerklæring › message "Legeerklæring" › body › 1:10"#
+        ),
+        // HTML-only body, in a subfolder.
+        r#"no.fnr/fnr at message in Innboks/Jobbsøknader #2 "Søknad" › body › 1:16"#.to_string(),
+        r#"no.phone/mobile at message in Kontakter #3 "Per Hansen" › mobile phone › 1:1"#
+            .to_string(),
+    ];
+    want.sort();
+    assert_eq!(got, want);
 }
