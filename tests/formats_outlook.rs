@@ -278,7 +278,7 @@ fn norsk_msg() -> Vec<u8> {
             .write(&mut file, &storage, vec![0; 8]);
     }
     let files = [
-        ("notat.txt", b"D-nummer: 450140 54018\n".to_vec()),
+        ("notat 29020073150.txt", b"D-nummer: 450140 54018\n".to_vec()),
         (
             "personer.xlsx",
             fixture("fixtures/documents/sheets/personer.xlsx"),
@@ -377,7 +377,9 @@ fn our_own_msg_gives_exactly_the_planted_findings() {
         // A named property with a numeric LID (a contact's e-mail address in Outlook); the
         // string-named one with message ids is not read.
         format!("email/ at {msg} › property 0x8004 › 1:1"),
-        format!("no.fnr/dnr at {msg} › attachment notat.txt › 1:11"),
+        // An attachment's file name, and its content.
+        format!("no.fnr/fnr at {msg} › attachment names › 1:7"),
+        format!("no.fnr/dnr at {msg} › attachment notat 29020073150.txt › 1:11"),
         // The embedded message: its sender, and its RTF-only body.
         format!("email/ at {inner} › From › 1:15"),
         format!("no.fnr/fnr at {inner} › body › 2:16"),
@@ -427,7 +429,7 @@ fn our_own_msg_reads_back_as_built() {
 #[test]
 fn attachments_held_together_stay_under_the_member_limit() {
     let data = norsk_msg();
-    // notat.txt (23 bytes) fits, personer.xlsx does not: it and the pdf are reported.
+    // notat … .txt (23 bytes) fits, personer.xlsx does not: it and the pdf are reported.
     let limits = Limits {
         max_member_bytes: 1000,
         ..Limits::default()

@@ -5,7 +5,8 @@
 //! Return-Path, Received …; never Message-ID, In-Reply-To or References), `body` (plain
 //! text; else the HTML body as text; else the compressed RTF body as text), every other
 //! text property not already shown (contact, appointment and task fields, named
-//! properties) as its own part, then the attachments: files through the dispatcher,
+//! properties) as its own part, `attachment names` (a file name can hold an identifier), then
+//! the attachments: files through the dispatcher,
 //! embedded messages as an `attachment` step and a nested `message` step.
 
 use std::borrow::Cow;
@@ -146,6 +147,8 @@ pub fn emit_message(msg: &MapiMessage, message_step: Step, ctx: &mut Context<'_>
         Err(e) => ctx.error(Some(part("body")), &e),
     }
     other_properties(props, ctx, &mut shown);
+    let names: Vec<&str> = msg.attachments.iter().filter_map(stored_name).collect();
+    show(ctx, &mut shown, "attachment names", names.join("\n"), true);
     for (step, error) in &msg.errors {
         ctx.error(step.clone(), &ExtractError::Corrupt(error.clone()));
     }
@@ -357,9 +360,9 @@ fn property_name(id: u16) -> Cow<'static, str> {
     })
 }
 
-/// The file name of attachment `n` (1-based).
-fn attachment_name(a: &MapiAttachment, n: usize) -> String {
-    let from_props = [
+/// The name an attachment is stored under (long file name, 8.3 name or display name).
+fn stored_name(a: &MapiAttachment) -> Option<&str> {
+    [
         prop::ATTACH_LONG_FILENAME,
         prop::ATTACH_FILENAME,
         prop::DISPLAY_NAME,
@@ -367,8 +370,12 @@ fn attachment_name(a: &MapiAttachment, n: usize) -> String {
     .iter()
     .filter_map(|&id| a.props.str(id))
     .map(str::trim)
-    .find(|s| !s.is_empty());
-    if let Some(name) = from_props {
+    .find(|s| !s.is_empty())
+}
+
+/// The file name of attachment `n` (1-based): its stored name, else one made up.
+fn attachment_name(a: &MapiAttachment, n: usize) -> String {
+    if let Some(name) = stored_name(a) {
         return name.to_string();
     }
     match &a.content {
