@@ -331,7 +331,9 @@ fn long_body() -> String {
 
 /// `norsk.pst`: three folders below the mailbox top, a mail with recipients, a long body,
 /// a text attachment and an embedded message, a mail with only an HTML body, and a contact.
-fn norsk_pst(ansi: bool, crypt: u8) -> Vec<u8> {
+/// With `unlisted`, the subfolder's contents table is left out (as if it were lost): its
+/// message is still in the node B-tree.
+fn norsk_pst(ansi: bool, crypt: u8, unlisted: bool) -> Vec<u8> {
     let s = |t: &str| string(ansi, t);
     let mut b = Builder::new(ansi, crypt);
     let folder = |b: &mut Builder,
@@ -380,7 +382,8 @@ fn norsk_pst(ansi: bool, crypt: u8) -> Vec<u8> {
         &[(0x8082, "Jobbsøknader")],
         &[0x20_0004],
     );
-    folder(&mut b, 0x8082, "Jobbsøknader", 0x8042, &[], &[0x20_0024]);
+    let listed: &[u32] = if unlisted { &[] } else { &[0x20_0024] };
+    folder(&mut b, 0x8082, "Jobbsøknader", 0x8042, &[], listed);
     folder(&mut b, 0x8062, "Kontakter", 0x8022, &[], &[0x20_0044]);
 
     // The embedded message, stored as a subnode of its attachment.
@@ -526,7 +529,7 @@ fn our_own_store_reads_back_in_every_variant() {
         (true, 1),
         (true, 2),
     ] {
-        let data = norsk_pst(ansi, crypt);
+        let data = norsk_pst(ansi, crypt, false);
         let got: Vec<(String, Value)> = messages(Input::Bytes(&data))
             .iter()
             .map(|(folder, m)| (folder.clone(), outline(m)))
@@ -576,7 +579,7 @@ fn our_own_store_reads_back_in_every_variant() {
 #[test]
 fn our_own_store_gives_exactly_the_planted_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let path = documents::write(dir.path(), "norsk.pst", &norsk_pst(false, 1));
+    let path = documents::write(dir.path(), "norsk.pst", &norsk_pst(false, 1, false));
     let (code, report) = common::scan_json([path.as_str()]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
@@ -614,4 +617,36 @@ fn our_own_store_gives_exactly_the_planted_findings() {
     ];
     want.sort();
     assert_eq!(got, want);
+}
+
+#[test]
+fn messages_no_contents_table_lists_are_still_read_in_their_folder() {
+    let data = norsk_pst(false, 0, true);
+    let got: Vec<(String, String)> = messages(Input::Bytes(&data))
+        .iter()
+        .map(|(folder, m)| (folder.clone(), text(m, prop::SUBJECT)))
+        .collect();
+    let want = [
+        ("Innboks", "SV: Sykmelding for 20036914700"),
+        ("Kontakter", "Per Hansen"),
+        ("Innboks/Jobbsøknader", "Søknad"),
+    ]
+    .map(|(f, s)| (f.to_string(), s.to_string()));
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_btree_page_pointing_to_itself_is_an_error_not_a_hang() {
+    for root_at in [224, 240] {
+        let mut data = norsk_pst(false, 0, false);
+        let root = u64::from_le_bytes(data[root_at..root_at + 8].try_into().unwrap());
+        let at = root as usize;
+        // Every entry of the root page (level 1) now points back at the root page.
+        for entry in 0..data[at + 488] as usize {
+            let ib = at + entry * 24 + 16;
+            data[ib..ib + 8].copy_from_slice(&root.to_le_bytes());
+        }
+        let e = pst::walk(Input::Bytes(&data), &Limits::default(), &mut |_| {}).unwrap_err();
+        assert!(e.to_string().contains("is malformed (level 1"), "{e}");
+    }
 }

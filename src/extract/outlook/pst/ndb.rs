@@ -7,7 +7,7 @@
 //! memory.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::rc::Rc;
 
@@ -134,6 +134,45 @@ impl<'a> Ndb<'a> {
         Ok(page)
     }
 
+    /// The B-tree page at `offset`, checked: its type is `ptype`, its level `level` when
+    /// given, and its entries fit. Returns the page, its entry count, entry size and level.
+    fn btree_page(
+        &self,
+        offset: u64,
+        ptype: u8,
+        level: Option<u8>,
+    ) -> Result<(Rc<Vec<u8>>, usize, usize, u8), ExtractError> {
+        let v = self.header.variant;
+        let layout = page_layout(v);
+        let id = v.id_len();
+        let what = if ptype == PTYPE_NBT { "node" } else { "block" };
+        let page = self.page(offset)?;
+        if page[layout.ptype] != ptype {
+            return Err(corrupt(format!(
+                "{what} B-tree page at offset {offset} has page type {:#x}",
+                page[layout.ptype]
+            )));
+        }
+        let count = le(&page, layout.meta, layout.count_len) as usize;
+        let entry_len = page[layout.meta + 2 * layout.count_len] as usize;
+        let found = page[layout.meta + 2 * layout.count_len + 1];
+        let leaf_min = match (ptype, found) {
+            (_, l) if l > 0 => 3 * id,
+            (PTYPE_NBT, _) => 4 * id,
+            _ => 2 * id + 4,
+        };
+        if found > MAX_BTREE_LEVELS
+            || level.is_some_and(|l| l != found)
+            || entry_len < leaf_min
+            || count * entry_len > layout.meta
+        {
+            return Err(corrupt(format!(
+                "{what} B-tree page at offset {offset} is malformed (level {found}, {count} entries of {entry_len} bytes)"
+            )));
+        }
+        Ok((page, count, entry_len, found))
+    }
+
     /// Finds the leaf entry whose key is `key` in the B-tree of type `ptype` rooted at `root`.
     /// Keys are compared after `norm`.
     fn search(
@@ -143,37 +182,12 @@ impl<'a> Ndb<'a> {
         key: u64,
         norm: fn(u64) -> u64,
     ) -> Result<Option<Vec<u8>>, ExtractError> {
-        let v = self.header.variant;
-        let layout = page_layout(v);
-        let id = v.id_len();
-        let what = if ptype == PTYPE_NBT { "node" } else { "block" };
+        let id = self.header.variant.id_len();
         let mut offset = root;
-        let mut expected_level: Option<u8> = None;
+        let mut expected_level = None;
         loop {
-            let page = self.page(offset)?;
-            if page[layout.ptype] != ptype {
-                return Err(corrupt(format!(
-                    "{what} B-tree page at offset {offset} has page type {:#x}",
-                    page[layout.ptype]
-                )));
-            }
-            let count = le(&page, layout.meta, layout.count_len) as usize;
-            let entry_len = page[layout.meta + 2 * layout.count_len] as usize;
-            let level = page[layout.meta + 2 * layout.count_len + 1];
-            let leaf_min = match (ptype, level) {
-                (_, l) if l > 0 => 3 * id,
-                (PTYPE_NBT, _) => 4 * id,
-                _ => 2 * id + 4,
-            };
-            if level > MAX_BTREE_LEVELS
-                || expected_level.is_some_and(|e| e != level)
-                || entry_len < leaf_min
-                || count * entry_len > layout.meta
-            {
-                return Err(corrupt(format!(
-                    "{what} B-tree page at offset {offset} is malformed (level {level}, {count} entries of {entry_len} bytes)"
-                )));
-            }
+            // Levels go down by one per page, so the walk ends.
+            let (page, count, entry_len, level) = self.btree_page(offset, ptype, expected_level)?;
             let entry = |i: usize| &page[i * entry_len..(i + 1) * entry_len];
             let entry_key = |i: usize| norm(le(entry(i), 0, id));
             // Entries are sorted by key: the last entry whose key is not above `key`.
@@ -188,6 +202,38 @@ impl<'a> Ndb<'a> {
             offset = le(entry(n - 1), 2 * id, id);
             expected_level = Some(level - 1);
         }
+    }
+
+    /// Every node of the node B-tree with its parent's node id, in key order. Each page is
+    /// read once, so a damaged tree whose pages share children cannot multiply the work.
+    pub fn for_each_node(&self, f: &mut dyn FnMut(Node, u32)) -> Result<(), ExtractError> {
+        let id = self.header.variant.id_len();
+        let mut seen = HashSet::new();
+        let mut stack = vec![(self.header.nbt_root, None)];
+        while let Some((offset, level)) = stack.pop() {
+            if !seen.insert(offset) {
+                continue;
+            }
+            let (page, count, entry_len, level) = self.btree_page(offset, PTYPE_NBT, level)?;
+            let entries = (0..count).map(|i| &page[i * entry_len..(i + 1) * entry_len]);
+            if level > 0 {
+                // Pushed in reverse so that children are visited in key order.
+                let children: Vec<_> = entries
+                    .map(|e| (le(e, 2 * id, id), Some(level - 1)))
+                    .collect();
+                stack.extend(children.into_iter().rev());
+                continue;
+            }
+            for e in entries {
+                let node = Node {
+                    nid: le(e, 0, id) as u32,
+                    data: le(e, id, id),
+                    sub: le(e, 2 * id, id),
+                };
+                f(node, le(e, 3 * id, 4) as u32);
+            }
+        }
+        Ok(())
     }
 
     /// The node `nid` of the node B-tree, `None` when the store has no such node.

@@ -1,7 +1,7 @@
 //! The messaging layer ([MS-PST] 2.4): folders, their contents, messages, recipients and
 //! attachments (embedded messages included), read into the shared model.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::ltp::{property_context, table_context, Heap, RawProp, Row, ValueReader};
 use super::ndb::{le, Ndb, Node, Subnodes};
@@ -18,6 +18,10 @@ const NID_ATTACHMENT_TABLE: u32 = 0x671;
 /// Node types (low 5 bits of a node id) of a folder's tables.
 const NID_TYPE_HIERARCHY_TABLE: u32 = 0x0D;
 const NID_TYPE_CONTENTS_TABLE: u32 = 0x0E;
+/// Node type of a message.
+const NID_TYPE_NORMAL_MESSAGE: u32 = 0x04;
+/// The folder path given to messages whose folder is unknown.
+const UNLISTED: &str = "(not in any folder)";
 /// PR_IPM_SUBTREE_ENTRYID: the entry id of the folder shown as the top of the mailbox.
 const PR_IPM_SUBTREE_ENTRYID: u16 = 0x35E0;
 /// The name of the IPM subtree in offline stores.
@@ -54,6 +58,13 @@ pub enum Visit<'v> {
         /// Why.
         error: ExtractError,
     },
+}
+
+/// What the folder walk has seen: folder paths by node id, and the messages listed.
+#[derive(Default)]
+struct Walked {
+    folders: HashMap<u32, String>,
+    messages: HashSet<u32>,
 }
 
 /// A node's properties with the subnodes its values and tables live in.
@@ -110,12 +121,20 @@ impl<'a> Store<'a> {
     }
 
     /// Walks the folders depth-first from the root folder, in hierarchy-table order, handing
-    /// every message of every folder to `visit`.
+    /// every message of every folder to `visit`; then the messages no contents table lists.
     pub fn walk(&self, visit: &mut dyn FnMut(Visit<'_>)) -> Result<(), ExtractError> {
         let root = self.top_node(NID_ROOT_FOLDER)?;
         self.item(&root)?;
-        let mut seen = HashSet::from([NID_ROOT_FOLDER]);
-        self.walk_folder(NID_ROOT_FOLDER, "", self.ipm_subtree(), 0, &mut seen, visit);
+        let mut walked = Walked::default();
+        self.walk_folder(
+            NID_ROOT_FOLDER,
+            "",
+            self.ipm_subtree(),
+            0,
+            &mut walked,
+            visit,
+        );
+        self.unlisted_messages(&walked, visit);
         Ok(())
     }
 
@@ -138,13 +157,17 @@ impl<'a> Store<'a> {
         path: &str,
         ipm: Option<u32>,
         depth: usize,
-        seen: &mut HashSet<u32>,
+        walked: &mut Walked,
         visit: &mut dyn FnMut(Visit<'_>),
     ) {
+        walked.folders.insert(nid, path.to_string());
         let table_nid = |t: u32| (nid & !0x1F) | t;
         match self.rows(table_nid(NID_TYPE_CONTENTS_TABLE)) {
             Ok(rows) => {
                 for row in rows {
+                    if !walked.messages.insert(row.id) {
+                        continue;
+                    }
                     let message = self.top_node(row.id).and_then(|n| self.message(&n, 0));
                     visit(Visit::Message {
                         folder: path,
@@ -168,7 +191,7 @@ impl<'a> Store<'a> {
             }
         };
         for child in children {
-            if !seen.insert(child.id) {
+            if walked.folders.contains_key(&child.id) {
                 continue;
             }
             let name = self
@@ -200,7 +223,31 @@ impl<'a> Store<'a> {
                 });
                 continue;
             }
-            self.walk_folder(child.id, &child_path, ipm, depth + 1, seen, visit);
+            self.walk_folder(child.id, &child_path, ipm, depth + 1, walked, visit);
+        }
+    }
+
+    /// Messages in the node B-tree that no contents table lists (a damaged table, or items
+    /// Outlook no longer shows): read too, in the folder their node names as parent.
+    fn unlisted_messages(&self, walked: &Walked, visit: &mut dyn FnMut(Visit<'_>)) {
+        let mut unlisted = Vec::new();
+        let listed = self.ndb.for_each_node(&mut |node, parent| {
+            if node.nid & 0x1F == NID_TYPE_NORMAL_MESSAGE && !walked.messages.contains(&node.nid) {
+                unlisted.push((node, parent));
+            }
+        });
+        for (node, parent) in unlisted {
+            let folder = walked.folders.get(&parent).map_or(UNLISTED, String::as_str);
+            visit(Visit::Message {
+                folder,
+                message: self.message(&node, 0),
+            });
+        }
+        if let Err(error) = listed {
+            visit(Visit::FolderError {
+                folder: UNLISTED,
+                error,
+            });
         }
     }
 
