@@ -76,6 +76,20 @@ fn is_internal(bid: u64) -> bool {
     bid & 2 != 0
 }
 
+/// A checked B-tree page.
+struct BtreePage {
+    page: Rc<Vec<u8>>,
+    count: usize,
+    entry_len: usize,
+    level: u8,
+}
+
+impl BtreePage {
+    fn entry(&self, i: usize) -> &[u8] {
+        &self.page[i * self.entry_len..(i + 1) * self.entry_len]
+    }
+}
+
 /// The layout of a B-tree page for a variant.
 struct PageLayout {
     /// Offset of cEnt; cEntMax, cbEnt and cLevel follow.
@@ -135,13 +149,13 @@ impl<'a> Ndb<'a> {
     }
 
     /// The B-tree page at `offset`, checked: its type is `ptype`, its level `level` when
-    /// given, and its entries fit. Returns the page, its entry count, entry size and level.
+    /// given, and its entries fit.
     fn btree_page(
         &self,
         offset: u64,
         ptype: u8,
         level: Option<u8>,
-    ) -> Result<(Rc<Vec<u8>>, usize, usize, u8), ExtractError> {
+    ) -> Result<BtreePage, ExtractError> {
         let v = self.header.variant;
         let layout = page_layout(v);
         let id = v.id_len();
@@ -170,7 +184,12 @@ impl<'a> Ndb<'a> {
                 "{what} B-tree page at offset {offset} is malformed (level {found}, {count} entries of {entry_len} bytes)"
             )));
         }
-        Ok((page, count, entry_len, found))
+        Ok(BtreePage {
+            page,
+            count,
+            entry_len,
+            level: found,
+        })
     }
 
     /// Finds the leaf entry whose key is `key` in the B-tree of type `ptype` rooted at `root`.
@@ -187,20 +206,18 @@ impl<'a> Ndb<'a> {
         let mut expected_level = None;
         loop {
             // Levels go down by one per page, so the walk ends.
-            let (page, count, entry_len, level) = self.btree_page(offset, ptype, expected_level)?;
-            let entry = |i: usize| &page[i * entry_len..(i + 1) * entry_len];
-            let entry_key = |i: usize| norm(le(entry(i), 0, id));
+            let p = self.btree_page(offset, ptype, expected_level)?;
+            let entry_key = |i: usize| norm(le(p.entry(i), 0, id));
             // Entries are sorted by key: the last entry whose key is not above `key`.
-            let n = (0..count).take_while(|&i| entry_key(i) <= key).count();
+            let n = (0..p.count).take_while(|&i| entry_key(i) <= key).count();
             if n == 0 {
                 return Ok(None);
             }
-            if level == 0 {
-                let e = entry(n - 1);
-                return Ok((entry_key(n - 1) == key).then(|| e.to_vec()));
+            if p.level == 0 {
+                return Ok((entry_key(n - 1) == key).then(|| p.entry(n - 1).to_vec()));
             }
-            offset = le(entry(n - 1), 2 * id, id);
-            expected_level = Some(level - 1);
+            offset = le(p.entry(n - 1), 2 * id, id);
+            expected_level = Some(p.level - 1);
         }
     }
 
@@ -214,12 +231,12 @@ impl<'a> Ndb<'a> {
             if !seen.insert(offset) {
                 continue;
             }
-            let (page, count, entry_len, level) = self.btree_page(offset, PTYPE_NBT, level)?;
-            let entries = (0..count).map(|i| &page[i * entry_len..(i + 1) * entry_len]);
-            if level > 0 {
+            let p = self.btree_page(offset, PTYPE_NBT, level)?;
+            let entries = (0..p.count).map(|i| p.entry(i));
+            if p.level > 0 {
                 // Pushed in reverse so that children are visited in key order.
                 let children: Vec<_> = entries
-                    .map(|e| (le(e, 2 * id, id), Some(level - 1)))
+                    .map(|e| (le(e, 2 * id, id), Some(p.level - 1)))
                     .collect();
                 stack.extend(children.into_iter().rev());
                 continue;
