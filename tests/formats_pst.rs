@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use sporhund::extract::outlook::model::{prop, AttachmentContent, MapiMessage};
+use sporhund::extract::outlook::pst::header::Variant;
 use sporhund::extract::outlook::pst::{self, Visit};
 use sporhund::extract::{Input, Limits};
 use sporhund::location::Location;
@@ -333,9 +334,10 @@ fn long_body() -> String {
 /// a text attachment and an embedded message, a mail with only an HTML body, and a contact.
 /// With `unlisted`, the subfolder's contents table is left out (as if it were lost): its
 /// message is still in the node B-tree.
-fn norsk_pst(ansi: bool, crypt: u8, unlisted: bool) -> Vec<u8> {
+fn norsk_pst(variant: Variant, crypt: u8, unlisted: bool) -> Vec<u8> {
+    let ansi = variant == Variant::Ansi;
     let s = |t: &str| string(ansi, t);
-    let mut b = Builder::new(ansi, crypt);
+    let mut b = Builder::new(variant, crypt);
     let folder = |b: &mut Builder,
                   nid: u32,
                   name: &str,
@@ -521,65 +523,69 @@ fn outline(m: &MapiMessage) -> Value {
 
 #[test]
 fn our_own_store_reads_back_in_every_variant() {
-    for (ansi, crypt) in [
-        (false, 1),
-        (false, 2),
-        (false, 0),
-        (true, 0),
-        (true, 1),
-        (true, 2),
-    ] {
-        let data = norsk_pst(ansi, crypt, false);
-        let got: Vec<(String, Value)> = messages(Input::Bytes(&data))
-            .iter()
-            .map(|(folder, m)| (folder.clone(), outline(m)))
-            .collect();
-        let want = vec![
-            (
-                "Innboks".to_string(),
-                serde_json::json!({
-                    "subject": "SV: Sykmelding for 20036914700",
-                    "body_len": Some(long_body().len()),
-                    "html": null,
-                    "recipients": [[1, "Ola Hansen", "ola.hansen@firma.no"], [2, "Lise Berg", "lise.berg@firma.no"]],
-                    "attachments": [
-                        {"file": "notat.txt", "data": "D-nummer: 450140 54018\n"},
-                        {"message": "Legeerklæring", "body": "Pasient: 20036914700\r\n"},
-                    ],
-                    "errors": 0,
-                }),
-            ),
-            (
-                "Innboks/Jobbsøknader".to_string(),
-                serde_json::json!({
-                    "subject": "Søknad",
-                    "body_len": null,
-                    "html": "<p>F&oslash;dselsnummer: <b>15108695088</b></p>",
-                    "recipients": [],
-                    "attachments": [],
-                    "errors": 0,
-                }),
-            ),
-            (
-                "Kontakter".to_string(),
-                serde_json::json!({
-                    "subject": "Per Hansen",
-                    "body_len": null,
-                    "html": null,
-                    "recipients": [],
-                    "attachments": [],
-                    "errors": 0,
-                }),
-            ),
-        ];
-        assert_eq!(got, want, "ansi {ansi}, crypt {crypt}");
+    for variant in [Variant::Ansi, Variant::Unicode, Variant::Unicode4k] {
+        for crypt in 0..3 {
+            check_reads_back(variant, crypt);
+        }
     }
+}
+
+/// `norsk.pst` in `variant`, obfuscated with `crypt`, reads back as built.
+fn check_reads_back(variant: Variant, crypt: u8) {
+    let data = norsk_pst(variant, crypt, false);
+    let got: Vec<(String, Value)> = messages(Input::Bytes(&data))
+        .iter()
+        .map(|(folder, m)| (folder.clone(), outline(m)))
+        .collect();
+    let want = vec![
+        (
+            "Innboks".to_string(),
+            serde_json::json!({
+                "subject": "SV: Sykmelding for 20036914700",
+                "body_len": Some(long_body().len()),
+                "html": null,
+                "recipients": [[1, "Ola Hansen", "ola.hansen@firma.no"], [2, "Lise Berg", "lise.berg@firma.no"]],
+                "attachments": [
+                    {"file": "notat.txt", "data": "D-nummer: 450140 54018\n"},
+                    {"message": "Legeerklæring", "body": "Pasient: 20036914700\r\n"},
+                ],
+                "errors": 0,
+            }),
+        ),
+        (
+            "Innboks/Jobbsøknader".to_string(),
+            serde_json::json!({
+                "subject": "Søknad",
+                "body_len": null,
+                "html": "<p>F&oslash;dselsnummer: <b>15108695088</b></p>",
+                "recipients": [],
+                "attachments": [],
+                "errors": 0,
+            }),
+        ),
+        (
+            "Kontakter".to_string(),
+            serde_json::json!({
+                "subject": "Per Hansen",
+                "body_len": null,
+                "html": null,
+                "recipients": [],
+                "attachments": [],
+                "errors": 0,
+            }),
+        ),
+    ];
+    assert_eq!(got, want, "{variant:?}, crypt {crypt}");
 }
 
 #[test]
 fn our_own_store_gives_exactly_the_planted_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let path = documents::write(dir.path(), "norsk.pst", &norsk_pst(false, 1, false));
+    let path = documents::write(
+        dir.path(),
+        "norsk.pst",
+        &norsk_pst(Variant::Unicode, 1, false),
+    );
     let (code, report) = common::scan_json([path.as_str()]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
@@ -621,7 +627,7 @@ fn our_own_store_gives_exactly_the_planted_findings() {
 
 #[test]
 fn messages_no_contents_table_lists_are_still_read_in_their_folder() {
-    let data = norsk_pst(false, 0, true);
+    let data = norsk_pst(Variant::Unicode, 0, true);
     let got: Vec<(String, String)> = messages(Input::Bytes(&data))
         .iter()
         .map(|(folder, m)| (folder.clone(), text(m, prop::SUBJECT)))
@@ -638,7 +644,7 @@ fn messages_no_contents_table_lists_are_still_read_in_their_folder() {
 #[test]
 fn a_btree_page_pointing_to_itself_is_an_error_not_a_hang() {
     for root_at in [224, 240] {
-        let mut data = norsk_pst(false, 0, false);
+        let mut data = norsk_pst(Variant::Unicode, 0, false);
         let root = u64::from_le_bytes(data[root_at..root_at + 8].try_into().unwrap());
         let at = root as usize;
         // Every entry of the root page (level 1) now points back at the root page.

@@ -1,9 +1,13 @@
-//! Writes small .pst files (ANSI or Unicode, obfuscated or not) for tests: no tool on our
+//! Writes small .pst files (ANSI, Unicode or Unicode with 4 KiB pages and compressed
+//! blocks; obfuscated or not) for tests: no tool on our
 //! machines writes one. Only what a reader needs is written: header, node and block B-trees
 //! (a root page over leaf pages), data blocks, XBLOCK data trees, SLBLOCK subnode trees, and
 //! heap-on-node property and table contexts ([MS-PST]). Checksums are left zero.
 
+use std::io::Write as _;
+
 use sporhund::extract::outlook::pst::crypt::CryptMethod;
+use sporhund::extract::outlook::pst::header::Variant;
 
 /// A property value to write.
 #[derive(Clone)]
@@ -46,9 +50,11 @@ const HEAP_VALUE_MAX: usize = 3580;
 const BLOCK_DATA: usize = 8000;
 
 pub struct Builder {
+    variant: Variant,
     ansi: bool,
     crypt: u8,
-    blocks: Vec<(u64, Vec<u8>)>,
+    /// Block id, bytes as stored, size once inflated.
+    blocks: Vec<(u64, Vec<u8>, usize)>,
     nodes: Vec<(NodeRef, u32)>,
     next_bid: u64,
     next_value_nid: u32,
@@ -60,9 +66,10 @@ fn put(out: &mut Vec<u8>, v: u64, len: usize) {
 
 impl Builder {
     /// A store of the given variant and `bCryptMethod` (0 none, 1 permute, 2 cyclic).
-    pub fn new(ansi: bool, crypt: u8) -> Self {
+    pub fn new(variant: Variant, crypt: u8) -> Self {
         Builder {
-            ansi,
+            variant,
+            ansi: variant == Variant::Ansi,
             crypt,
             blocks: Vec::new(),
             nodes: Vec::new(),
@@ -102,7 +109,17 @@ impl Builder {
             2 => CryptMethod::Cyclic.decode(&mut stored, bid),
             _ => {}
         }
-        self.blocks.push((bid, stored));
+        let inflated = stored.len();
+        if self.variant == Variant::Unicode4k {
+            // Encoded, then compressed (a reader inflates, then decodes).
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            z.write_all(&stored).unwrap();
+            let compressed = z.finish().unwrap();
+            if compressed.len() < stored.len() {
+                stored = compressed;
+            }
+        }
+        self.blocks.push((bid, stored, inflated));
         bid
     }
 
@@ -122,7 +139,7 @@ impl Builder {
             put(&mut x, c, self.id());
         }
         let bid = self.bid(true);
-        self.blocks.push((bid, x));
+        self.blocks.push((bid, x.clone(), x.len()));
         bid
     }
 
@@ -145,7 +162,7 @@ impl Builder {
             put(&mut b, n.sub, id);
         }
         let bid = self.bid(true);
-        self.blocks.push((bid, b));
+        self.blocks.push((bid, b.clone(), b.len()));
         bid
     }
 
@@ -266,7 +283,7 @@ impl Builder {
         let id = self.id();
         let mut file = vec![0u8; 0x1000];
         let mut bbt_leaves: Vec<(u64, Vec<u8>)> = Vec::new();
-        for (bid, data) in &self.blocks {
+        for (bid, data, inflated) in &self.blocks {
             let offset = file.len() as u64;
             file.extend_from_slice(data);
             file.resize(file.len().div_ceil(64) * 64 + 64, 0);
@@ -274,9 +291,13 @@ impl Builder {
             put(&mut e, *bid, id);
             put(&mut e, offset, id);
             put(&mut e, data.len() as u64, 2);
-            put(&mut e, 1, 2);
-            if !self.ansi {
-                put(&mut e, 0, 4);
+            match self.variant {
+                Variant::Ansi => put(&mut e, 1, 2),
+                Variant::Unicode => put(&mut e, 1, 6),
+                Variant::Unicode4k => {
+                    put(&mut e, *inflated as u64, 2);
+                    put(&mut e, 1, 4);
+                }
             }
             bbt_leaves.push((*bid, e));
         }
@@ -300,7 +321,11 @@ impl Builder {
         let nbt_root = self.btree(&mut file, 0x81, nbt_leaves);
         file[..4].copy_from_slice(b"!BDN");
         file[8..10].copy_from_slice(b"SM");
-        let version: u16 = if self.ansi { 14 } else { 23 };
+        let version: u16 = match self.variant {
+            Variant::Ansi => 14,
+            Variant::Unicode => 23,
+            Variant::Unicode4k => 36,
+        };
         file[10..12].copy_from_slice(&version.to_le_bytes());
         let (nbt_at, bbt_at, crypt_at) = if self.ansi {
             (188, 196, 461)
@@ -316,19 +341,26 @@ impl Builder {
     /// Writes a two-level B-tree (leaf pages under one root page); the root's offset.
     fn btree(&self, file: &mut Vec<u8>, ptype: u8, entries: Vec<(u64, Vec<u8>)>) -> u64 {
         let id = self.id();
-        let (meta, ptype_at) = if self.ansi { (496, 500) } else { (488, 496) };
+        // Offsets of cEnt, of the page trailer's ptype, and the width of cEnt and cEntMax.
+        let (meta, ptype_at, count) = match self.variant {
+            Variant::Ansi => (496, 500, 1),
+            Variant::Unicode => (488, 496, 1),
+            Variant::Unicode4k => (4056, 4072, 2),
+        };
+        let size = self.variant.page_len();
         let page = |file: &mut Vec<u8>, entries: &[Vec<u8>], level: u8| {
-            file.resize(file.len().div_ceil(512) * 512, 0);
+            file.resize(file.len().div_ceil(size) * size, 0);
             let offset = file.len() as u64;
-            let mut p = vec![0u8; 512];
+            let mut p = vec![0u8; size];
             let len = entries.first().map_or(0, Vec::len);
             for (i, e) in entries.iter().enumerate() {
                 p[i * len..(i + 1) * len].copy_from_slice(e);
             }
-            p[meta] = entries.len() as u8;
-            p[meta + 1] = (meta / len.max(1)) as u8;
-            p[meta + 2] = len as u8;
-            p[meta + 3] = level;
+            p[meta..meta + count].copy_from_slice(&entries.len().to_le_bytes()[..count]);
+            let max = meta / len.max(1);
+            p[meta + count..meta + 2 * count].copy_from_slice(&max.to_le_bytes()[..count]);
+            p[meta + 2 * count] = len as u8;
+            p[meta + 2 * count + 1] = level;
             p[ptype_at] = ptype;
             p[ptype_at + 1] = ptype;
             file.extend_from_slice(&p);

@@ -66,6 +66,19 @@ pub fn le(data: &[u8], at: usize, len: usize) -> u64 {
     })
 }
 
+/// The zlib stream `data`, which must inflate to exactly `len` bytes.
+fn inflate(data: &[u8], len: u16) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(len as usize);
+    flate2::read::ZlibDecoder::new(data)
+        .take(u64::from(len) + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| e.to_string())?;
+    if out.len() != len as usize {
+        return Err(format!("inflates to {} bytes, not {len}", out.len()));
+    }
+    Ok(out)
+}
+
 /// Ignores the reserved low bit of a block id ([MS-PST] 2.2.2.2).
 fn block_key(bid: u64) -> u64 {
     bid & !1
@@ -112,10 +125,11 @@ fn page_layout(v: Variant) -> PageLayout {
             count_len: 1,
             ptype: 496,
         },
+        // Not in [MS-PST]; as libpff documents it: two padding fields and a 24-byte trailer.
         Variant::Unicode4k => PageLayout {
             meta: 4056,
             count_len: 2,
-            ptype: 4080,
+            ptype: 4072,
         },
     }
 }
@@ -283,30 +297,27 @@ impl<'a> Ndb<'a> {
         })
     }
 
-    /// The content of block `bid`: decoded when it is a data block, inflated when it is a
-    /// compressed block of a 4 KiB-page store.
+    /// The content of block `bid`: inflated when it is a compressed block of a 4 KiB-page
+    /// store, decoded when it is a data block.
     pub fn block(&self, bid: u64) -> Result<Vec<u8>, ExtractError> {
         let r = self.block_ref(bid)?;
         let mut data = self.source.read_at(r.offset, r.stored as usize)?;
         if is_internal(bid) {
             return Ok(data);
         }
-        self.header.crypt.decode(&mut data, bid);
         if r.inflated > r.stored {
-            let mut out = Vec::with_capacity(r.inflated as usize);
-            flate2::read::ZlibDecoder::new(&data[..])
-                .take(u64::from(r.inflated))
-                .read_to_end(&mut out)
-                .map_err(|e| corrupt(format!("compressed block {bid:#x}: {e}")))?;
-            if out.len() != r.inflated as usize {
-                return Err(corrupt(format!(
-                    "compressed block {bid:#x} inflates to {} bytes, not {}",
-                    out.len(),
-                    r.inflated
-                )));
-            }
-            data = out;
+            // libpff inflates, then decodes; the other order is tried when that fails.
+            data = match inflate(&data, r.inflated) {
+                Ok(plain) => plain,
+                Err(e) => {
+                    self.header.crypt.decode(&mut data, bid);
+                    let plain = inflate(&data, r.inflated)
+                        .map_err(|_| corrupt(format!("compressed block {bid:#x}: {e}")))?;
+                    return Ok(plain);
+                }
+            };
         }
+        self.header.crypt.decode(&mut data, bid);
         Ok(data)
     }
 
