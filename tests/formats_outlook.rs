@@ -20,6 +20,10 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
+use sporhund::extract::outlook::model::ptype::{
+    BINARY as PT_BINARY, LONG as PT_LONG, STRING8 as PT_STRING8, SYSTIME as PT_SYSTIME,
+    UNICODE as PT_UNICODE,
+};
 use sporhund::extract::outlook::model::{
     prop, AttachmentContent, MapiMessage, PropValue, PropertyBag,
 };
@@ -136,12 +140,6 @@ fn every_sample_msg_reads_like_extract_msg_reads_it() {
     assert_eq!(files.len(), 46);
 }
 // --- a .msg of our own ---------------------------------------------------------------------
-
-const PT_UNICODE: u16 = 0x001F;
-const PT_STRING8: u16 = 0x001E;
-const PT_BINARY: u16 = 0x0102;
-const PT_LONG: u16 = 0x0003;
-const PT_SYSTIME: u16 = 0x0040;
 
 /// `{\rtf1 … Pasient: Jørgen Berg \par Fødselsnummer: 290200{\b 73150} \par Diagnose:
 /// depresjon}` compressed by Python `compressed_rtf.compress(rtf, compressed=True)` (an
@@ -278,7 +276,10 @@ fn norsk_msg() -> Vec<u8> {
             .write(&mut file, &storage, vec![0; 8]);
     }
     let files = [
-        ("notat 29020073150.txt", b"D-nummer: 450140 54018\n".to_vec()),
+        (
+            "notat 29020073150.txt",
+            b"D-nummer: 450140 54018\n".to_vec(),
+        ),
         (
             "personer.xlsx",
             fixture("fixtures/documents/sheets/personer.xlsx"),

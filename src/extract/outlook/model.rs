@@ -131,6 +131,30 @@ pub enum AttachmentContent {
     Unreadable(String),
 }
 
+/// MAPI property types (MS-OXCDATA 2.11.1), as stored beside a property id.
+pub mod ptype {
+    /// PT_SHORT: 16-bit integer.
+    pub const SHORT: u16 = 0x0002;
+    /// PT_LONG: 32-bit integer.
+    pub const LONG: u16 = 0x0003;
+    /// PT_BOOLEAN.
+    pub const BOOLEAN: u16 = 0x000B;
+    /// PT_OBJECT (an embedded message's storage).
+    pub const OBJECT: u16 = 0x000D;
+    /// PT_I8: 64-bit integer.
+    pub const I8: u16 = 0x0014;
+    /// PT_STRING8: 8-bit string in the message's code page.
+    pub const STRING8: u16 = 0x001E;
+    /// PT_UNICODE: UTF-16LE string.
+    pub const UNICODE: u16 = 0x001F;
+    /// PT_SYSTIME: FILETIME.
+    pub const SYSTIME: u16 = 0x0040;
+    /// PT_BINARY.
+    pub const BINARY: u16 = 0x0102;
+    /// Flag of multi-valued types (PT_MV_UNICODE is `UNICODE | MULTI`).
+    pub const MULTI: u16 = 0x1000;
+}
+
 /// Property ids read by the emitter and the readers.
 pub mod prop {
     /// PR_MESSAGE_CLASS (e.g. `IPM.Note`, `IPM.Contact`).

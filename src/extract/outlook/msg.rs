@@ -27,15 +27,10 @@ const NAMEID_ENTRIES: &str = "/__nameid_version1.0/__substg1.0_00030102";
 /// Entries of a storage looked at, at most (a damaged directory can claim millions).
 const MAX_ENTRIES: usize = 100_000;
 
-const PT_SHORT: u16 = 0x0002;
-const PT_LONG: u16 = 0x0003;
-const PT_BOOLEAN: u16 = 0x000B;
-const PT_I8: u16 = 0x0014;
-const PT_STRING8: u16 = 0x001E;
-const PT_UNICODE: u16 = 0x001F;
-const PT_SYSTIME: u16 = 0x0040;
-const PT_BINARY: u16 = 0x0102;
-const MV_FLAG: u16 = 0x1000;
+use super::model::ptype::{
+    BINARY as PT_BINARY, BOOLEAN as PT_BOOLEAN, I8 as PT_I8, LONG as PT_LONG, MULTI as MV_FLAG,
+    SHORT as PT_SHORT, STRING8 as PT_STRING8, SYSTIME as PT_SYSTIME, UNICODE as PT_UNICODE,
+};
 
 /// Size of the `__properties_version1.0` header before its 16-byte entries.
 #[derive(Clone, Copy)]
