@@ -8,7 +8,8 @@
 //!   messages. Each is also scanned through the dispatcher: its body comes out as text, and
 //!   the broken sample is a clear error.
 //! * `norsk.msg` is built here with `cfb` (no tool on our machines writes .msg): identifiers
-//!   in subject, sender, recipients, plain body, an RTF-only embedded message, attachments
+//!   in subject, sender, recipients, plain body, two RTF-only embedded messages (plain RTF and
+//!   HTML encapsulated in RTF), attachments
 //!   (txt, xlsx, pdf from the repository's fixtures) and a named property; the findings are
 //!   compared exactly.
 //! * Mutated copies of every sample never make the reader panic.
@@ -146,6 +147,11 @@ fn every_sample_msg_reads_like_extract_msg_reads_it() {
 /// independent LZFu writer).
 const LEGEERKLAERING_LZFU: &str = "89000000970000004c5a4675e2643ab903000a00726370673132354e3200f401f702a220430740691662051002807d0af32050610500906502303a204a5c27906638726710e0204204900a670aa34611426473656c50736e756d0780721110320c393001d00a11203733312e350a1101400ab2440730676e2e6f12c011100100700970736a0b02200aa27d1660";
 
+/// HTML encapsulated in RTF (`\fromhtml1`, as Outlook stores HTML mail):
+/// `<html><body>Sykmelding for Jørgen<br><b>151086</b> 95088 &amp; mer</body></html>` with
+/// `\htmlrtf` runs, compressed by Python `compressed_rtf` as above.
+const SYKMELDING_LZFU: &str = "c80000005a0100004c5a467574f1b9ca03000a00726370673132358232034368746d6c3103307f010301f702a403e40713028002912a8e5c0eb201900e1039203c0eb2663e029111673530121006e064fe791270117300210331135013e613502506b06b07806c640b80672003021005c04a5c276638724867656e114a3136136172cf13c80aa214b811493834136117f9026214a9313531303836691149393212102f1a6b149a3901134038382026616d70dc3b20078008b112b8381d12139359114932371d1112347d2290";
+
 fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
@@ -222,7 +228,7 @@ fn fixture(path: &str) -> Vec<u8> {
 fn norsk_msg() -> Vec<u8> {
     let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
     let mut header = vec![0u8; 8];
-    for n in [3u32, 4, 3, 4] {
+    for n in [3u32, 5, 3, 5] {
         header.extend_from_slice(&n.to_le_bytes()); // next ids, counts
     }
     header.extend_from_slice(&[0; 8]);
@@ -298,20 +304,26 @@ fn norsk_msg() -> Vec<u8> {
             .binary(prop::ATTACH_DATA_BIN, data)
             .write(&mut file, &storage, vec![0; 8]);
     }
-    let storage = "/__attach_version1.0_#00000003";
-    file.create_storage(storage).unwrap();
-    Props::default()
-        .long(prop::ATTACH_METHOD, 5)
-        .unicode(prop::DISPLAY_NAME, "Legeerklæring")
-        .write(&mut file, storage, vec![0; 8]);
-    let inner = format!("{storage}/__substg1.0_3701000D");
-    file.create_storage(&inner).unwrap();
-    Props::default()
-        .unicode(prop::SUBJECT, "Legeerklæring")
-        .unicode(prop::SENDER_NAME, "Dr. Per Lege")
-        .unicode(prop::SENDER_SMTP_ADDRESS, "per.lege@legekontor.no")
-        .binary(prop::RTF_COMPRESSED, unhex(LEGEERKLAERING_LZFU))
-        .write(&mut file, &inner, vec![0; 24]);
+    let embedded = [
+        ("Legeerklæring", LEGEERKLAERING_LZFU),
+        ("Sykmelding", SYKMELDING_LZFU),
+    ];
+    for (n, (subject, rtf)) in embedded.into_iter().enumerate() {
+        let storage = format!("/__attach_version1.0_#{:08X}", n + 3);
+        file.create_storage(&storage).unwrap();
+        Props::default()
+            .long(prop::ATTACH_METHOD, 5)
+            .unicode(prop::DISPLAY_NAME, subject)
+            .write(&mut file, &storage, vec![0; 8]);
+        let inner = format!("{storage}/__substg1.0_3701000D");
+        file.create_storage(&inner).unwrap();
+        Props::default()
+            .unicode(prop::SUBJECT, subject)
+            .unicode(prop::SENDER_NAME, "Dr. Per Lege")
+            .unicode(prop::SENDER_SMTP_ADDRESS, "per.lege@legekontor.no")
+            .binary(prop::RTF_COMPRESSED, unhex(rtf))
+            .write(&mut file, &inner, vec![0; 24]);
+    }
     file.flush().unwrap();
     file.into_inner().into_inner()
 }
@@ -363,6 +375,7 @@ fn our_own_msg_gives_exactly_the_planted_findings() {
     got.sort();
     let msg = r#"message <soknad-1@eksempel.no> "Søknad og sykmelding for 20036914700""#;
     let inner = format!(r#"{msg} › attachment Legeerklæring › message "Legeerklæring""#);
+    let html = format!(r#"{msg} › attachment Sykmelding › message "Sykmelding""#);
     let mut want: Vec<String> = [
         // Header fields: the subject, the sender, one recipient of each kind.
         format!("no.fnr/fnr at {msg} › Subject"),
@@ -381,9 +394,12 @@ fn our_own_msg_gives_exactly_the_planted_findings() {
         // An attachment's file name, and its content.
         format!("no.fnr/fnr at {msg} › attachment names › 1:7"),
         format!("no.fnr/dnr at {msg} › attachment notat 29020073150.txt › 1:11"),
-        // The embedded message: its sender, and its RTF-only body.
+        // The embedded messages: their senders, and their RTF-only bodies.
         format!("email/ at {inner} › From › 1:15"),
         format!("no.fnr/fnr at {inner} › body › 2:16"),
+        // The second one: HTML encapsulated in RTF, the number split by <b>, after a <br>.
+        format!("email/ at {html} › From › 1:15"),
+        format!("no.fnr/fnr at {html} › body › 2:1"),
     ]
     .into_iter()
     .collect();
@@ -416,7 +432,7 @@ fn our_own_msg_reads_back_as_built() {
         m.recipients[1].str(prop::EMAIL_ADDRESS),
         Some("personal@firma.no")
     );
-    assert_eq!(m.attachments.len(), 4);
+    assert_eq!(m.attachments.len(), 5);
     let AttachmentContent::Message(inner) = &m.attachments[3].content else {
         panic!("attachment 4 is not an embedded message");
     };
@@ -447,7 +463,7 @@ fn attachments_held_together_stay_under_the_member_limit() {
         })
         .collect();
     let over = "the message's attachments together are over the 1000 bytes limit; not read";
-    assert_eq!(kinds, ["23 bytes", over, over, "message"]);
+    assert_eq!(kinds, ["23 bytes", over, over, "message", "message"]);
 }
 
 #[test]
