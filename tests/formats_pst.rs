@@ -656,3 +656,24 @@ fn a_btree_page_pointing_to_itself_is_an_error_not_a_hang() {
         assert!(e.to_string().contains("is malformed (level 1"), "{e}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Our own store, cut short and with bytes overwritten anywhere: errors, never a panic.
+    #[test]
+    fn damaged_own_stores_never_panic(
+        cut in 0usize..100_000,
+        edits in proptest::collection::vec((0usize..100_000, proptest::prelude::any::<u8>()), 0..16),
+        four_k in proptest::prelude::any::<bool>(),
+    ) {
+        let variant = if four_k { Variant::Unicode4k } else { Variant::Unicode };
+        let mut data = norsk_pst(variant, 1, false);
+        for (at, byte) in edits {
+            let len = data.len();
+            data[at % len] = byte;
+        }
+        data.truncate(cut.max(16).min(data.len()));
+        let _ = pst::walk(Input::Bytes(&data), &Limits::default(), &mut |_| {});
+    }
+}

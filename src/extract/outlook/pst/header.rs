@@ -63,7 +63,10 @@ impl Header {
             Some(b"SO") => true,
             _ => return Err(corrupt("unknown client signature (neither PST nor OST)")),
         };
-        let version = u16::from_le_bytes([data[10], data[11]]);
+        let version = match data.get(10..12) {
+            Some(v) => u16::from_le_bytes([v[0], v[1]]),
+            None => return Err(corrupt("file shorter than its header")),
+        };
         let variant = match version {
             14 | 15 => Variant::Ansi,
             23 => Variant::Unicode,
@@ -151,6 +154,8 @@ mod tests {
     fn bad_headers_are_errors() {
         assert!(Header::parse(b"").is_err());
         assert!(Header::parse(b"!BDN").is_err());
+        assert!(Header::parse(b"!BDN\0\0\0\0SM").is_err());
+        assert!(Header::parse(b"!BDN\0\0\0\0SM\x17").is_err());
         let mut h = unicode_header(b"SM", 1);
         h[10] = 99;
         assert!(matches!(

@@ -246,7 +246,7 @@ pub fn table_context(r: &ValueReader<'_, '_>, with_cells: bool) -> Result<Vec<Ro
             .ok_or_else(|| corrupt(format!("table rows subnode {rows_hnid:#x} is missing")))?;
         r.ndb.data_blocks(node.data, r.limit)?
     };
-    let per_block = (blocks[0].len() / row_len).max(1);
+    let per_block = (blocks.first().map_or(0, Vec::len) / row_len).max(1);
     let mut positions: Vec<u64> = index
         .iter()
         .map(|(_, d)| le(d, 0, d.len().min(4)))
