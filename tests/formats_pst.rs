@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use sporhund::extract::outlook::model::{prop, AttachmentContent, MapiMessage};
+use sporhund::extract::outlook::model::{prop, ptype, AttachmentContent, MapiMessage};
 use sporhund::extract::outlook::pst::header::Variant;
 use sporhund::extract::outlook::pst::{self, Visit};
 use sporhund::extract::{Input, Limits};
@@ -337,6 +337,7 @@ fn long_body() -> String {
 fn norsk_pst(variant: Variant, crypt: u8, unlisted: bool) -> Vec<u8> {
     let ansi = variant == Variant::Ansi;
     let s = |t: &str| string(ansi, t);
+    let string_type = if ansi { ptype::STRING8 } else { ptype::UNICODE };
     let mut b = Builder::new(variant, crypt);
     let folder = |b: &mut Builder,
                   nid: u32,
@@ -351,10 +352,7 @@ fn norsk_pst(variant: Variant, crypt: u8, unlisted: bool) -> Vec<u8> {
                 .iter()
                 .map(|(id, n)| (*id, vec![Some(string(ansi, n))]))
                 .collect();
-            let (data, sub) = b.table_context(
-                &[(prop::DISPLAY_NAME, if ansi { 0x1E } else { 0x1F })],
-                &rows,
-            );
+            let (data, sub) = b.table_context(&[(prop::DISPLAY_NAME, string_type)], &rows);
             b.node((nid & !0x1F) | 0x0D, data, sub, nid);
         }
         if !messages.is_empty() {
@@ -421,9 +419,9 @@ fn norsk_pst(variant: Variant, crypt: u8, unlisted: bool) -> Vec<u8> {
         ],
         &[inner],
     );
-    let recipient_type = (prop::RECIPIENT_TYPE, 0x0003);
-    let name_col = (prop::DISPLAY_NAME, if ansi { 0x1E } else { 0x1F });
-    let mail_col = (prop::EMAIL_ADDRESS, if ansi { 0x1E } else { 0x1F });
+    let recipient_type = (prop::RECIPIENT_TYPE, ptype::LONG);
+    let name_col = (prop::DISPLAY_NAME, string_type);
+    let mail_col = (prop::EMAIL_ADDRESS, string_type);
     let (rcpt_data, rcpt_sub) = b.table_context(
         &[recipient_type, name_col, mail_col],
         &[

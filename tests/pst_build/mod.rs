@@ -6,6 +6,7 @@
 
 use std::io::Write as _;
 
+use sporhund::extract::outlook::model::ptype;
 use sporhund::extract::outlook::pst::crypt::CryptMethod;
 use sporhund::extract::outlook::pst::header::Variant;
 
@@ -27,11 +28,11 @@ pub enum Val {
 impl Val {
     fn ptype(&self) -> u16 {
         match self {
-            Val::Long(_) => 0x0003,
-            Val::Unicode(_) => 0x001F,
-            Val::String8(_) => 0x001E,
-            Val::Binary(_) => 0x0102,
-            Val::Object(..) => 0x000D,
+            Val::Long(_) => ptype::LONG,
+            Val::Unicode(_) => ptype::UNICODE,
+            Val::String8(_) => ptype::STRING8,
+            Val::Binary(_) => ptype::BINARY,
+            Val::Object(..) => ptype::OBJECT,
         }
     }
 }
@@ -229,7 +230,7 @@ impl Builder {
     ) -> (u64, u64) {
         let mut items: Vec<Vec<u8>> = vec![Vec::new(); 4];
         let mut subs = Vec::new();
-        let mut all = vec![(0x67F2u16, 0x0003u16), (0x67F3, 0x0003)];
+        let mut all = vec![(0x67F2u16, ptype::LONG), (0x67F3, ptype::LONG)];
         all.extend_from_slice(columns);
         let n = all.len();
         let fixed = 4 * n;

@@ -4,21 +4,7 @@
 use super::ltp::RawProp;
 use super::ndb::le;
 use crate::extract::outlook::codepage;
-use crate::extract::outlook::model::{prop, PropValue, PropertyBag};
-
-/// MAPI property types (PT_*) read into the model.
-mod pt {
-    pub const SHORT: u16 = 0x0002;
-    pub const LONG: u16 = 0x0003;
-    pub const BOOLEAN: u16 = 0x000B;
-    pub const I8: u16 = 0x0014;
-    pub const STRING8: u16 = 0x001E;
-    pub const UNICODE: u16 = 0x001F;
-    pub const SYSTIME: u16 = 0x0040;
-    pub const BINARY: u16 = 0x0102;
-    pub const MV_STRING8: u16 = 0x101E;
-    pub const MV_UNICODE: u16 = 0x101F;
-}
+use crate::extract::outlook::model::{prop, ptype as pt, PropValue, PropertyBag};
 
 /// The code page of a message's 8-bit strings: PR_MESSAGE_CODEPAGE, else PR_INTERNET_CPID,
 /// else Windows-1252.
@@ -81,8 +67,10 @@ pub fn value(ptype: u16, bytes: &[u8], cp: u32) -> PropValue {
         pt::SYSTIME => PropValue::Time(int(8) as i64),
         pt::UNICODE => PropValue::Str(utf16(bytes)),
         pt::STRING8 => PropValue::Str(string8(bytes, cp)),
-        pt::MV_UNICODE => PropValue::Str(multi_string(bytes, utf16)),
-        pt::MV_STRING8 => PropValue::Str(multi_string(bytes, |b| string8(b, cp))),
+        t if t == pt::UNICODE | pt::MULTI => PropValue::Str(multi_string(bytes, utf16)),
+        t if t == pt::STRING8 | pt::MULTI => {
+            PropValue::Str(multi_string(bytes, |b| string8(b, cp)))
+        }
         pt::BINARY => PropValue::Binary(bytes.to_vec()),
         _ => PropValue::Other,
     }
@@ -170,16 +158,16 @@ mod tests {
         b.extend_from_slice(&16u32.to_le_bytes());
         b.extend_from_slice(b"Ola\0Kari");
         assert_eq!(
-            value(pt::MV_STRING8, &b, 1252),
+            value(pt::STRING8 | pt::MULTI, &b, 1252),
             PropValue::Str("Ola\nKari".into())
         );
         // Offsets past the end and absurd counts do not panic.
         assert_eq!(
-            value(pt::MV_STRING8, &[9, 0, 0, 0, 200, 0, 0, 0], 1252),
+            value(pt::STRING8 | pt::MULTI, &[9, 0, 0, 0, 200, 0, 0, 0], 1252),
             PropValue::Str(String::new())
         );
         assert_eq!(
-            value(pt::MV_UNICODE, &[1, 0, 0, 0, 200, 0, 0, 0], 1252),
+            value(pt::UNICODE | pt::MULTI, &[1, 0, 0, 0, 200, 0, 0, 0], 1252),
             PropValue::Str(String::new())
         );
     }

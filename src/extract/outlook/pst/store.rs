@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::ltp::{property_context, table_context, Heap, RawProp, Row, ValueReader};
 use super::ndb::{le, Ndb, Node, Subnodes};
 use super::props;
-use crate::extract::outlook::model::{prop, AttachmentContent, MapiAttachment, MapiMessage};
+use crate::extract::outlook::model::{prop, ptype, AttachmentContent, MapiAttachment, MapiMessage};
 use crate::extract::ExtractError;
 use crate::location::Step;
 
@@ -26,8 +26,6 @@ const UNLISTED: &str = "(not in any folder)";
 const PR_IPM_SUBTREE_ENTRYID: u16 = 0x35E0;
 /// The name of the IPM subtree in offline stores.
 const IPM_SUBTREE_NAME: &str = "IPM_SUBTREE";
-/// PT_OBJECT, the type of PR_ATTACH_DATA_OBJ.
-const PT_OBJECT: u16 = 0x000D;
 /// PR_ATTACH_METHOD value of an embedded message.
 const ATTACH_EMBEDDED_MESSAGE: i64 = 5;
 /// Deepest folder nesting followed.
@@ -315,7 +313,7 @@ impl<'a> Store<'a> {
             None => AttachmentContent::Missing,
             Some(RawProp { value: Err(e), .. }) => AttachmentContent::Unreadable(e.clone()),
             Some(RawProp {
-                ptype: PT_OBJECT,
+                ptype: ptype::OBJECT,
                 value: Ok(object),
                 ..
             }) => self.object(&item.subnodes, object, bag.int(prop::ATTACH_METHOD), depth),
