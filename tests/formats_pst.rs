@@ -495,10 +495,23 @@ fn norsk_pst(variant: Variant, crypt: u8, unlisted: bool) -> Vec<u8> {
             (prop::SUBJECT, s("Per Hansen")),
             (prop::DISPLAY_NAME, s("Per Hansen")),
             (prop::MOBILE_TELEPHONE_NUMBER, s("+47 912 34 567")),
+            // Named properties: 0x8000 named by number (a contact's e-mail address in
+            // Outlook), 0x8001 by string (Exchange bookkeeping, not read).
+            (0x8000, s("per.hansen@firma.no")),
+            (0x8001, s("intern@firma.no")),
         ],
         &[],
     );
     b.node(0x20_0044, data, sub, 0x8062);
+    // The name-to-id map's entry stream: (LID or string offset, wGuid, wPropIdx).
+    let mut entries = Vec::new();
+    for (name, guid, index) in [(0x8083u32, 3u16 << 1, 0u16), (0, (4 << 1) | 1, 1)] {
+        entries.extend_from_slice(&name.to_le_bytes());
+        entries.extend_from_slice(&guid.to_le_bytes());
+        entries.extend_from_slice(&index.to_le_bytes());
+    }
+    let (data, sub) = b.property_context(&[(0x0003, Val::Binary(entries))], &[]);
+    b.node(0x61, data, sub, 0);
     b.finish()
 }
 
@@ -618,6 +631,7 @@ fn our_own_store_gives_exactly_the_planted_findings() {
         r#"no.fnr/fnr at message in Innboks/Jobbsøknader #2 "Søknad" › body › 1:16"#.to_string(),
         r#"no.phone/mobile at message in Kontakter #3 "Per Hansen" › mobile phone › 1:1"#
             .to_string(),
+        r#"email/ at message in Kontakter #3 "Per Hansen" › property 0x8000 › 1:1"#.to_string(),
     ];
     want.sort();
     assert_eq!(got, want);

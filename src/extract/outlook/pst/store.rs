@@ -13,6 +13,9 @@ use crate::location::Step;
 /// Special node ids ([MS-PST] 2.4.1).
 const NID_MESSAGE_STORE: u32 = 0x21;
 const NID_ROOT_FOLDER: u32 = 0x122;
+const NID_NAME_TO_ID_MAP: u32 = 0x61;
+/// PidTagNameidStreamEntry: the name-to-id map's records.
+const PID_NAMEID_STREAM_ENTRY: u16 = 0x0003;
 const NID_RECIPIENT_TABLE: u32 = 0x692;
 const NID_ATTACHMENT_TABLE: u32 = 0x671;
 /// Node types (low 5 bits of a node id) of a folder's tables.
@@ -38,6 +41,8 @@ pub struct Store<'a> {
     limit: u64,
     /// Deepest nesting of embedded messages followed.
     max_embedding: usize,
+    /// Named properties with string names, which are not read.
+    string_named: HashSet<u16>,
 }
 
 /// What the folder walk meets, in order.
@@ -79,11 +84,38 @@ impl<'a> Store<'a> {
     /// A store over `ndb`; values larger than `limit` bytes and embedded messages nested deeper
     /// than `max_embedding` are reported, not read.
     pub fn new(ndb: Ndb<'a>, limit: u64, max_embedding: usize) -> Self {
-        Store {
+        let mut store = Store {
             ndb,
             limit,
             max_embedding,
-        }
+            string_named: HashSet::new(),
+        };
+        store.string_named = store.string_named_ids();
+        store
+    }
+
+    /// The ids of named properties named by a string rather than a number: Exchange
+    /// bookkeeping (full of message ids), left out as the .msg reader leaves them out. Read from
+    /// the name-to-id map's entry stream ([MS-PST] 2.4.7): 8-byte records whose `wGuid` has
+    /// its low bit set for string names, and whose `wPropIdx` gives the id (0x8000 + index).
+    fn string_named_ids(&self) -> HashSet<u16> {
+        let entries = self
+            .top_node(NID_NAME_TO_ID_MAP)
+            .and_then(|n| self.item(&n))
+            .ok()
+            .and_then(|item| {
+                let p = item
+                    .props
+                    .into_iter()
+                    .find(|p| p.id == PID_NAMEID_STREAM_ENTRY)?;
+                p.value.ok()
+            })
+            .unwrap_or_default();
+        entries
+            .chunks_exact(8)
+            .filter(|r| le(r, 4, 2) & 1 == 1)
+            .map(|r| 0x8000u16.wrapping_add(le(r, 6, 2) as u16))
+            .collect()
     }
 
     fn heap(&self, node: &Node) -> Result<(Heap, Subnodes), ExtractError> {
@@ -94,7 +126,8 @@ impl<'a> Store<'a> {
 
     fn item(&self, node: &Node) -> Result<Item, ExtractError> {
         let (heap, subnodes) = self.heap(node)?;
-        let props = property_context(&self.reader(&heap, &subnodes))?;
+        let mut props = property_context(&self.reader(&heap, &subnodes))?;
+        props.retain(|p| !self.string_named.contains(&p.id));
         Ok(Item { props, subnodes })
     }
 
