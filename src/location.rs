@@ -27,7 +27,8 @@ pub enum Step {
         /// The Message-ID header, without angle brackets.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         message_id: Option<String>,
-        /// The Date header as written.
+        /// The Date header as written; for Outlook items the sent (else delivered) time in
+        /// RFC 3339, UTC.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         date: Option<String>,
         /// The From header, decoded.
@@ -36,6 +37,10 @@ pub enum Step {
         /// The Subject header, decoded.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         subject: Option<String>,
+        /// The folder holding the message inside a mail store (.pst/.ost), e.g.
+        /// `Inbox/Jobbsøknader`.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        folder: Option<String>,
     },
     /// A MIME part or attachment of a message, by file name (or part number when unnamed).
     Attachment {
@@ -84,9 +89,13 @@ impl fmt::Display for Step {
                 index,
                 message_id,
                 subject,
+                folder,
                 ..
             } => {
                 f.write_str("message")?;
+                if let Some(folder) = folder {
+                    write!(f, " in {folder}")?;
+                }
                 if let Some(i) = index {
                     write!(f, " #{i}")?;
                 }
@@ -187,5 +196,27 @@ mod tests {
         assert_eq!(back, loc);
         assert_eq!(loc.to_string(), "entry a/b.txt › 12:5");
         assert_eq!(loc.container_depth(), 1);
+    }
+
+    #[test]
+    fn a_message_in_a_store_folder() {
+        let loc = Location::root().child(Step::Message {
+            index: Some(3),
+            message_id: None,
+            date: None,
+            from: None,
+            subject: Some("Søknad".into()),
+            folder: Some("Innboks/Jobbsøknader".into()),
+        });
+        assert_eq!(
+            serde_json::to_string(&loc).unwrap(),
+            r#"[{"type":"message","index":3,"subject":"Søknad","folder":"Innboks/Jobbsøknader"}]"#
+        );
+        assert_eq!(
+            loc.to_string(),
+            "message in Innboks/Jobbsøknader #3 \"Søknad\""
+        );
+        let back: Location = serde_json::from_str(r#"[{"type":"message","index":3}]"#).unwrap();
+        assert!(matches!(&back.0[0], Step::Message { folder: None, .. }));
     }
 }

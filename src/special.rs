@@ -304,6 +304,7 @@ mod tests {
             date: None,
             from: None,
             subject: None,
+            folder: None,
         })
     }
 
@@ -393,6 +394,7 @@ mod tests {
             date: None,
             from: None,
             subject: None,
+            folder: None,
         });
         let body = message.child(Step::Part {
             name: "body".into(),

@@ -123,6 +123,7 @@ fn every_location_step_and_message_groups_are_in_the_schema() {
             date: Some("Mon, 1 Jan 2024 10:00:00 +0100".into()),
             from: Some("Kari <kari@firma.no>".into()),
             subject: Some("Sykmelding".into()),
+            folder: Some("Innboks/Jobbsøknader".into()),
         })
         .child(Step::Attachment {
             filename: "cv.pdf".into(),

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod html;
 pub mod mail;
 pub mod office;
+pub mod outlook;
 pub mod parallel;
 pub mod pdf;
 pub mod selection;
@@ -368,6 +369,7 @@ impl Dispatcher {
                 Box::new(csv::CsvExtractor),
                 Box::new(office::OfficeExtractor),
                 Box::new(office::LegacyOfficeExtractor),
+                Box::new(outlook::OutlookExtractor),
                 Box::new(archive::ZipExtractor),
                 Box::new(archive::GzipExtractor),
                 Box::new(archive::TarExtractor),

@@ -41,6 +41,9 @@ pub enum Format {
     Ppt,
     /// Outlook message (msg, OLE2).
     Msg,
+    /// Outlook store: a personal folders file (.pst) or offline store (.ost), told apart by
+    /// the client magic after the `!BDN` signature.
+    Pst,
     /// An Office document encrypted with a password: an OLE2 file holding an
     /// `EncryptedPackage` stream (what Excel, Word and PowerPoint write for xlsx, docx, pptx
     /// with "Encrypt with password"; which of them it is cannot be told without the key).
@@ -78,6 +81,7 @@ impl Format {
             Format::Doc => "doc",
             Format::Ppt => "ppt",
             Format::Msg => "msg",
+            Format::Pst => "pst",
             Format::EncryptedOffice => "encrypted office document",
             Format::Ole => "ole2",
             Format::Gzip => "gzip",
@@ -110,6 +114,7 @@ impl Format {
             "doc" => Format::Doc,
             "ppt" => Format::Ppt,
             "msg" => Format::Msg,
+            "pst" | "ost" => Format::Pst,
             "gz" | "tgz" => Format::Gzip,
             "tar" => Format::Tar,
             _ => return None,
@@ -120,6 +125,8 @@ impl Format {
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const ZIP_EMPTY: &[u8] = b"PK\x05\x06";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// NDB header signature of .pst and .ost files (MS-PST 2.2.2.6, `dwMagic`).
+const PST_MAGIC: &[u8] = b"!BDN";
 
 /// Detects the format of `input` from its first bytes `head` (and, for containers, its
 /// directory). `name` is the file or member name.
@@ -129,6 +136,10 @@ pub fn sniff(input: Input<'_>, head: &[u8], name: &str) -> Format {
     }
     if head.starts_with(OLE_MAGIC) {
         return with_reader(input, ole_format).unwrap_or(Format::Ole);
+    }
+    // `wMagicClient` at offset 8: "SM" for a .pst, "SO" for an .ost.
+    if head.starts_with(PST_MAGIC) && matches!(head.get(8..10), Some(b"SM" | b"SO")) {
+        return Format::Pst;
     }
     // PDF readers accept the header anywhere in the first kilobyte (after junk some
     // producers write); a text that merely mentions "%PDF-" must stay text, so junk before the
@@ -274,5 +285,12 @@ mod tests {
         assert_eq!(of(b"hei", "x.pdf"), Format::Text);
         assert_eq!(of(&[0, 1, 2, 3, 0, 0, 0, 9], "x"), Format::Unknown);
         assert_eq!(Format::claimed_by_extension("a.Docx"), Some(Format::Docx));
+        assert_eq!(of(b"!BDN\x01\x02\x03\x04SM\x17\x00", "x"), Format::Pst);
+        assert_eq!(of(b"!BDN\x01\x02\x03\x04SO\x24\x00", "x"), Format::Pst);
+        assert_eq!(
+            of(b"!BDN\x01\x02\x03\x04XX\x24\x00", "x.pst"),
+            Format::Unknown
+        );
+        assert_eq!(Format::claimed_by_extension("Arkiv.OST"), Some(Format::Pst));
     }
 }

@@ -94,6 +94,7 @@ mod tests {
             date: None,
             from: None,
             subject: Some("Søknad".into()),
+            folder: None,
         }
     }
 

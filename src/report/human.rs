@@ -158,6 +158,7 @@ mod tests {
                 date: Some("Tue, 2 Jan 2024 09:00:00 +0100".into()),
                 from: Some("Kari <kari@example.no>".into()),
                 subject: Some("Søknad".into()),
+                folder: None,
             }]),
             findings: 3,
             findings_by_category: [("national_id".to_string(), 2), ("phone".to_string(), 1)].into(),

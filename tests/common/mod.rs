@@ -24,6 +24,21 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `../shared/fixtures/<rel>` beside the checkout (third-party samples kept outside the
+/// repository), or `None` with a note on stderr saying the tests using it were skipped.
+pub fn shared_fixture(rel: &str) -> Option<PathBuf> {
+    let dir = root().join("../shared/fixtures").join(rel);
+    if dir.exists() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (third-party samples live outside the repository)",
+            dir.display()
+        );
+        None
+    }
+}
+
 /// `sporhund` with the test fingerprint key, run from the repository root.
 pub fn sporhund() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sporhund"));

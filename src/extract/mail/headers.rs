@@ -109,6 +109,7 @@ pub fn message_step(headers: &[MailHeader<'_>], index: Option<u64>) -> Step {
         date: text("Date"),
         from: text("From"),
         subject: text("Subject"),
+        folder: None,
     }
 }
 
@@ -162,6 +163,7 @@ mod tests {
                 date: Some("Mon, 1 Jan 2024 10:00:00 +0100".into()),
                 from: Some("Pål Øye <pal@example.no>".into()),
                 subject: Some("Søknad".into()),
+                folder: None,
             }
         );
         assert_eq!(sent(&mail.headers), Some(1_704_099_600));

@@ -60,5 +60,6 @@ fn bare_step(index: Option<u64>) -> Step {
         date: None,
         from: None,
         subject: None,
+        folder: None,
     }
 }

@@ -70,7 +70,7 @@ impl Extractor for LegacyOfficeExtractor {
 type Ole<'a> = cfb::CompoundFile<Box<dyn ReadSeek + 'a>>;
 
 /// A whole stream, refusing streams over the member size limit.
-fn read_stream<F: Read + Seek>(
+pub(crate) fn read_stream<F: Read + Seek>(
     file: &mut cfb::CompoundFile<F>,
     path: &str,
     limits: &Limits,
