@@ -2,13 +2,15 @@
 //!
 //! The pipeline runs one way, one module per stage:
 //! [`walk`] (roots → files) → [`extract`] (a file → text segments with a [`location::Location`])
-//! → [`detect`] (rules and validators → detections) → [`report`] (findings → human, JSON, JSONL).
+//! → [`detect`] (rules and validators → detections) → [`policy`] (allowlists, baselines)
+//! → [`report`] (findings → human, JSON, JSONL).
 //! [`scan`] wires the stages together; [`cli`] is the command line on top.
 
 pub mod cli;
 pub mod detect;
 pub mod extract;
 pub mod location;
+pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod walk;

@@ -10,6 +10,7 @@ use crossbeam_channel::{bounded, Sender};
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
+use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
@@ -57,6 +58,8 @@ pub struct Scanner {
     pub fingerprinter: Fingerprinter,
     /// Masking and confidence options.
     pub options: FindingOptions,
+    /// Allowlists and baseline (the default hides nothing).
+    pub policy: Policy,
 }
 
 /// What a worker sends to the report thread.
@@ -75,6 +78,7 @@ impl Scanner {
             dispatcher: Dispatcher::new(Limits::default()),
             fingerprinter,
             options,
+            policy: Policy::default(),
         }
     }
 
@@ -89,6 +93,7 @@ impl Scanner {
         let started = Instant::now();
         let (tx, rx) = bounded::<Event>(4096);
         let mut summary = Summary::default();
+        let mut tracker = self.policy.tracker();
         let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
             let walker = scope.spawn(move || {
                 walk(walk_options, || {
@@ -100,6 +105,10 @@ impl Scanner {
             for event in rx {
                 match event {
                     Event::Finding(f) => {
+                        if !self.policy.admit(&mut tracker, &f) {
+                            summary.hidden_by_baseline += 1;
+                            continue;
+                        }
                         summary.add_finding(&f);
                         progress.findings.fetch_add(1, Ordering::Relaxed);
                         sink.finding(f)?;
@@ -125,6 +134,8 @@ impl Scanner {
         })?;
         walk_result.map_err(std::io::Error::other)?;
         summary.complete = summary.errors == 0;
+        summary.hidden_by_allowlist = self.policy.take_allowed();
+        self.policy.finish(tracker)?;
         let seconds = started.elapsed().as_secs_f64();
         sink.finish(&summary, seconds)?;
         Ok((summary, seconds))
@@ -181,6 +192,7 @@ impl Scanner {
         let mut sink = FindingSink {
             scanner: self,
             path: display(path),
+            policy: self.policy.for_file(path),
             scratch,
             on_finding,
             on_error,
@@ -243,6 +255,7 @@ const SNIPPET_REACH: usize = 4 * 41;
 struct FindingSink<'a> {
     scanner: &'a Scanner,
     path: String,
+    policy: FilePolicy<'a>,
     scratch: &'a mut Scratch,
     on_finding: &'a mut dyn FnMut(Finding),
     on_error: &'a mut dyn FnMut(FileError),
@@ -262,6 +275,12 @@ impl SegmentSink for FindingSink<'_> {
             });
         let spans: Vec<(usize, usize)> = found.iter().map(|d| (d.start, d.end)).collect();
         for d in &found {
+            if self
+                .policy
+                .allows(&scanner.engine.rules()[d.rule].rule.id, &d.normalized)
+            {
+                continue;
+            }
             // Only the detections that can fall inside this finding's snippet (spans are in
             // order and do not overlap); all of them would make a dense chunk quadratic.
             let (lo, hi) = (d.start.saturating_sub(SNIPPET_REACH), d.end + SNIPPET_REACH);
