@@ -123,7 +123,10 @@ fn config_in_the_root_allows_path_globs_and_rules() {
     assert_eq!(hidden(&report), (2, 0));
     // The root's config applies whichever way the root is named.
     let root = d.path().to_str().unwrap();
-    let r = sporhund_in(Path::new("/"), &["scan", root, "-f", "json", "--no-progress"]);
+    let r = sporhund_in(
+        Path::new("/"),
+        &["scan", root, "-f", "json", "--no-progress"],
+    );
     assert_eq!(hidden(&r.expect_code(1).json()), (2, 0));
     // --no-config ignores it.
     assert_eq!(hidden(&scan(d.path(), &["--no-config"], 1)), (0, 0));
@@ -135,7 +138,14 @@ fn allow_value_hashes_the_value_and_the_scan_matches_any_spelling() {
     // No config yet: a whole new file, with a fresh salt.
     let r = sporhund_in(
         d.path(),
-        &["allow-value", "974 760 673", "--rule", "no.orgnr", "--note", "eget org.nr"],
+        &[
+            "allow-value",
+            "974 760 673",
+            "--rule",
+            "no.orgnr",
+            "--note",
+            "eget org.nr",
+        ],
     );
     r.expect_code(0);
     assert!(r.stderr.contains("does not exist yet"), "{}", r.stderr);
@@ -144,7 +154,10 @@ fn allow_value_hashes_the_value_and_the_scan_matches_any_spelling() {
     assert!(config.starts_with("[allow]\nvalue_salt = \""), "{config}");
     assert!(config.contains("[[allow.value]]\nrule = \"no.orgnr\"\nhash = \""));
     assert!(config.contains("note = \"eget org.nr\""));
-    assert!(!config.contains(ORGNR) && !config.contains("974 760"), "{config}");
+    assert!(
+        !config.contains(ORGNR) && !config.contains("974 760"),
+        "{config}"
+    );
 
     // Written without spaces in the file, with spaces on the command line: same value.
     let report = scan(d.path(), &[], 1);
@@ -180,7 +193,10 @@ fn allow_value_hashes_the_value_and_the_scan_matches_any_spelling() {
     };
     assert_eq!(out.status.code(), Some(0));
     let entry = String::from_utf8(out.stdout).unwrap();
-    assert!(entry.starts_with("\n[[allow.value]]\nrule = \"no.fnr\"\nhash = \""), "{entry}");
+    assert!(
+        entry.starts_with("\n[[allow.value]]\nrule = \"no.fnr\"\nhash = \""),
+        "{entry}"
+    );
     assert!(!entry.contains(FNR2));
     fs::write(d.path().join("sporhund.toml"), config + &entry).unwrap();
     let report = scan(d.path(), &[], 1);
@@ -202,7 +218,10 @@ fn allow_value_hashes_the_value_and_the_scan_matches_any_spelling() {
 fn explicit_config_replaces_the_roots_and_bad_configs_are_usage_errors() {
     let d = sample();
     write(d.path(), "sporhund.toml", "[allow]\nrules = [\"no.fnr\"]\n");
-    let elsewhere = tree(&[("policy.toml", "[allow]\nrules = [\"email\", \"no.orgnr\"]\n")]);
+    let elsewhere = tree(&[(
+        "policy.toml",
+        "[allow]\nrules = [\"email\", \"no.orgnr\"]\n",
+    )]);
     let config = elsewhere.path().join("policy.toml");
     let report = scan(d.path(), &["--config", config.to_str().unwrap()], 1);
     assert_eq!(
@@ -218,7 +237,11 @@ fn explicit_config_replaces_the_roots_and_bad_configs_are_usage_errors() {
     r.expect_code(2);
     assert!(r.stderr.contains("missing.toml"), "{}", r.stderr);
 
-    write(d.path(), "sporhund.toml", "[allow]\nrules = [\"no.fnr\"\npaths = []\n");
+    write(
+        d.path(),
+        "sporhund.toml",
+        "[allow]\nrules = [\"no.fnr\"\npaths = []\n",
+    );
     let r = sporhund_in(d.path(), &["scan", "."]);
     r.expect_code(2);
     assert!(r.stderr.contains("sporhund.toml"), "{}", r.stderr);
@@ -235,10 +258,7 @@ fn explicit_config_replaces_the_roots_and_bad_configs_are_usage_errors() {
 
 #[test]
 fn baseline_hides_known_findings_and_reports_what_is_new() {
-    let d = tree(&[(
-        "a.txt",
-        &format!("Kari: fnr {FNR}\nkari@firma.no\nslutt\n"),
-    )]);
+    let d = tree(&[("a.txt", &format!("Kari: fnr {FNR}\nkari@firma.no\nslutt\n"))]);
     let base_dir = tempfile::tempdir().unwrap();
     let baseline = base_dir.path().join("baseline.json");
     let baseline_arg = baseline.to_str().unwrap();
@@ -339,14 +359,21 @@ fn baseline_matches_another_checkout_but_not_another_key() {
     other_key.env("SPORHUND_FINGERPRINT_KEY", "another key");
     let r = run(other_key, args(&root_two, "--baseline"));
     r.expect_code(2);
-    assert!(r.stderr.contains("different fingerprint key"), "{}", r.stderr);
-    let r = run(sporhund(), args(&root_two, "--baseline").iter().map(|a| {
-        if a == b {
-            "/nonexistent/b.json".to_string()
-        } else {
-            a.clone()
-        }
-    }));
+    assert!(
+        r.stderr.contains("different fingerprint key"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        sporhund(),
+        args(&root_two, "--baseline").iter().map(|a| {
+            if a == b {
+                "/nonexistent/b.json".to_string()
+            } else {
+                a.clone()
+            }
+        }),
+    );
     r.expect_code(2);
 }
 
