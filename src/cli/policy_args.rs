@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::policy::allowlist::Allowlist;
 use crate::policy::baseline::{self, Baseline};
-use crate::policy::config::Config;
+use crate::policy::config::{Config, FILE_NAME};
 use crate::policy::Policy;
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::roots::Roots;
@@ -57,9 +57,20 @@ impl PolicyArgs {
         Ok(policy)
     }
 
-    /// Files this scan writes, which the walk must leave out.
-    pub(super) fn outputs(&self) -> impl Iterator<Item = &PathBuf> {
-        self.write_baseline.iter()
+    /// The policy's own files (configs, baselines), which the walk leaves out: they hold
+    /// only hashes, but a long run of hex digits can look like a card or account number.
+    pub(super) fn files(&self, roots: &[PathBuf]) -> Vec<PathBuf> {
+        let configs = roots
+            .iter()
+            .map(|r| r.join(FILE_NAME))
+            .filter(|p| !self.no_config && p.is_file());
+        self.config
+            .iter()
+            .chain(&self.baseline)
+            .chain(&self.write_baseline)
+            .cloned()
+            .chain(configs)
+            .collect()
     }
 }
 

@@ -59,8 +59,8 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         exclude_paths: args
             .output
             .iter()
-            .chain(args.policy.outputs())
             .cloned()
+            .chain(args.policy.files(&roots))
             .collect(),
         max_filesize: args.max_filesize,
         follow_symlinks: args.follow_symlinks,

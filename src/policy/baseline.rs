@@ -120,9 +120,14 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a baseline written under the same fingerprint key (`key_check`).
     pub fn load(path: &Path, key_check: &str) -> Result<Baseline, String> {
-        let name = path.display();
+        let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
-        let file: BaselineFile = serde_json::from_str(&text)
+        Baseline::parse(&text, &name, key_check)
+    }
+
+    /// Parses baseline text; `name` names it in errors.
+    pub fn parse(text: &str, name: &str, key_check: &str) -> Result<Baseline, String> {
+        let file: BaselineFile = serde_json::from_str(text)
             .map_err(|e| format!("{name}: not a sporhund baseline: {e}"))?;
         if file.format != FORMAT || file.version != VERSION {
             return Err(format!(
@@ -139,7 +144,8 @@ impl Baseline {
         }
         let mut counts = HashMap::new();
         for e in file.findings {
-            *counts.entry(e.id).or_default() += e.count;
+            let n: &mut u32 = counts.entry(e.id).or_default();
+            *n = n.saturating_add(e.count);
         }
         Ok(Baseline { counts })
     }
@@ -196,14 +202,12 @@ impl Tracker {
             _ => false,
         };
         if let Some(recorded) = &mut self.recorded {
-            recorded
-                .entry(id.clone())
-                .or_insert_with(|| BaselineEntry {
-                    id,
-                    rule: rule.to_string(),
-                    count: 0,
-                })
-                .count += 1;
+            let entry = recorded.entry(id.clone()).or_insert_with(|| BaselineEntry {
+                id,
+                rule: rule.to_string(),
+                count: 0,
+            });
+            entry.count = entry.count.saturating_add(1);
         }
         !known
     }
@@ -298,6 +302,21 @@ mod tests {
         let recorded = next.into_recorded().unwrap();
         let counts: Vec<(&str, u32)> = recorded.iter().map(|e| (e.id.as_str(), e.count)).collect();
         assert_eq!(counts, [("a", 2), ("b", 1), ("c", 1)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,300}") {
+            let _ = Baseline::parse(&text, "b.json", "k");
+        }
+
+        #[test]
+        fn parse_never_panics_on_near_baselines(count in proptest::num::u64::ANY, id in "\\PC{0,40}") {
+            let text = format!(
+                r#"{{"format":"sporhund-baseline","version":1,"key_check":"k","tool":{{"name":"sporhund","version":"0"}},"created_at":"x","findings":[{{"id":{id:?},"rule":"r","count":{count}}},{{"id":{id:?},"rule":"r","count":4294967295}}]}}"#
+            );
+            let _ = Baseline::parse(&text, "b.json", "k");
+        }
     }
 
     #[test]

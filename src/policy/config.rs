@@ -108,6 +108,26 @@ mod tests {
         assert_eq!(Config::parse("", "t").unwrap(), Config::default());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,300}") {
+            let _ = Config::parse(&text, "t");
+        }
+
+        #[test]
+        fn allowlists_from_any_parsed_config_never_panic(
+            paths in proptest::collection::vec("\\PC{0,12}", 0..4),
+            hash in "[0-9a-fA-F]{0,40}",
+        ) {
+            let text = format!(
+                "[allow]\npaths = {paths:?}\nvalue_salt = \"s\"\n[[allow.value]]\nrule = \"r\"\nhash = {hash:?}\n"
+            );
+            if let Ok(c) = Config::parse(&text, "t") {
+                let _ = crate::policy::allowlist::Allowlist::new(&c.allow, "t");
+            }
+        }
+    }
+
     #[test]
     fn errors_name_the_file_line_and_column() {
         let e = Config::parse("[allow]\nrules = [\"a\"\n", "x/sporhund.toml").unwrap_err();
