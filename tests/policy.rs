@@ -284,28 +284,30 @@ fn baseline_hides_known_findings_and_reports_what_is_new() {
     sorted.sort();
     assert_eq!(sorted, [("email", 1), ("no.fnr", 1)]);
 
+    // `a.txt` rewritten, then scanned against the baseline.
+    let rescan = |text: &str, code: i32| {
+        write(d.path(), "a.txt", text);
+        scan(d.path(), &["--baseline", baseline_arg], code)
+    };
+
     // Unchanged: nothing to report, exit 0.
-    let again = scan(d.path(), &["--baseline", baseline_arg], 0);
+    let again = rescan(&format!("Kari: fnr {FNR}\nkari@firma.no\nslutt\n"), 0);
     assert_eq!(found(&again), []);
     assert_eq!(hidden(&again), (0, 2));
 
     // Text moved around (lines inserted above, lines swapped): still known.
-    write(
-        d.path(),
-        "a.txt",
+    let moved = rescan(
         &format!("Ny innledning\n\nkari@firma.no\nslutt\nKari:   fnr {FNR}\n"),
+        0,
     );
-    let moved = scan(d.path(), &["--baseline", baseline_arg], 0);
     assert_eq!(found(&moved), []);
     assert_eq!(hidden(&moved), (0, 2));
 
     // A new value on an old line is reported, the old one on it stays hidden.
-    write(
-        d.path(),
-        "a.txt",
+    let new_value = rescan(
         &format!("Ny innledning\n\nkari@firma.no\nslutt\nKari:   fnr {FNR}, ektefelle {FNR2}\n"),
+        1,
     );
-    let new_value = scan(d.path(), &["--baseline", baseline_arg], 1);
     assert_eq!(found(&new_value), [f("./a.txt", "no.fnr", 5)]);
     assert_eq!(
         new_value["findings"][0]["value"], "*********00",
@@ -314,12 +316,7 @@ fn baseline_hides_known_findings_and_reports_what_is_new() {
     assert_eq!(hidden(&new_value), (0, 2));
 
     // A second copy of a known value in the same file is reported once.
-    write(
-        d.path(),
-        "a.txt",
-        &format!("kari@firma.no\nfnr {FNR}\nkopi: fnr {FNR}\n"),
-    );
-    let copies = scan(d.path(), &["--baseline", baseline_arg], 1);
+    let copies = rescan(&format!("kari@firma.no\nfnr {FNR}\nkopi: fnr {FNR}\n"), 1);
     assert_eq!(found(&copies), [f("./a.txt", "no.fnr", 3)]);
     assert_eq!(hidden(&copies), (0, 2));
 

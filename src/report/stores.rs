@@ -56,7 +56,8 @@ pub struct SummaryReport {
 #[derive(Debug)]
 pub struct StoreCounter {
     roots: Roots,
-    stores: BTreeMap<(StoreKind, usize, String), StoreCounts>,
+    /// Per store, the finding counts of a [`Summary`] (the rest of it stays zero).
+    stores: BTreeMap<(StoreKind, usize, String), Summary>,
     header: Header,
     summary: Summary,
     duration_seconds: f64,
@@ -75,21 +76,7 @@ impl StoreCounter {
     }
 
     fn count(&mut self, key: (StoreKind, usize, String), f: &Finding) {
-        let c = self
-            .stores
-            .entry(key.clone())
-            .or_insert_with(|| StoreCounts {
-                store: key.2,
-                kind: key.0,
-                findings: 0,
-                findings_by_category: BTreeMap::new(),
-                findings_by_severity: BTreeMap::new(),
-            });
-        c.findings += 1;
-        *c.findings_by_category
-            .entry(f.category.clone())
-            .or_default() += 1;
-        *c.findings_by_severity.entry(f.severity).or_default() += 1;
+        self.stores.entry(key).or_default().add_finding(f);
     }
 
     /// The finished summary report.
@@ -98,7 +85,17 @@ impl StoreCounter {
             header: self.header,
             duration_seconds: self.duration_seconds,
             summary: self.summary,
-            stores: self.stores.into_values().collect(),
+            stores: self
+                .stores
+                .into_iter()
+                .map(|((kind, _, store), counts)| StoreCounts {
+                    store,
+                    kind,
+                    findings: counts.findings,
+                    findings_by_category: counts.findings_by_category,
+                    findings_by_severity: counts.findings_by_severity,
+                })
+                .collect(),
         }
     }
 }
