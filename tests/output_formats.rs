@@ -253,12 +253,112 @@ fn baseline_file_follows_its_schema() {
     let d = tree();
     let b = tempfile::tempdir().unwrap();
     let path = b.path().join("b.json");
-    scan(
-        d.path(),
-        &["--write-baseline", path.to_str().unwrap(), "-f", "json"],
-        4,
+    let r = run(
+        sporhund(),
+        [
+            "scan",
+            d.path().to_str().unwrap(),
+            "--write-baseline",
+            path.to_str().unwrap(),
+            "-o",
+            "/dev/null",
+        ],
+    );
+    r.expect_code(4);
+    assert!(
+        r.stderr
+            .contains("baseline written from an incomplete scan"),
+        "{}",
+        r.stderr
     );
     let baseline: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
     assert_valid(&load("docs/baseline.schema.json"), &baseline);
     assert!(!baseline["findings"].as_array().unwrap().is_empty());
+}
+
+/// A finding behind every kind of step (zip › message › attachment › part › page › cell ›
+/// record › line), as a later mail or nested format reports it, still makes a valid log
+/// whose containers are nested artifacts.
+#[test]
+fn sarif_of_every_location_step_is_valid() {
+    use sporhund::detect::RuleSet;
+    use sporhund::report::roots::Roots;
+    use sporhund::report::sarif::{sarif_log, SarifInput};
+    use sporhund::report::Report;
+
+    let location = json!([
+        {"type": "entry", "name": "arkiv/post æ.zip"},
+        {"type": "message", "index": 3, "message_id": "abc@firma.no", "subject": "Sykmelding"},
+        {"type": "attachment", "filename": "cv.pdf"},
+        {"type": "part", "name": "comments"},
+        {"type": "page", "page": 2},
+        {"type": "cell", "sheet": "Ansatte", "cell": "B7"},
+        {"type": "record", "row": 4, "column": 2},
+        {"type": "line", "line": 1, "column": 1}
+    ]);
+    let report: Report = serde_json::from_value(json!({
+        "schema_version": "1.0.0",
+        "tool": {"name": "sporhund", "version": "0"},
+        "roots": ["/srv/share"],
+        "started_at": "2026-11-29T10:00:00Z",
+        "duration_seconds": 0.5,
+        "summary": {"files_scanned": 1, "bytes_scanned": 10, "findings": 1,
+                    "findings_by_category": {"national_id": 1},
+                    "findings_by_severity": {"high": 1}, "errors": 1, "skipped": 0,
+                    "skipped_by_reason": {}, "complete": false},
+        "findings": [{"rule": "no.fnr", "category": "national_id", "kind": "fnr",
+                      "severity": "high", "confidence": 0.95, "path": "/srv/share/e post/x.mbox",
+                      "location": location, "value": "*********88",
+                      "fingerprint": "0123456789abcdef0123456789abcdef",
+                      "context": "fnr *********88"}],
+        "errors": [{"path": "/srv/share/y.zip", "location": [{"type": "entry", "name": "z"}],
+                    "message": "encrypted, not scanned"}],
+        "skipped": []
+    }))
+    .unwrap();
+    let set = RuleSet::builtin().unwrap();
+    let rules: Vec<_> = set.rules().iter().collect();
+    let roots = Roots::new(vec!["/srv/share".into()]);
+    let log = sarif_log(
+        &report,
+        &SarifInput {
+            rules: &rules,
+            roots: &roots,
+            identity: &|_| "id".into(),
+        },
+    );
+    assert_valid(&load("tests/schemas/sarif-schema-2.1.0.json"), &log);
+    let run = &log["runs"][0];
+    let uris: Vec<(&str, &Value)> = run["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (s(&a["location"], "uri"), &a["parentIndex"]))
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            ("e%20post/x.mbox", &Value::Null),
+            ("arkiv/post%20%C3%A6.zip", &json!(0)),
+            ("cv.pdf", &json!(1)),
+            ("y.zip", &Value::Null),
+            ("z", &json!(3)),
+        ]
+    );
+    let result = &run["results"][0];
+    assert_eq!(
+        result["locations"][0]["properties"]["memberArtifactIndex"],
+        2
+    );
+    assert_eq!(result["locations"][0]["properties"]["location"], location);
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "entry arkiv/post æ.zip › message #3 <abc@firma.no> \"Sykmelding\" › attachment cv.pdf \
+         › comments › page 2 › Ansatte!B7 › row 4, column 2 › 1:1"
+    );
+    assert!(result["locations"][0]["physicalLocation"]["region"].is_null());
+    assert_eq!(
+        run["originalUriBaseIds"]["ROOT0"]["description"]["text"],
+        "/srv/share"
+    );
 }

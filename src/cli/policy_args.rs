@@ -57,6 +57,11 @@ impl PolicyArgs {
         Ok(policy)
     }
 
+    /// True when the scan records a baseline.
+    pub(super) fn writes_baseline(&self) -> bool {
+        self.write_baseline.is_some()
+    }
+
     /// The policy's own files (configs, baselines), which the walk leaves out: they hold
     /// only hashes, but a long run of hex digits can look like a card or account number.
     pub(super) fn files(&self, roots: &[PathBuf]) -> Vec<PathBuf> {

@@ -136,6 +136,12 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     line.finish();
     let summary = result.map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
+    if !summary.complete && args.policy.writes_baseline() {
+        eprintln!(
+            "sporhund: warning: baseline written from an incomplete scan; what the unreadable \
+             files hold is not in it"
+        );
+    }
     Ok(exit_code(&summary))
 }
 
