@@ -79,6 +79,8 @@ fn sarif_is_valid_and_locates_findings_in_files_and_containers() {
             f["fingerprint"]
         );
         assert_eq!(r["locations"][0]["properties"]["location"], f["location"]);
+        assert_eq!(r["properties"]["confidence"], f["confidence"]);
+        assert_eq!(r["properties"]["severity"], f["severity"]);
         let text = r["message"]["text"].as_str().unwrap();
         assert!(text.ends_with(s(f, "value")), "{text}");
         assert!(!text.contains(FNR), "masked: {text}");

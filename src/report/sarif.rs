@@ -99,7 +99,8 @@ pub fn sarif_log(report: &Report, input: &SarifInput<'_>) -> Value {
                 "properties": {
                     "category": f.category,
                     "severity": f.severity,
-                    "confidence": f.confidence,
+                    // Two decimals, as in the JSON report (not f32 widened to f64).
+                    "confidence": (f64::from(f.confidence) * 100.0).round() / 100.0,
                 },
             });
             if let Some(i) = index {
@@ -272,9 +273,13 @@ fn location(path: &str, loc: &Location, roots: &Roots, artifacts: &mut Artifacts
     }
     let mut result = json!({ "physicalLocation": physical });
     if !loc.is_root() {
+        // Named after the innermost step that is not just a line and column.
         let last = loc
             .steps()
-            .last()
+            .iter()
+            .rev()
+            .find(|s| !matches!(s, Step::Line { .. }))
+            .or(loc.steps().last())
             .map(ToString::to_string)
             .unwrap_or_default();
         result["logicalLocations"] = json!([{
