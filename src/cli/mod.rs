@@ -143,7 +143,7 @@ struct ScanArgs {
     #[command(flatten)]
     policy: policy_args::PolicyArgs,
     /// Only totals by category, severity and store (scan root, container file); no findings.
-    /// Human or JSON (docs/summary.schema.json).
+    /// Human or JSON (`$defs/summary_report` in docs/report.schema.json).
     #[arg(long)]
     summary_only: bool,
     /// Drop findings below this confidence (0–1).
