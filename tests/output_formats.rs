@@ -285,7 +285,7 @@ fn baseline_file_follows_its_schema() {
 fn sarif_of_every_location_step_is_valid() {
     use sporhund::detect::RuleSet;
     use sporhund::report::roots::Roots;
-    use sporhund::report::sarif::{sarif_log, SarifInput};
+    use sporhund::report::sarif::{write_report, SarifInput};
     use sporhund::report::Report;
 
     let location = json!([
@@ -321,14 +321,14 @@ fn sarif_of_every_location_step_is_valid() {
     let set = RuleSet::builtin().unwrap();
     let rules: Vec<_> = set.rules().iter().collect();
     let roots = Roots::new(vec!["/srv/share".into()]);
-    let log = sarif_log(
-        &report,
-        &SarifInput {
-            rules: &rules,
-            roots: &roots,
-            identity: &|_| "id".into(),
-        },
-    );
+    let mut out = Vec::new();
+    let input = SarifInput {
+        rules: &rules,
+        roots: &roots,
+        identity: &|_| "id".into(),
+    };
+    write_report(&report, &input, &mut out).unwrap();
+    let log: Value = serde_json::from_slice(&out).unwrap();
     assert_valid(&load("tests/schemas/sarif-schema-2.1.0.json"), &log);
     let run = &log["runs"][0];
     let uris: Vec<(&str, &Value)> = run["artifacts"]

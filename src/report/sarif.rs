@@ -42,15 +42,108 @@ pub struct SarifInput<'a> {
     pub identity: &'a dyn Fn(&Finding) -> String,
 }
 
-/// Writes `report` as a SARIF 2.1.0 log with one run.
+/// Writes `report` as a SARIF 2.1.0 log with one run (compact JSON). Results are written one
+/// at a time, so memory holds the report and the artifact list, not a tree of the whole log.
 pub fn write_report(
     report: &Report,
     input: &SarifInput<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let log = sarif_log(report, input);
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    let rule_index: HashMap<&str, usize> = input
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let rules: Vec<Value> = input.rules.iter().map(|r| descriptor(r)).collect();
+    let driver = json!({ "driver": {
+        "name": report.header.tool.name,
+        "version": report.header.tool.version,
+        "semanticVersion": report.header.tool.version,
+        "rules": rules,
+    }});
+    write!(
+        out,
+        "{{\"$schema\":{},\"version\":\"2.1.0\",\"runs\":[{{\"tool\":",
+        Value::from(SCHEMA_URI)
+    )?;
+    serde_json::to_writer(&mut *out, &driver)?;
+    out.write_all(b",\"results\":[")?;
+    let mut artifacts = Artifacts::default();
+    for (n, f) in report.findings.iter().enumerate() {
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        let index = rule_index.get(f.rule.as_str()).copied();
+        let r = result(f, index.map(|i| (i, input.rules[i])), input, &mut artifacts);
+        serde_json::to_writer(&mut *out, &r)?;
+    }
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| {
+            json!({
+                "level": "error",
+                "message": { "text": e.message },
+                "locations": [location(&e.path, &e.location, input.roots, &mut artifacts)],
+            })
+        })
+        .collect();
+    let bases: Map<String, Value> = input
+        .roots
+        .paths()
+        .iter()
+        .enumerate()
+        .map(|(i, root)| (base_id(i), base_uri(root)))
+        .collect();
+    let rest = json!({
+        "invocations": [{
+            "executionSuccessful": report.summary.complete,
+            "startTimeUtc": report.header.started_at,
+            "toolExecutionNotifications": notifications,
+        }],
+        "originalUriBaseIds": bases,
+        "artifacts": artifacts.list,
+        "columnKind": "unicodeCodePoints",
+        "properties": { "summary": report.summary },
+    });
+    // The remaining run properties, spliced in after the results.
+    let rest = serde_json::to_string(&rest)?;
+    out.write_all(b"],")?;
+    out.write_all(&rest.as_bytes()[1..])?;
+    out.write_all(b"]}\n")
+}
+
+/// One finding as a SARIF `result`.
+fn result(
+    f: &Finding,
+    rule: Option<(usize, &Rule)>,
+    input: &SarifInput<'_>,
+    artifacts: &mut Artifacts,
+) -> Value {
+    let mut result = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": { "text": message(f, rule.map(|(_, r)| r)) },
+        "locations": [location(f.path.as_str(), &f.location, input.roots, artifacts)],
+        "partialFingerprints": {
+            "valueFingerprint/v1": f.fingerprint,
+            "findingIdentity/v1": (input.identity)(f),
+        },
+        "properties": {
+            "category": f.category,
+            "severity": f.severity,
+            // Two decimals, as in the JSON report (not f32 widened to f64).
+            "confidence": (f64::from(f.confidence) * 100.0).round() / 100.0,
+        },
+    });
+    if let Some((i, _)) = rule {
+        result["ruleIndex"] = json!(i);
+    }
+    if let Some(kind) = &f.kind {
+        result["properties"]["kind"] = json!(kind);
+    }
+    result
 }
 
 /// The SARIF level of a severity.
@@ -71,88 +164,6 @@ fn security_severity(severity: Severity) -> &'static str {
         Severity::Low => "3.0",
         Severity::Info => "1.0",
     }
-}
-
-/// The SARIF log as a JSON value.
-pub fn sarif_log(report: &Report, input: &SarifInput<'_>) -> Value {
-    let rule_index: HashMap<&str, usize> = input
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
-    let mut artifacts = Artifacts::default();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let index = rule_index.get(f.rule.as_str()).copied();
-            let mut result = json!({
-                "ruleId": f.rule,
-                "level": level(f.severity),
-                "message": { "text": message(f, index.map(|i| input.rules[i])) },
-                "locations": [location(f.path.as_str(), &f.location, input.roots, &mut artifacts)],
-                "partialFingerprints": {
-                    "valueFingerprint/v1": f.fingerprint,
-                    "findingIdentity/v1": (input.identity)(f),
-                },
-                "properties": {
-                    "category": f.category,
-                    "severity": f.severity,
-                    // Two decimals, as in the JSON report (not f32 widened to f64).
-                    "confidence": (f64::from(f.confidence) * 100.0).round() / 100.0,
-                },
-            });
-            if let Some(i) = index {
-                result["ruleIndex"] = json!(i);
-            }
-            if let Some(kind) = &f.kind {
-                result["properties"]["kind"] = json!(kind);
-            }
-            result
-        })
-        .collect();
-    let notifications: Vec<Value> = report
-        .errors
-        .iter()
-        .map(|e| {
-            json!({
-                "level": "error",
-                "message": { "text": e.message },
-                "locations": [location(&e.path, &e.location, input.roots, &mut artifacts)],
-            })
-        })
-        .collect();
-    let rules: Vec<Value> = input.rules.iter().map(|r| descriptor(r)).collect();
-    let bases: Map<String, Value> = input
-        .roots
-        .paths()
-        .iter()
-        .enumerate()
-        .map(|(i, root)| (base_id(i), base_uri(root)))
-        .collect();
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": report.header.tool.name,
-                "version": report.header.tool.version,
-                "semanticVersion": report.header.tool.version,
-                "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": report.summary.complete,
-                "startTimeUtc": report.header.started_at,
-                "toolExecutionNotifications": notifications,
-            }],
-            "originalUriBaseIds": bases,
-            "artifacts": artifacts.list,
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-            "properties": { "summary": report.summary },
-        }],
-    })
 }
 
 /// A rule as a `reportingDescriptor`.
