@@ -2,7 +2,8 @@
 //!
 //! The pipeline runs one way, one module per stage:
 //! [`walk`] (roots → files) → [`extract`] (a file → text segments with a [`location::Location`])
-//! → [`detect`] (rules and validators → detections) → [`report`] (findings → human, JSON, JSONL).
+//! → [`detect`] (rules and validators → detections) → [`policy`] (allowlists, baselines)
+//! → [`report`] (findings → human, JSON, JSONL, SARIF, CSV).
 //! [`scan`] wires the stages together ([`special`] pairs special-category keywords with
 //! identifiers across a record); [`cli`] is the command line on top.
 
@@ -10,6 +11,7 @@ pub mod cli;
 pub mod detect;
 pub mod extract;
 pub mod location;
+pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod special;

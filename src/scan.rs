@@ -12,6 +12,7 @@ use crate::detect::pairing::search_ranges;
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
+use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
@@ -60,6 +61,8 @@ pub struct Scanner {
     pub fingerprinter: Fingerprinter,
     /// Masking and confidence options.
     pub options: FindingOptions,
+    /// Allowlists and baseline (the default hides nothing).
+    pub policy: Policy,
 }
 
 /// What a worker sends to the report thread.
@@ -78,6 +81,7 @@ impl Scanner {
             dispatcher: Dispatcher::new(Limits::default()),
             fingerprinter,
             options,
+            policy: Policy::default(),
         }
     }
 
@@ -92,6 +96,7 @@ impl Scanner {
         let started = Instant::now();
         let (tx, rx) = bounded::<Event>(4096);
         let mut summary = Summary::default();
+        let mut tracker = self.policy.tracker();
         let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
             let walker = scope.spawn(move || {
                 walk(walk_options, || {
@@ -103,6 +108,10 @@ impl Scanner {
             for event in rx {
                 match event {
                     Event::Finding(f) => {
+                        if !self.policy.admit(&mut tracker, &f) {
+                            summary.hidden_by_baseline += 1;
+                            continue;
+                        }
                         summary.add_finding(&f);
                         progress.findings.fetch_add(1, Ordering::Relaxed);
                         sink.finding(f)?;
@@ -128,6 +137,8 @@ impl Scanner {
         })?;
         walk_result.map_err(std::io::Error::other)?;
         summary.complete = summary.errors == 0;
+        summary.hidden_by_allowlist = self.policy.take_allowed();
+        self.policy.finish(tracker)?;
         let seconds = started.elapsed().as_secs_f64();
         sink.finish(&summary, seconds)?;
         Ok((summary, seconds))
@@ -181,6 +192,7 @@ impl Scanner {
         let mut sink = FindingSink {
             scanner: self,
             path: display(path),
+            policy: self.policy.for_file(path),
             scratch,
             tx: tx.clone(),
             pairing: Pairing::default(),
@@ -246,6 +258,8 @@ const SNIPPET_REACH: usize = 4 * 41;
 struct FindingSink<'a, S> {
     scanner: &'a Scanner,
     path: String,
+    /// Allowlist decisions for this file.
+    policy: FilePolicy<'a>,
     scratch: S,
     tx: Sender<Event>,
     /// Special-category keywords waiting for the end of their record.
@@ -272,7 +286,11 @@ impl<S> FindingSink<'_, S> {
         let mut lines = LineIndex::default();
         for h in hits {
             let d = Pairing::keyword_detection(engine, text, h.rule, h.start, h.end);
-            if d.confidence < scanner.options.min_confidence {
+            if d.confidence < scanner.options.min_confidence
+                || self
+                    .policy
+                    .allows(&engine.rules()[d.rule].rule.id, &d.normalized)
+            {
                 continue;
             }
             let f = scanner.finding(&self.path, segment, &d, nearby(spans, &d), &mut lines);
@@ -318,6 +336,14 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
                 .begin_text(segment.location, engine, fp, &mut |f| Self::emit(tx, f));
         }
         for d in &found {
+            // An allowlisted value (the company's own number, a known test number) is neither
+            // reported nor paired with special-category words.
+            if self
+                .policy
+                .allows(&engine.rules()[d.rule].rule.id, &d.normalized)
+            {
+                continue;
+            }
             let f = scanner.finding(&self.path, &segment, d, nearby(&spans, d), &mut lines);
             if pairs && engine.identifies_person(d.rule) {
                 self.pairing.identifier(d, &f);
@@ -344,6 +370,7 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
         Some(Box::new(FindingSink {
             scanner: self.scanner,
             path: self.path.clone(),
+            policy: self.policy,
             scratch: self.scanner.engine.scratch(),
             tx: self.tx.clone(),
             pairing: Pairing::default(),

@@ -1,6 +1,8 @@
 //! The command line: argument definitions and exit codes. Each subcommand lives in its own
 //! module and returns an exit code.
 
+mod allow_value_cmd;
+mod policy_args;
 mod progress;
 mod rules_cmd;
 mod scan_cmd;
@@ -43,6 +45,8 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print the sporhund.toml entry that allows a value (stored hashed, never raw).
+    AllowValue(allow_value_cmd::AllowValueArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +118,10 @@ pub enum Format {
     Json,
     /// JSON Lines, streamed as the scan goes.
     Jsonl,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// Comma-separated values, one finding per row, streamed (values masked as usual).
+    Csv,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +140,12 @@ struct ScanArgs {
     show_values: bool,
     #[command(flatten)]
     rules: RuleSourceArgs,
+    #[command(flatten)]
+    policy: policy_args::PolicyArgs,
+    /// Only totals by category, severity and store (scan root, container file); no findings.
+    /// Human or JSON (`$defs/summary_report` in docs/report.schema.json).
+    #[arg(long)]
+    summary_only: bool,
     /// Drop findings below this confidence (0–1).
     #[arg(long, default_value_t = 0.5, value_parser = parse_confidence)]
     min_confidence: f32,
@@ -220,6 +234,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
+        Command::AllowValue(args) => allow_value_cmd::run(args),
         Command::Rules {
             command: RulesCommand::List { rules, format },
         } => rules_cmd::list(&rules, format),

@@ -7,8 +7,12 @@ use std::sync::Arc;
 use super::progress::ProgressLine;
 use super::{exit, Format, GroupBy, ScanArgs};
 use crate::detect::{Engine, Severity};
+use crate::report::csv::CsvWriter;
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::json::JsonLinesWriter;
+use crate::report::roots::Roots;
+use crate::report::sarif::{self, SarifInput};
+use crate::report::stores::{self, StoreCounter};
 use crate::report::{human, json, Collector, Header, Summary, Tool, SCHEMA_VERSION};
 use crate::scan::{FindingOptions, Progress, Scanner};
 use crate::walk::WalkOptions;
@@ -35,6 +39,11 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     if let Some(w) = warning {
         eprintln!("sporhund: warning: {w}");
     }
+    if args.summary_only && !matches!(args.format, Format::Human | Format::Json) {
+        return Err("--summary-only writes human or JSON output only".into());
+    }
+    let roots = distinct_roots(&args.paths);
+    let policy = args.policy.load(&roots, &fingerprinter)?;
     let mut scanner = Scanner::new(
         engine,
         fingerprinter,
@@ -47,10 +56,16 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         let cutoff = std::time::SystemTime::now().checked_sub(age);
         scanner.dispatcher.selection.older_than = Some(cutoff.unwrap_or(std::time::UNIX_EPOCH));
     }
+    scanner.policy = policy;
     let walk = WalkOptions {
-        roots: distinct_roots(&args.paths),
+        roots: roots.clone(),
         excludes: args.exclude.clone(),
-        exclude_paths: args.output.iter().cloned().collect(),
+        exclude_paths: args
+            .output
+            .iter()
+            .cloned()
+            .chain(args.policy.files(&roots))
+            .collect(),
         max_filesize: args.max_filesize,
         follow_symlinks: args.follow_symlinks,
         threads: args.threads,
@@ -74,7 +89,27 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     let progress = Arc::new(Progress::default());
     let line = ProgressLine::start(progress.clone(), args.no_progress);
     let by_message = args.group_by == Some(GroupBy::Message);
+    let roots = Roots::new(roots);
     let result = match args.format {
+        _ if args.summary_only => {
+            let mut sink = StoreCounter::new(header, roots);
+            scanner.scan(&walk, &mut sink, &progress).and_then(|_| {
+                let report = sink.into_report();
+                if args.format == Format::Json {
+                    serde_json::to_writer_pretty(&mut out, &report)?;
+                    writeln!(out)?;
+                } else {
+                    stores::write_human(&report, &mut out)?;
+                }
+                Ok(report.summary)
+            })
+        }
+        Format::Csv => {
+            let mut sink = CsvWriter::new(&mut out).map_err(|e| e.to_string())?;
+            scanner
+                .scan(&walk, &mut sink, &progress)
+                .map(|(summary, _)| summary)
+        }
         Format::Jsonl => {
             let mut sink = JsonLinesWriter::new(&mut out, &header).map_err(|e| e.to_string())?;
             if by_message {
@@ -84,17 +119,26 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
                 .scan(&walk, &mut sink, &progress)
                 .map(|(summary, _)| summary)
         }
-        Format::Json | Format::Human => {
+        Format::Json | Format::Human | Format::Sarif => {
             let mut sink = Collector::new(header);
             if by_message {
                 sink = sink.grouping_by_message();
             }
             scanner.scan(&walk, &mut sink, &progress).and_then(|_| {
                 let report = sink.into_report();
-                if args.format == Format::Json {
-                    json::write_report(&report, &mut out)?;
-                } else {
-                    human::write_report(&report, &mut out)?;
+                match args.format {
+                    Format::Json => json::write_report(&report, &mut out)?,
+                    Format::Sarif => {
+                        let rules: Vec<_> =
+                            scanner.engine.rules().iter().map(|r| &r.rule).collect();
+                        let input = SarifInput {
+                            rules: &rules,
+                            roots: &roots,
+                            identity: &|f| scanner.policy.identity(f),
+                        };
+                        sarif::write_report(&report, &input, &mut out)?
+                    }
+                    _ => human::write_report(&report, &mut out)?,
                 }
                 Ok(report.summary)
             })
@@ -103,6 +147,12 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     line.finish();
     let summary = result.map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
+    if !summary.complete && args.policy.writes_baseline() {
+        eprintln!(
+            "sporhund: warning: baseline written from an incomplete scan; what the unreadable \
+             files hold is not in it"
+        );
+    }
     Ok(exit_code(&summary, args.fail_on))
 }
 

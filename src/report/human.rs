@@ -124,6 +124,13 @@ pub fn write_summary(s: &Summary, seconds: f64, out: &mut dyn Write) -> io::Resu
             .collect();
         writeln!(out, "Skipped {} files: {}.", s.skipped, by.join("; "))?;
     }
+    if s.hidden_by_allowlist + s.hidden_by_baseline > 0 {
+        writeln!(
+            out,
+            "Not reported: {} allowlisted (sporhund.toml), {} already in the baseline.",
+            s.hidden_by_allowlist, s.hidden_by_baseline
+        )?;
+    }
     if s.errors > 0 {
         writeln!(
             out,

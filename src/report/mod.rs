@@ -1,11 +1,15 @@
 //! Report stage: the report contract (documented in `docs/report.schema.json`) and one writer
 //! per output format. Writers only render what the pipeline decided; they never re-derive it.
 
+pub mod csv;
 pub mod fingerprint;
 pub mod group;
 pub mod human;
 pub mod json;
 pub mod mask;
+pub mod roots;
+pub mod sarif;
+pub mod stores;
 
 use std::collections::BTreeMap;
 
@@ -118,6 +122,12 @@ pub struct Summary {
     pub skipped_by_reason: BTreeMap<String, u64>,
     /// True when every file that should have been scanned was (no errors).
     pub complete: bool,
+    /// Findings not reported because an allowlist (`sporhund.toml`) allows them.
+    #[serde(default)]
+    pub hidden_by_allowlist: u64,
+    /// Findings not reported because the baseline (`--baseline`) already knows them.
+    #[serde(default)]
+    pub hidden_by_baseline: u64,
 }
 
 impl Summary {

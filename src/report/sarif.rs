@@ -1,0 +1,327 @@
+//! SARIF 2.1.0 (`--format sarif`), for code-scanning dashboards and CI annotations.
+//!
+//! - Each rule is a `reportingDescriptor` (id, name, description, default level, and a
+//!   `security-severity` that GitHub code scanning ranks by).
+//! - Each finding is a `result`: level from severity (critical and high → error, medium →
+//!   warning, low and info → note), a message with the masked value, and one location whose
+//!   `physicalLocation` names the file on disk relative to its scan root (`uriBaseId` `ROOT0`,
+//!   `ROOT1` … for each root, resolved in `originalUriBaseIds`), with a `region` when the value
+//!   is on a known line of that file.
+//! - A value inside a container (zip entry › sheet cell, message › attachment › page) keeps
+//!   the file as its physical location; the whole step path is its logical location
+//!   (`fullyQualifiedName` such as `entry lønn.xlsx › Ark1!B7`) and, as data, the
+//!   `properties.location` steps of the JSON report. Archive members and attachments are
+//!   nested `artifacts` (`parentIndex` → the container), referenced by
+//!   `properties.memberArtifactIndex`.
+//! - `partialFingerprints` carry the keyed value fingerprint and the baseline identity, so
+//!   dashboards track a finding across runs without learning the value.
+//! - Files that could not be scanned are `toolExecutionNotifications` of the invocation.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use super::roots::Roots;
+use super::{Finding, Report};
+use crate::detect::{Rule, Severity};
+use crate::location::{Location, Step};
+
+/// The official schema's address (the errata 01 OASIS standard).
+pub const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// What a SARIF log needs besides the report.
+pub struct SarifInput<'a> {
+    /// Every rule the scan ran with.
+    pub rules: &'a [&'a Rule],
+    /// The scan roots (findings' paths are made relative to them).
+    pub roots: &'a Roots,
+    /// The baseline identity of a finding (`partialFingerprints`).
+    pub identity: &'a dyn Fn(&Finding) -> String,
+}
+
+/// Writes `report` as a SARIF 2.1.0 log with one run (compact JSON). Results are written one
+/// at a time, so memory holds the report and the artifact list, not a tree of the whole log.
+pub fn write_report(
+    report: &Report,
+    input: &SarifInput<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let rule_index: HashMap<&str, usize> = input
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let rules: Vec<Value> = input.rules.iter().map(|r| descriptor(r)).collect();
+    let driver = json!({ "driver": {
+        "name": report.header.tool.name,
+        "version": report.header.tool.version,
+        "semanticVersion": report.header.tool.version,
+        "rules": rules,
+    }});
+    write!(
+        out,
+        "{{\"$schema\":{},\"version\":\"2.1.0\",\"runs\":[{{\"tool\":",
+        Value::from(SCHEMA_URI)
+    )?;
+    serde_json::to_writer(&mut *out, &driver)?;
+    out.write_all(b",\"results\":[")?;
+    let mut artifacts = Artifacts::default();
+    for (n, f) in report.findings.iter().enumerate() {
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        let index = rule_index.get(f.rule.as_str()).copied();
+        let r = result(f, index.map(|i| (i, input.rules[i])), input, &mut artifacts);
+        serde_json::to_writer(&mut *out, &r)?;
+    }
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| {
+            json!({
+                "level": "error",
+                "message": { "text": e.message },
+                "locations": [location(&e.path, &e.location, input.roots, &mut artifacts)],
+            })
+        })
+        .collect();
+    let bases: Map<String, Value> = input
+        .roots
+        .paths()
+        .iter()
+        .enumerate()
+        .map(|(i, root)| (base_id(i), base_uri(root)))
+        .collect();
+    let rest = json!({
+        "invocations": [{
+            "executionSuccessful": report.summary.complete,
+            "startTimeUtc": report.header.started_at,
+            "toolExecutionNotifications": notifications,
+        }],
+        "originalUriBaseIds": bases,
+        "artifacts": artifacts.list,
+        "columnKind": "unicodeCodePoints",
+        "properties": { "summary": report.summary },
+    });
+    // The remaining run properties, spliced in after the results.
+    let rest = serde_json::to_string(&rest)?;
+    out.write_all(b"],")?;
+    out.write_all(&rest.as_bytes()[1..])?;
+    out.write_all(b"]}\n")
+}
+
+/// One finding as a SARIF `result`.
+fn result(
+    f: &Finding,
+    rule: Option<(usize, &Rule)>,
+    input: &SarifInput<'_>,
+    artifacts: &mut Artifacts,
+) -> Value {
+    let mut result = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": { "text": message(f, rule.map(|(_, r)| r)) },
+        "locations": [location(f.path.as_str(), &f.location, input.roots, artifacts)],
+        "partialFingerprints": {
+            "valueFingerprint/v1": f.fingerprint,
+            "findingIdentity/v1": (input.identity)(f),
+        },
+        "properties": {
+            "category": f.category,
+            "severity": f.severity,
+            // Two decimals, as in the JSON report (not f32 widened to f64).
+            "confidence": (f64::from(f.confidence) * 100.0).round() / 100.0,
+        },
+    });
+    if let Some((i, _)) = rule {
+        result["ruleIndex"] = json!(i);
+    }
+    if let Some(kind) = &f.kind {
+        result["properties"]["kind"] = json!(kind);
+    }
+    result
+}
+
+/// The SARIF level of a severity.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub code scanning's `security-severity` (0–10) for a severity.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// A rule as a `reportingDescriptor`.
+fn descriptor(r: &Rule) -> Value {
+    let mut d = json!({
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": { "text": r.name },
+        "defaultConfiguration": { "level": level(r.severity) },
+        "properties": {
+            "category": r.category,
+            "tags": ["privacy", r.category],
+            "security-severity": security_severity(r.severity),
+        },
+    });
+    if !r.description.is_empty() {
+        d["fullDescription"] = json!({ "text": r.description });
+    }
+    d
+}
+
+/// The result message: rule name, sub-type and the (masked) value.
+fn message(f: &Finding, rule: Option<&Rule>) -> String {
+    let name = rule.map_or(f.rule.as_str(), |r| r.name.as_str());
+    let value: String = f
+        .value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match &f.kind {
+        Some(kind) => format!("{name} ({kind}): {value}"),
+        None => format!("{name}: {value}"),
+    }
+}
+
+/// The `uriBaseId` of root `i`.
+fn base_id(i: usize) -> String {
+    format!("ROOT{i}")
+}
+
+/// The absolute `file:` URI of a root's directory (a file root: its directory).
+fn base_uri(root: &Path) -> Value {
+    let dir = match root.canonicalize() {
+        Ok(p) if p.is_file() => p.parent().map(Path::to_path_buf).unwrap_or(p),
+        Ok(p) => p,
+        Err(_) => return json!({ "description": { "text": root.display().to_string() } }),
+    };
+    let mut uri = format!("file://{}", encode(&dir.to_string_lossy()));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    json!({ "uri": uri, "description": { "text": root.display().to_string() } })
+}
+
+/// Percent-encodes a path for a URI reference (keeps unreserved characters and `/`).
+fn encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The run's `artifacts`: files on disk and, nested in them, archive members and attachments.
+#[derive(Default)]
+struct Artifacts {
+    list: Vec<Value>,
+    index: HashMap<(Option<usize>, String), usize>,
+}
+
+impl Artifacts {
+    fn get(&mut self, key: (Option<usize>, String), make: impl FnOnce() -> Value) -> usize {
+        let next = self.list.len();
+        *self.index.entry(key).or_insert_with(|| {
+            self.list.push(make());
+            next
+        })
+    }
+}
+
+/// A result's location: see the module docs.
+fn location(path: &str, loc: &Location, roots: &Roots, artifacts: &mut Artifacts) -> Value {
+    let (root, relative) = roots.relative(Path::new(path));
+    let mut artifact_location = json!({ "uri": encode(&relative) });
+    if let Some(i) = root {
+        artifact_location["uriBaseId"] = json!(base_id(i));
+    }
+    let file_location = artifact_location.clone();
+    let file_index = artifacts.get(
+        (root, relative.clone()),
+        || json!({ "location": file_location, "roles": ["analysisTarget"] }),
+    );
+    artifact_location["index"] = json!(file_index);
+    let mut physical = json!({ "artifactLocation": artifact_location });
+    let mut member = None;
+    let mut key = relative;
+    for step in loc.steps() {
+        if let Step::Entry { name: member_name }
+        | Step::Attachment {
+            filename: member_name,
+        } = step
+        {
+            key.push('\0');
+            key.push_str(member_name);
+            let parent = member.unwrap_or(file_index);
+            member = Some(artifacts.get(
+                (root, key.clone()),
+                || json!({ "location": { "uri": encode(member_name) }, "parentIndex": parent }),
+            ));
+        }
+    }
+    if let [Step::Line { line, column }] = loc.steps() {
+        physical["region"] = json!({ "startLine": line, "startColumn": column });
+    }
+    let mut result = json!({ "physicalLocation": physical });
+    if !loc.is_root() {
+        // Named after the innermost step that is not just a line and column.
+        let last = loc
+            .steps()
+            .iter()
+            .rev()
+            .find(|s| !matches!(s, Step::Line { .. }))
+            .or(loc.steps().last())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        result["logicalLocations"] = json!([{
+            "name": last,
+            "fullyQualifiedName": loc.to_string(),
+            "kind": "element",
+        }]);
+        result["properties"] = json!({ "location": loc });
+        if let Some(m) = member {
+            result["properties"]["memberArtifactIndex"] = json!(m);
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(encode("a b/æ.txt"), "a%20b/%C3%A6.txt");
+        assert_eq!(encode("x#1?.pdf"), "x%231%3F.pdf");
+    }
+
+    #[test]
+    fn levels() {
+        assert_eq!(level(Severity::Critical), "error");
+        assert_eq!(level(Severity::High), "error");
+        assert_eq!(level(Severity::Medium), "warning");
+        assert_eq!(level(Severity::Low), "note");
+        assert_eq!(level(Severity::Info), "note");
+    }
+}
