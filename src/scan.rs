@@ -59,12 +59,138 @@ pub struct Scanner {
     pub options: FindingOptions,
 }
 
-/// What a worker sends to the report thread.
-enum Event {
-    Finding(Finding),
+/// What a worker sends to the report thread: an item of type `T` (a finding for `scan`), or
+/// what happened to a file.
+enum Event<T> {
+    Item(T),
     Error(FileError),
     Skipped(Skipped),
     Scanned { bytes: u64 },
+}
+
+/// Receives, on the report thread, what the workers of [`run_walk`] produced.
+pub trait ItemSink<T> {
+    /// One item; `summary` is the run's running total, for the sink to count the item in.
+    fn item(&mut self, item: T, summary: &mut Summary) -> std::io::Result<()>;
+    /// A file or part of one that could not be read.
+    fn error(&mut self, error: FileError) -> std::io::Result<()>;
+    /// A file not scanned on purpose.
+    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()>;
+}
+
+impl<S: ReportSink + ?Sized> ItemSink<Finding> for S {
+    fn item(&mut self, finding: Finding, summary: &mut Summary) -> std::io::Result<()> {
+        summary.add_finding(&finding);
+        self.finding(finding)
+    }
+    fn error(&mut self, error: FileError) -> std::io::Result<()> {
+        ReportSink::error(self, error)
+    }
+    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()> {
+        ReportSink::skipped(self, skipped)
+    }
+}
+
+/// Handles one file on a worker thread: sends items and per-part errors through the callbacks
+/// and says whether the file was extracted or skipped.
+pub type FileResult = Result<Outcome, ExtractError>;
+
+/// Walks `walk_options.roots` with one worker per walker thread (each made by `worker`, so it
+/// can own per-thread scratch space) and delivers everything to `sink` on the calling thread.
+/// Returns the totals (`complete` set) without calling any finishing step.
+pub fn run_walk<T, W, S>(
+    walk_options: &WalkOptions,
+    worker: impl Fn() -> W + Sync,
+    sink: &mut S,
+    progress: &Progress,
+) -> std::io::Result<Summary>
+where
+    T: Send,
+    W: FnMut(&Path, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult + Send,
+    S: ItemSink<T> + ?Sized,
+{
+    let (tx, rx) = bounded::<Event<T>>(4096);
+    let mut summary = Summary::default();
+    let worker = &worker;
+    let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
+        let walker = scope.spawn(move || {
+            walk(walk_options, || {
+                let tx = tx.clone();
+                let mut work = worker();
+                move |event| visit(event, &tx, &mut work)
+            })
+        });
+        for event in rx {
+            match event {
+                Event::Item(item) => {
+                    progress.findings.fetch_add(1, Ordering::Relaxed);
+                    sink.item(item, &mut summary)?;
+                }
+                Event::Error(e) => {
+                    summary.errors += 1;
+                    progress.errors.fetch_add(1, Ordering::Relaxed);
+                    sink.error(e)?;
+                }
+                Event::Skipped(s) => {
+                    summary.add_skipped(&s);
+                    sink.skipped(s)?;
+                }
+                Event::Scanned { bytes } => {
+                    summary.files_scanned += 1;
+                    summary.bytes_scanned += bytes;
+                    progress.files.fetch_add(1, Ordering::Relaxed);
+                    progress.bytes.fetch_add(bytes, Ordering::Relaxed);
+                }
+            }
+        }
+        Ok(walker.join().expect("walker thread"))
+    })?;
+    walk_result.map_err(std::io::Error::other)?;
+    summary.complete = summary.errors == 0;
+    Ok(summary)
+}
+
+/// Handles one walk event on a worker thread; `false` when the report side has gone
+/// (e.g. the output pipe closed), so the walk should stop.
+fn visit<T, W>(event: WalkEvent, tx: &Sender<Event<T>>, work: &mut W) -> bool
+where
+    W: FnMut(&Path, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult,
+{
+    let open = std::cell::Cell::new(true);
+    let send = |e: Event<T>| {
+        if tx.send(e).is_err() {
+            open.set(false);
+        }
+    };
+    match event {
+        WalkEvent::File { path, size } => {
+            let outcome = work(&path, &mut |f| send(Event::Item(f)), {
+                &mut |e| send(Event::Error(e))
+            });
+            match outcome {
+                Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
+                Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
+                    path: display(&path),
+                    reason,
+                })),
+                Err(e) => send(Event::Error(FileError {
+                    path: display(&path),
+                    location: Location::root(),
+                    message: e.to_string(),
+                })),
+            }
+        }
+        WalkEvent::Skipped { path, reason } => send(Event::Skipped(Skipped {
+            path: display(&path),
+            reason,
+        })),
+        WalkEvent::Error { path, message } => send(Event::Error(FileError {
+            path: display(&path),
+            location: Location::root(),
+            message,
+        })),
+    }
+    open.get()
 }
 
 impl Scanner {
@@ -87,87 +213,18 @@ impl Scanner {
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
         let started = Instant::now();
-        let (tx, rx) = bounded::<Event>(4096);
-        let mut summary = Summary::default();
-        let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
-            let walker = scope.spawn(move || {
-                walk(walk_options, || {
-                    let tx = tx.clone();
-                    let mut scratch = self.engine.scratch();
-                    move |event| self.visit(event, &tx, &mut scratch)
-                })
-            });
-            for event in rx {
-                match event {
-                    Event::Finding(f) => {
-                        summary.add_finding(&f);
-                        progress.findings.fetch_add(1, Ordering::Relaxed);
-                        sink.finding(f)?;
-                    }
-                    Event::Error(e) => {
-                        summary.errors += 1;
-                        progress.errors.fetch_add(1, Ordering::Relaxed);
-                        sink.error(e)?;
-                    }
-                    Event::Skipped(s) => {
-                        summary.add_skipped(&s);
-                        sink.skipped(s)?;
-                    }
-                    Event::Scanned { bytes } => {
-                        summary.files_scanned += 1;
-                        summary.bytes_scanned += bytes;
-                        progress.files.fetch_add(1, Ordering::Relaxed);
-                        progress.bytes.fetch_add(bytes, Ordering::Relaxed);
-                    }
-                }
+        let worker = || {
+            let mut scratch = self.engine.scratch();
+            move |path: &Path,
+                  on_finding: &mut dyn FnMut(Finding),
+                  on_error: &mut dyn FnMut(FileError)| {
+                self.scan_file(path, &mut scratch, on_finding, on_error)
             }
-            Ok(walker.join().expect("walker thread"))
-        })?;
-        walk_result.map_err(std::io::Error::other)?;
-        summary.complete = summary.errors == 0;
+        };
+        let summary = run_walk(walk_options, worker, sink, progress)?;
         let seconds = started.elapsed().as_secs_f64();
         sink.finish(&summary, seconds)?;
         Ok((summary, seconds))
-    }
-
-    /// Handles one walk event on a worker thread; `false` when the report side has gone
-    /// (e.g. the output pipe closed), so the walk should stop.
-    fn visit(&self, event: WalkEvent, tx: &Sender<Event>, scratch: &mut Scratch) -> bool {
-        let open = std::cell::Cell::new(true);
-        let send = |e: Event| {
-            if tx.send(e).is_err() {
-                open.set(false);
-            }
-        };
-        match event {
-            WalkEvent::File { path, size } => {
-                let outcome = self.scan_file(&path, scratch, &mut |f| send(Event::Finding(f)), {
-                    &mut |e| send(Event::Error(e))
-                });
-                match outcome {
-                    Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
-                    Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
-                        path: display(&path),
-                        reason,
-                    })),
-                    Err(e) => send(Event::Error(FileError {
-                        path: display(&path),
-                        location: Location::root(),
-                        message: e.to_string(),
-                    })),
-                }
-            }
-            WalkEvent::Skipped { path, reason } => send(Event::Skipped(Skipped {
-                path: display(&path),
-                reason,
-            })),
-            WalkEvent::Error { path, message } => send(Event::Error(FileError {
-                path: display(&path),
-                location: Location::root(),
-                message,
-            })),
-        }
-        open.get()
     }
 
     /// Extracts and searches one file, calling `on_finding` / `on_error` for what it finds.
