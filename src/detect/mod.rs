@@ -8,6 +8,7 @@ pub mod context;
 pub mod engine;
 pub mod examples;
 pub mod rules;
+pub mod subject;
 pub mod validate;
 
 pub use engine::{Detection, Engine, Scratch};
