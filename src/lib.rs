@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod detect;
 pub mod extract;
+pub mod find;
 pub mod location;
 pub mod report;
 pub mod scan;

@@ -340,14 +340,14 @@ impl SegmentSink for FindingSink<'_> {
 
 /// Line and column of offsets visited in increasing order, counted incrementally.
 #[derive(Default)]
-struct LineIndex {
+pub(crate) struct LineIndex {
     offset: usize,
     newlines: u64,
     line_start: usize,
 }
 
 impl LineIndex {
-    fn position(&mut self, segment: &Segment<'_>, at: usize) -> (u64, u64) {
+    pub(crate) fn position(&mut self, segment: &Segment<'_>, at: usize) -> (u64, u64) {
         let bytes = &segment.text.as_bytes()[self.offset..at];
         for i in memchr::memchr_iter(b'\n', bytes) {
             self.newlines += 1;

@@ -1,9 +1,11 @@
 //! The command line: argument definitions and exit codes. Each subcommand lives in its own
 //! module and returns an exit code.
 
+mod find_cmd;
 mod progress;
 mod rules_cmd;
 mod scan_cmd;
+mod shared;
 
 use std::path::PathBuf;
 
@@ -38,6 +40,8 @@ pub struct Cli {
 enum Command {
     /// Scan files and directories for personal data.
     Scan(ScanArgs),
+    /// Find every place one or more persons appear (access requests, GDPR art. 15).
+    Find(find_cmd::FindArgs),
     /// List or check detection rules.
     Rules {
         #[command(subcommand)]
@@ -118,15 +122,13 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    walk: WalkArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Show matched values and snippets unmasked (the report then holds personal data).
     #[arg(long)]
     show_values: bool,
@@ -135,6 +137,14 @@ struct ScanArgs {
     /// Drop findings below this confidence (0–1).
     #[arg(long, default_value_t = 0.5, value_parser = parse_confidence)]
     min_confidence: f32,
+}
+
+/// What is searched, and how the walk goes (shared by `scan` and `find`).
+#[derive(Debug, Args)]
+struct WalkArgs {
+    /// Files or directories to search.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
     /// Leave out paths matching GLOB (a name, or a path relative to the root); repeatable.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -147,6 +157,14 @@ struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
+}
+
+/// Where the report goes, and the progress line (shared by `scan` and `find`).
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
     /// No progress bar (it is shown only when standard error is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
@@ -200,6 +218,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
+        Command::Find(args) => find_cmd::run(args),
         Command::Rules {
             command: RulesCommand::List { rules, format },
         } => rules_cmd::list(&rules, format),

@@ -1,17 +1,16 @@
 //! `sporhund scan`.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use super::progress::ProgressLine;
+use super::shared::exit_code;
 use super::{exit, Format, ScanArgs};
 use crate::detect::Engine;
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::json::JsonLinesWriter;
-use crate::report::{human, json, Collector, Header, Summary, Tool, SCHEMA_VERSION};
+use crate::report::{human, json, Collector, SCHEMA_VERSION};
 use crate::scan::{FindingOptions, Progress, Scanner};
-use crate::walk::WalkOptions;
 
 pub(super) fn run(args: ScanArgs) -> i32 {
     match scan(args) {
@@ -24,11 +23,7 @@ pub(super) fn run(args: ScanArgs) -> i32 {
 }
 
 fn scan(args: ScanArgs) -> Result<i32, String> {
-    for p in &args.paths {
-        if std::fs::symlink_metadata(p).is_err() {
-            return Err(format!("{}: no such file or directory", p.display()));
-        }
-    }
+    args.walk.check_paths()?;
     let rules = args.rules.load().map_err(|e| e.to_string())?;
     let engine = Engine::new(&rules).map_err(|e| e.to_string())?;
     let (fingerprinter, warning) = Fingerprinter::configured();
@@ -43,32 +38,11 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
             min_confidence: args.min_confidence,
         },
     );
-    let walk = WalkOptions {
-        roots: distinct_roots(&args.paths),
-        excludes: args.exclude.clone(),
-        exclude_paths: args.output.iter().cloned().collect(),
-        max_filesize: args.max_filesize,
-        follow_symlinks: args.follow_symlinks,
-        threads: args.threads,
-    };
-    let header = Header {
-        schema_version: SCHEMA_VERSION.into(),
-        tool: Tool::current(),
-        roots: args
-            .paths
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
-        started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-    };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
+    let walk = args.walk.options(&args.output);
+    let header = args.walk.header(SCHEMA_VERSION);
+    let mut out = args.output.open()?;
     let progress = Arc::new(Progress::default());
-    let line = ProgressLine::start(progress.clone(), args.no_progress);
+    let line = ProgressLine::start(progress.clone(), args.output.no_progress);
     let result = match args.format {
         Format::Jsonl => {
             let mut sink = JsonLinesWriter::new(&mut out, &header).map_err(|e| e.to_string())?;
@@ -92,36 +66,5 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     line.finish();
     let summary = result.map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
-    Ok(exit_code(&summary))
-}
-
-/// The roots without those already inside another root (`scan d d/b.txt` scans b.txt once).
-fn distinct_roots(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
-    let canonical: Vec<Option<std::path::PathBuf>> =
-        paths.iter().map(|p| p.canonicalize().ok()).collect();
-    paths
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| {
-            let Some(me) = &canonical[i] else {
-                return true;
-            };
-            !canonical.iter().enumerate().any(|(j, other)| {
-                other
-                    .as_ref()
-                    .is_some_and(|o| (me.starts_with(o) && me != o) || (me == o && j < i))
-            })
-        })
-        .map(|(_, p)| p.clone())
-        .collect()
-}
-
-/// The documented exit code for a finished scan.
-fn exit_code(s: &Summary) -> i32 {
-    match (s.complete, s.findings > 0) {
-        (true, false) => exit::CLEAN,
-        (true, true) => exit::FINDINGS,
-        (false, false) => exit::INCOMPLETE,
-        (false, true) => exit::INCOMPLETE_WITH_FINDINGS,
-    }
+    Ok(exit_code(summary.complete, summary.findings > 0))
 }

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{Report, Summary};
+use super::{FileError, Report, Summary};
 
 /// Writes `report` for a person reading a terminal or a text file.
 pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -41,18 +41,24 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.findings.is_empty() {
         writeln!(out)?;
     }
-    if !report.errors.is_empty() {
-        writeln!(out, "Not scanned (errors):")?;
-        for e in &report.errors {
-            if e.location.is_root() {
-                writeln!(out, "  {}: {}", e.path, e.message)?;
-            } else {
-                writeln!(out, "  {} › {}: {}", e.path, e.location, e.message)?;
-            }
-        }
-        writeln!(out)?;
-    }
+    write_errors(&report.errors, out)?;
     write_summary(&report.summary, report.duration_seconds, out)
+}
+
+/// The list of files and parts that could not be read (nothing when there are none).
+pub fn write_errors(errors: &[FileError], out: &mut dyn Write) -> io::Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Not scanned (errors):")?;
+    for e in errors {
+        if e.location.is_root() {
+            writeln!(out, "  {}: {}", e.path, e.message)?;
+        } else {
+            writeln!(out, "  {} › {}: {}", e.path, e.location, e.message)?;
+        }
+    }
+    writeln!(out)
 }
 
 /// The closing summary lines.

@@ -56,16 +56,7 @@ pub fn snippet(
     mask: bool,
     others: &[(usize, usize)],
 ) -> String {
-    let from = text[..start]
-        .char_indices()
-        .rev()
-        .take(SNIPPET_CHARS)
-        .last()
-        .map_or(start, |(i, _)| i);
-    let to = text[end..]
-        .char_indices()
-        .nth(SNIPPET_CHARS)
-        .map_or(text.len(), |(i, _)| end + i);
+    let (from, to) = window(text, start, end);
     let side = |a: usize, b: usize| -> String {
         let flat: String = text[a..b]
             .char_indices()
@@ -94,6 +85,81 @@ pub fn snippet(
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     format!("{}{}{}", side(from, start), value, side(end, to))
+}
+
+/// The byte range of a snippet around `text[start..end]`: [`SNIPPET_CHARS`] characters on
+/// each side.
+fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .take(SNIPPET_CHARS)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = text[end..]
+        .char_indices()
+        .nth(SNIPPET_CHARS)
+        .map_or(text.len(), |(i, _)| end + i);
+    (from, to)
+}
+
+/// A one-line snippet around `text[start..end]` for a subject search: the byte ranges in
+/// `keep` (the subject's own values, which must include `start..end`) are shown as written;
+/// the rest is masked like a masked [`snippet`] (values in `others`, every digit and e-mail
+/// local part), so other people's identifiers do not leak.
+pub fn snippet_keeping(
+    text: &str,
+    start: usize,
+    end: usize,
+    keep: &[(usize, usize)],
+    others: &[(usize, usize)],
+) -> String {
+    let (from, to) = window(text, start, end);
+    let flat = |a: usize, b: usize| -> String {
+        text[a..b]
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
+    let masked = |a: usize, b: usize| -> String {
+        let chars: String = text[a..b]
+            .char_indices()
+            .map(|(i, c)| {
+                let at = a + i;
+                if c.is_control() {
+                    ' '
+                } else if c.is_alphanumeric() && others.iter().any(|&(s, e)| s <= at && at < e) {
+                    '*'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        mask_free_text(&chars)
+    };
+    let mut kept: Vec<(usize, usize)> = keep
+        .iter()
+        .map(|&(s, e)| (s.max(from), e.min(to)))
+        .filter(|&(s, e)| s < e)
+        .collect();
+    kept.sort_unstable();
+    let mut out = String::new();
+    let mut at = from;
+    for (s, e) in kept {
+        if e <= at {
+            continue;
+        }
+        let s = s.max(at);
+        if s > at {
+            out.push_str(&masked(at, s));
+        }
+        out.push_str(&flat(s, e));
+        at = e;
+    }
+    if at < to {
+        out.push_str(&masked(at, to));
+    }
+    out
 }
 
 /// Masks every digit and the local part of anything that looks like an e-mail address.
@@ -128,6 +194,17 @@ mod tests {
         assert_eq!(mask_value("kari@firma.no"), "k***@*****.no");
         assert_eq!(mask_value("+47 912 34 567"), "+** *** ** *67");
         assert_eq!(mask_value("1234"), "****");
+    }
+
+    #[test]
+    fn subject_snippets_keep_only_the_subjects_values() {
+        let t = "Åse Mæland 01019012345, Kari 15108695088 kari@firma.no";
+        let fnr = t.find("0101").unwrap();
+        let snip = snippet_keeping(t, 0, 11, &[(0, 11), (fnr, fnr + 11)], &[]);
+        assert_eq!(snip, "Åse Mæland 01019012345, Kari *********** ****@fir");
+        let other = t.find("1510").unwrap();
+        let snip = snippet_keeping(t, 0, 11, &[(0, 11)], &[(other, other + 11)]);
+        assert!(snip.starts_with("Åse Mæland ***********, Kari"), "{snip}");
     }
 
     #[test]

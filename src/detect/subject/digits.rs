@@ -76,7 +76,7 @@ fn chain(text: &str, groups: &[(usize, usize)], accept: &mut impl FnMut(&Number)
         for (last, digits) in candidates.into_iter().rev() {
             let n = Number {
                 digits,
-                start: groups[first].0,
+                start: with_prefix(text, groups[first].0),
                 end: groups[last].1,
             };
             if accept(&n) {
@@ -85,6 +85,16 @@ fn chain(text: &str, groups: &[(usize, usize)], accept: &mut impl FnMut(&Number)
             }
         }
         first = best.map_or(first + 1, |l| l + 1);
+    }
+}
+
+/// Moves a number's start back over a `+` or `(+` written right before it (`(+47) 91 …`).
+fn with_prefix(text: &str, start: usize) -> usize {
+    let head = &text.as_bytes()[..start];
+    match head {
+        [.., b'(', b'+'] => start - 2,
+        [.., b'+'] => start - 1,
+        _ => start,
     }
 }
 

@@ -407,7 +407,7 @@ mod tests {
         assert!(hits("ase@example.no.uk", false).is_empty());
         assert_eq!(
             hits("(+47) 91 23 45 67", false),
-            ["0:phone:47) 91 23 45 67 (country code)"]
+            ["0:phone:(+47) 91 23 45 67 (country code)"]
         );
         assert_eq!(
             hits("kunde K-1001, ansatt 778 899", false),

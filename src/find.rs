@@ -1,0 +1,316 @@
+//! The subject-search pipeline (`sporhund find`): the same walk, dispatcher and workers as
+//! [`crate::scan`], but each file's segments go through the [`SubjectMatcher`] (and the rule
+//! engine, to see other people's identifiers) and come out as [`Place`]s: hits grouped by the
+//! innermost container (file, archive member, message, attachment) and graded by strength.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Instant;
+
+use crate::detect::subject::strength::{hit_strength, notes, Others};
+use crate::detect::subject::{Identifier, Strength, SubjectMatcher};
+use crate::detect::{Engine, Scratch};
+use crate::extract::{Dispatcher, ExtractError, Limits, Segment, SegmentSink};
+use crate::location::{Location, Step};
+use crate::report::find::{FindCollector, Hit, Place, MAX_HITS_LISTED};
+use crate::report::mask::snippet_keeping;
+use crate::report::{FileError, Summary};
+use crate::scan::{run_walk, FileResult, LineIndex, Progress};
+use crate::walk::WalkOptions;
+
+/// Other people's identifiers below this confidence are ignored for namesake notes (the
+/// scan's default threshold).
+const MIN_CONFIDENCE: f32 = 0.5;
+
+/// Most distinct other identifiers remembered per place (enough to count "several").
+const MAX_OTHERS: usize = 64;
+
+/// Everything a subject search needs, shared by the worker threads.
+#[derive(Debug)]
+pub struct Finder {
+    /// The built-in rules, to recognise (and mask) other people's identifiers.
+    pub engine: Engine,
+    /// Format dispatcher.
+    pub dispatcher: Dispatcher,
+    /// The subjects.
+    pub matcher: SubjectMatcher,
+}
+
+impl Finder {
+    /// A finder with the default limits.
+    pub fn new(engine: Engine, matcher: SubjectMatcher) -> Self {
+        Finder {
+            engine,
+            dispatcher: Dispatcher::new(Limits::default()),
+            matcher,
+        }
+    }
+
+    /// Searches everything under `walk_options.roots`; returns the walk's totals and the
+    /// duration in seconds (the collector builds the report from them).
+    pub fn find(
+        &self,
+        walk_options: &WalkOptions,
+        sink: &mut FindCollector,
+        progress: &Progress,
+    ) -> std::io::Result<(Summary, f64)> {
+        let started = Instant::now();
+        let worker = || {
+            let mut scratch = self.engine.scratch();
+            move |path: &Path,
+                  on_place: &mut dyn FnMut(Place),
+                  on_error: &mut dyn FnMut(FileError)| {
+                self.find_file(path, &mut scratch, on_place, on_error)
+            }
+        };
+        let summary = run_walk(walk_options, worker, sink, progress)?;
+        Ok((summary, started.elapsed().as_secs_f64()))
+    }
+
+    /// Searches one file, calling `on_place` for each place where a subject appears.
+    pub fn find_file(
+        &self,
+        path: &Path,
+        scratch: &mut Scratch,
+        on_place: &mut dyn FnMut(Place),
+        on_error: &mut dyn FnMut(FileError),
+    ) -> FileResult {
+        let mut sink = PlaceSink::new(self, path.to_string_lossy().into_owned(), scratch, on_error);
+        let outcome = self.dispatcher.extract_file(path, &mut sink);
+        sink.flush(on_place);
+        outcome
+    }
+
+    /// Searches a source held in memory as if it were a file named `name` (for tests and
+    /// embedding); returns its places.
+    pub fn find_bytes(&self, data: &[u8], name: &str) -> (Vec<Place>, Vec<FileError>) {
+        let mut scratch = self.engine.scratch();
+        let mut errors = Vec::new();
+        let mut places = Vec::new();
+        let mut on_error = |e| errors.push(e);
+        let mut sink = PlaceSink::new(self, name.to_string(), &mut scratch, &mut on_error);
+        if let Err(e) = self.dispatcher.extract_bytes(data, name, &mut sink) {
+            (sink.on_error)(FileError {
+                path: name.to_string(),
+                location: Location::root(),
+                message: e.to_string(),
+            });
+        }
+        sink.flush(&mut |p| places.push(p));
+        (places, errors)
+    }
+}
+
+/// A hit before the place's strength is known.
+struct PendingHit {
+    identifier: Identifier,
+    value: usize,
+    written: String,
+    variant: Vec<&'static str>,
+    location: Location,
+    context: String,
+}
+
+/// One subject's hits in one place.
+#[derive(Default)]
+struct SubjectHits {
+    hits: Vec<PendingHit>,
+    counts: BTreeMap<Identifier, u64>,
+}
+
+/// What one place holds so far.
+#[derive(Default)]
+struct PlaceState {
+    subjects: BTreeMap<usize, SubjectHits>,
+    fnr: BTreeSet<String>,
+    email: BTreeSet<String>,
+}
+
+/// Receives one file's segments and groups the subjects' hits by place.
+struct PlaceSink<'a> {
+    finder: &'a Finder,
+    path: String,
+    scratch: &'a mut Scratch,
+    on_error: &'a mut dyn FnMut(FileError),
+    places: BTreeMap<Location, PlaceState>,
+    /// The place of the last segment: a place left without hits is dropped when the next
+    /// begins, so memory follows the places found, not the places read.
+    current: Option<Location>,
+}
+
+impl<'a> PlaceSink<'a> {
+    fn new(
+        finder: &'a Finder,
+        path: String,
+        scratch: &'a mut Scratch,
+        on_error: &'a mut dyn FnMut(FileError),
+    ) -> Self {
+        PlaceSink {
+            finder,
+            path,
+            scratch,
+            on_error,
+            places: BTreeMap::new(),
+            current: None,
+        }
+    }
+
+    /// Grades every place with hits and hands it over.
+    fn flush(self, on_place: &mut dyn FnMut(Place)) {
+        let subjects = self.finder.matcher.subjects();
+        for (location, state) in self.places {
+            for (s, found) in state.subjects {
+                let subject = &subjects[s];
+                let n = &subject.normalized;
+                let has_id = found.counts.keys().any(|i| *i != Identifier::Name);
+                let has_name = found.counts.contains_key(&Identifier::Name);
+                let others = Others {
+                    fnr: if n.fnr.is_empty() {
+                        0
+                    } else {
+                        state.fnr.iter().filter(|f| !n.fnr.contains(f)).count()
+                    },
+                    email: if n.email.is_empty() {
+                        0
+                    } else {
+                        state.email.iter().filter(|e| !n.email.contains(e)).count()
+                    },
+                };
+                let strength = if has_id {
+                    Strength::Strong
+                } else {
+                    Strength::Weak
+                };
+                let hits = found
+                    .hits
+                    .into_iter()
+                    .map(|h| Hit {
+                        identifier: h.identifier,
+                        value: given_value(&subject.subject, h.identifier, h.value),
+                        written: h.written,
+                        variant: h.variant.into_iter().map(str::to_string).collect(),
+                        strength: hit_strength(h.identifier, has_id),
+                        location: h.location,
+                        context: h.context,
+                    })
+                    .collect();
+                on_place(Place {
+                    subject: subject.label.clone(),
+                    path: self.path.clone(),
+                    location: location.clone(),
+                    strength,
+                    counts: found.counts,
+                    hits,
+                    notes: notes(has_name, has_id, others),
+                });
+            }
+        }
+    }
+}
+
+/// The subject's value of kind `identifier` at `index`, as given.
+fn given_value(
+    s: &crate::detect::subject::Subject,
+    identifier: Identifier,
+    index: usize,
+) -> String {
+    let list = match identifier {
+        Identifier::Name => &s.name,
+        Identifier::Fnr => &s.fnr,
+        Identifier::Email => &s.email,
+        Identifier::Phone => &s.phone,
+        Identifier::Id => &s.id,
+    };
+    list.get(index).cloned().unwrap_or_default()
+}
+
+impl SegmentSink for PlaceSink<'_> {
+    fn text(&mut self, segment: Segment<'_>) {
+        let finder = self.finder;
+        let place = segment.location.container();
+        if self.current.as_ref() != Some(&place) {
+            if let Some(previous) = self.current.take() {
+                if self
+                    .places
+                    .get(&previous)
+                    .is_some_and(|p| p.subjects.is_empty())
+                {
+                    self.places.remove(&previous);
+                }
+            }
+            self.current = Some(place.clone());
+        }
+        let in_cell = matches!(
+            segment.location.steps().last(),
+            Some(Step::Cell { .. } | Step::Record { .. })
+        );
+        let matches = finder
+            .matcher
+            .find(segment.text, segment.report_before, in_cell);
+        let mut detected = Vec::new();
+        finder
+            .engine
+            .scan(segment.text, segment.report_before, self.scratch, |d| {
+                if d.confidence >= MIN_CONFIDENCE {
+                    detected.push(d);
+                }
+            });
+        let state = self.places.entry(place).or_default();
+        for d in &detected {
+            let category = finder.engine.rules()[d.rule].rule.category.as_str();
+            let set = match category {
+                "national_id" => &mut state.fnr,
+                "email" => &mut state.email,
+                _ => continue,
+            };
+            if set.len() < MAX_OTHERS {
+                set.insert(d.normalized.clone());
+            }
+        }
+        if matches.is_empty() {
+            return;
+        }
+        let mut lines = LineIndex::default();
+        for m in &matches {
+            // The subject's own values stay readable; everything else detected is masked.
+            let keep: Vec<(usize, usize)> = matches
+                .iter()
+                .filter(|o| o.subject == m.subject)
+                .map(|o| (o.start, o.end))
+                .collect();
+            let others: Vec<(usize, usize)> = detected
+                .iter()
+                .map(|d| (d.start, d.end))
+                .filter(|&(s, e)| !keep.iter().any(|&(ks, ke)| ks <= s && e <= ke))
+                .collect();
+            let mut location = segment.location.clone();
+            if segment.first_line.is_some() {
+                let (line, column) = lines.position(&segment, m.start);
+                location = location.child(Step::Line { line, column });
+            }
+            let found = state.subjects.entry(m.subject).or_default();
+            *found.counts.entry(m.identifier).or_default() += 1;
+            if found.hits.len() < MAX_HITS_LISTED {
+                found.hits.push(PendingHit {
+                    identifier: m.identifier,
+                    value: m.value,
+                    written: segment.text[m.start..m.end]
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect(),
+                    variant: m.variant.clone(),
+                    location,
+                    context: snippet_keeping(segment.text, m.start, m.end, &keep, &others),
+                });
+            }
+        }
+    }
+
+    fn error(&mut self, location: &Location, error: &ExtractError) {
+        (self.on_error)(FileError {
+            path: self.path.clone(),
+            location: location.clone(),
+            message: error.to_string(),
+        });
+    }
+}
