@@ -103,7 +103,7 @@ fn word_after(text: &str, pos: usize) -> Option<(usize, &str)> {
         .map(|(i, c)| i + c.len_utf8())?;
     let mut word = &body[..len];
     let mut end = text.len() - body.len() + len;
-    if body[len..].starts_with('.') {
+    if body[len..].starts_with('.') && word.chars().count() == 1 {
         word = &body[..len + 1];
         end += 1;
     }
@@ -163,9 +163,25 @@ pub fn full_name(
         }
         pos = at;
     }
-    // Surname[,] Given.
+    // Surname[,] Given — not when the surname ends someone else's name (`Kari Berg, Ingrid
+    // Bergersen`): a capitalised word right before the surname, or right after the given name
+    // that is not one of the subject's middle names, means a list of other names.
+    if word_before(text, start).is_some_and(|(_, w)| capitalised(w)) {
+        return None;
+    }
     let (after, word) = word_after(text, end)?;
     let key = fold(word.trim_end_matches('.'));
+    let next_is_other_name = word_after(text, after).is_some_and(|(_, w)| {
+        let k = fold(w.trim_end_matches('.'));
+        capitalised(w) && !name.middles.iter().any(|m| *m == k || is_initial(w, m))
+    }) && !text[after..].starts_with(',')
+        && !text[after..]
+            .chars()
+            .take_while(|c| c.is_whitespace())
+            .any(|c| c == '\n');
+    if next_is_other_name {
+        return None;
+    }
     if key == name.given || is_initial(word, &name.given) {
         let written = Written {
             reversed: true,
@@ -215,6 +231,16 @@ mod tests {
             ("Berg, Ingrid".into(), vec!["reversed order"])
         );
         assert_eq!(check("BERG INGRID", n).unwrap().0, "BERG INGRID");
+        assert_eq!(check("først: Berg, Ingrid.", n).unwrap().0, "Berg, Ingrid");
+        assert_eq!(check("Berg, I.", n).unwrap().0, "Berg, I.");
+        // A list of other people's names.
+        assert_eq!(check("Kari Berg, Ingrid Bergersen", n), None);
+        assert_eq!(check("Berg, Ingrid Bergersen", n), None);
+        assert_eq!(
+            check("Berg, Ingrid\nFødselsnummer", n).unwrap().0,
+            "Berg, Ingrid"
+        );
+        assert_eq!(check("Berg, Ingrid Marie", n).unwrap().0, "Berg, Ingrid");
         assert_eq!(check("Kari Berg", n), None);
         assert_eq!(check("Ingrid Sofie Berg", n), None);
         assert_eq!(
