@@ -325,3 +325,40 @@ fn human_output_lists_places_by_strength() {
         assert!(r.stdout.contains(want), "{want} missing:\n{}", r.stdout);
     }
 }
+
+/// Mutated store files never crash the subject search: the dispatcher turns a panic into a
+/// "parser crashed" error, and none may come from a file the search reads.
+#[test]
+fn mutated_inputs_do_not_crash_the_search() {
+    use sporhund::detect::subject::spec::load_file;
+    use sporhund::detect::subject::SubjectMatcher;
+    use sporhund::detect::{Engine, RuleSet};
+    use sporhund::find::Finder;
+
+    let subjects = load_file(&root().join(SUBJECTS)).unwrap();
+    let finder = Finder::new(
+        Engine::new(&RuleSet::builtin().unwrap()).unwrap(),
+        SubjectMatcher::new(subjects).unwrap(),
+    );
+    let mut seed: u64 = 0x5EED;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for name in ["notat.txt", "kunder.csv", "arkiv.zip", "logg/tilgang.log"] {
+        let original = std::fs::read(root().join(STORE).join(name)).unwrap();
+        for _ in 0..60 {
+            let mut data = original.clone();
+            for _ in 0..1 + next() % 8 {
+                let i = (next() % data.len() as u64) as usize;
+                data[i] = next() as u8;
+            }
+            let (_, errors) = finder.find_bytes(&data, name);
+            for e in errors {
+                assert!(!e.message.contains("crashed"), "{name}: {}", e.message);
+            }
+        }
+    }
+}

@@ -237,12 +237,15 @@ impl Subject {
             let numeric = t.chars().all(|c| c.is_ascii_digit() || " .-".contains(c));
             n.id.push(if numeric { digits_of(t) } else { t.to_string() });
         }
-        if n.names.is_empty() && n.fnr.is_empty() && n.email.is_empty() && n.phone.is_empty() {
-            if n.id.is_empty() {
-                return Err(SubjectError(format!(
-                    "subject {label}: nothing to search for"
-                )));
-            }
+        if n.names.is_empty()
+            && n.fnr.is_empty()
+            && n.email.is_empty()
+            && n.phone.is_empty()
+            && n.id.is_empty()
+        {
+            return Err(SubjectError(format!(
+                "subject {label}: nothing to search for"
+            )));
         }
         Ok(n)
     }
