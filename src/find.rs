@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::time::Instant;
 
 use crate::detect::subject::strength::{hit_strength, notes, Others};
 use crate::detect::subject::{Identifier, Strength, SubjectMatcher};
@@ -54,17 +53,13 @@ impl Finder {
         sink: &mut FindCollector,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let started = Instant::now();
-        let worker = || {
-            let mut scratch = self.engine.scratch();
-            move |path: &Path,
-                  on_place: &mut dyn FnMut(Place),
-                  on_error: &mut dyn FnMut(FileError)| {
-                self.find_file(path, &mut scratch, on_place, on_error)
-            }
+        let work = |path: &Path,
+                    scratch: &mut Scratch,
+                    on_place: &mut dyn FnMut(Place),
+                    on_error: &mut dyn FnMut(FileError)| {
+            self.find_file(path, scratch, on_place, on_error)
         };
-        let summary = run_walk(walk_options, worker, sink, progress)?;
-        Ok((summary, started.elapsed().as_secs_f64()))
+        run_walk(walk_options, &self.engine, &work, sink, progress)
     }
 
     /// Searches one file, calling `on_place` for each place where a subject appears.

@@ -91,33 +91,39 @@ impl<S: ReportSink + ?Sized> ItemSink<Finding> for S {
     }
 }
 
-/// Handles one file on a worker thread: sends items and per-part errors through the callbacks
-/// and says whether the file was extracted or skipped.
+/// What a worker made of one file: extracted or skipped, or why it could not be read.
 pub type FileResult = Result<Outcome, ExtractError>;
 
-/// Walks `walk_options.roots` with one worker per walker thread (each made by `worker`, so it
-/// can own per-thread scratch space) and delivers everything to `sink` on the calling thread.
-/// Returns the totals (`complete` set) without calling any finishing step.
-pub fn run_walk<T, W, S>(
+/// Searches one file on a worker thread with that thread's engine scratch space, sending
+/// items and per-part errors through the callbacks.
+pub type FileWork<'a, T> = dyn Fn(&Path, &mut Scratch, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult
+    + Sync
+    + 'a;
+
+/// Walks `walk_options.roots`, runs `work` on every file with one worker (and one scratch
+/// space of `engine`) per walker thread, and delivers everything to `sink` on the calling
+/// thread. Returns the totals (`complete` set) and the duration in seconds, without calling
+/// any finishing step.
+pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
     walk_options: &WalkOptions,
-    worker: impl Fn() -> W + Sync,
+    engine: &Engine,
+    work: &FileWork<'_, T>,
     sink: &mut S,
     progress: &Progress,
-) -> std::io::Result<Summary>
-where
-    T: Send,
-    W: FnMut(&Path, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult + Send,
-    S: ItemSink<T> + ?Sized,
-{
+) -> std::io::Result<(Summary, f64)> {
+    let started = Instant::now();
     let (tx, rx) = bounded::<Event<T>>(4096);
     let mut summary = Summary::default();
-    let worker = &worker;
     let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
         let walker = scope.spawn(move || {
             walk(walk_options, || {
                 let tx = tx.clone();
-                let mut work = worker();
-                move |event| visit(event, &tx, &mut work)
+                let mut scratch = engine.scratch();
+                move |event| {
+                    visit(event, &tx, &mut |path, on_item, on_error| {
+                        work(path, &mut scratch, on_item, on_error)
+                    })
+                }
             })
         });
         for event in rx {
@@ -147,15 +153,16 @@ where
     })?;
     walk_result.map_err(std::io::Error::other)?;
     summary.complete = summary.errors == 0;
-    Ok(summary)
+    Ok((summary, started.elapsed().as_secs_f64()))
 }
 
 /// Handles one walk event on a worker thread; `false` when the report side has gone
 /// (e.g. the output pipe closed), so the walk should stop.
-fn visit<T, W>(event: WalkEvent, tx: &Sender<Event<T>>, work: &mut W) -> bool
-where
-    W: FnMut(&Path, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult,
-{
+fn visit<T>(
+    event: WalkEvent,
+    tx: &Sender<Event<T>>,
+    work: &mut dyn FnMut(&Path, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult,
+) -> bool {
     let open = std::cell::Cell::new(true);
     let send = |e: Event<T>| {
         if tx.send(e).is_err() {
@@ -212,17 +219,13 @@ impl Scanner {
         sink: &mut dyn ReportSink,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let started = Instant::now();
-        let worker = || {
-            let mut scratch = self.engine.scratch();
-            move |path: &Path,
-                  on_finding: &mut dyn FnMut(Finding),
-                  on_error: &mut dyn FnMut(FileError)| {
-                self.scan_file(path, &mut scratch, on_finding, on_error)
-            }
+        let work = |path: &Path,
+                    scratch: &mut Scratch,
+                    on_finding: &mut dyn FnMut(Finding),
+                    on_error: &mut dyn FnMut(FileError)| {
+            self.scan_file(path, scratch, on_finding, on_error)
         };
-        let summary = run_walk(walk_options, worker, sink, progress)?;
-        let seconds = started.elapsed().as_secs_f64();
+        let (summary, seconds) = run_walk(walk_options, &self.engine, &work, sink, progress)?;
         sink.finish(&summary, seconds)?;
         Ok((summary, seconds))
     }

@@ -57,34 +57,40 @@ pub fn snippet(
     others: &[(usize, usize)],
 ) -> String {
     let (from, to) = window(text, start, end);
-    let side = |a: usize, b: usize| -> String {
-        let flat: String = text[a..b]
-            .char_indices()
-            .map(|(i, c)| {
-                let at = a + i;
-                if c.is_control() {
-                    ' '
-                } else if mask
-                    && c.is_alphanumeric()
-                    && others.iter().any(|&(s, e)| s <= at && at < e)
-                {
-                    '*'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        if mask {
-            mask_free_text(&flat)
-        } else {
-            flat
-        }
-    };
     let value: String = shown_value
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    format!("{}{}{}", side(from, start), value, side(end, to))
+    format!(
+        "{}{}{}",
+        side(text, from, start, mask, others),
+        value,
+        side(text, end, to, mask, others)
+    )
+}
+
+/// `text[a..b]` on one line (control characters as spaces); when `mask` is set, the values
+/// in `others` and every digit and e-mail local part are masked.
+fn side(text: &str, a: usize, b: usize, mask: bool, others: &[(usize, usize)]) -> String {
+    let flat: String = text[a..b]
+        .char_indices()
+        .map(|(i, c)| {
+            let at = a + i;
+            if c.is_control() {
+                ' '
+            } else if mask && c.is_alphanumeric() && others.iter().any(|&(s, e)| s <= at && at < e)
+            {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if mask {
+        mask_free_text(&flat)
+    } else {
+        flat
+    }
 }
 
 /// The byte range of a snippet around `text[start..end]`: [`SNIPPET_CHARS`] characters on
@@ -115,28 +121,6 @@ pub fn snippet_keeping(
     others: &[(usize, usize)],
 ) -> String {
     let (from, to) = window(text, start, end);
-    let flat = |a: usize, b: usize| -> String {
-        text[a..b]
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
-    };
-    let masked = |a: usize, b: usize| -> String {
-        let chars: String = text[a..b]
-            .char_indices()
-            .map(|(i, c)| {
-                let at = a + i;
-                if c.is_control() {
-                    ' '
-                } else if c.is_alphanumeric() && others.iter().any(|&(s, e)| s <= at && at < e) {
-                    '*'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        mask_free_text(&chars)
-    };
     let mut kept: Vec<(usize, usize)> = keep
         .iter()
         .map(|&(s, e)| (s.max(from), e.min(to)))
@@ -151,13 +135,13 @@ pub fn snippet_keeping(
         }
         let s = s.max(at);
         if s > at {
-            out.push_str(&masked(at, s));
+            out.push_str(&side(text, at, s, true, others));
         }
-        out.push_str(&flat(s, e));
+        out.push_str(&side(text, s, e, false, &[]));
         at = e;
     }
     if at < to {
-        out.push_str(&masked(at, to));
+        out.push_str(&side(text, at, to, true, others));
     }
     out
 }

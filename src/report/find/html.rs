@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::human::{place_name, totals_line};
+use super::human::{counts_line, place_name, totals_line};
 use super::{FindReport, Place};
 use crate::detect::subject::Strength;
 
@@ -138,18 +138,13 @@ fn write_document(r: &FindReport, h: &mut String) -> std::fmt::Result {
 }
 
 fn write_place(p: &Place, h: &mut String) -> std::fmt::Result {
-    let counts: Vec<String> = p
-        .counts
-        .iter()
-        .map(|(i, n)| format!("{} {n}", i.label()))
-        .collect();
     writeln!(
         h,
         "<article class=\"place\" data-strength=\"{}\"><h4>{} {}</h4><p class=\"counts\">{}</p>",
         p.strength.label(),
         badge(p.strength),
         escape(&place_name(p)),
-        escape(&counts.join(", "))
+        escape(&counts_line(p))
     )?;
     for note in &p.notes {
         writeln!(h, "<p class=\"note\">{}</p>", escape(note))?;

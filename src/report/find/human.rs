@@ -74,18 +74,23 @@ pub fn place_name(p: &Place) -> String {
     }
 }
 
-fn write_place(p: &Place, out: &mut dyn Write) -> io::Result<()> {
+/// Hits per identifier, e.g. `name 2, fnr 1`.
+pub fn counts_line(p: &Place) -> String {
     let counts: Vec<String> = p
         .counts
         .iter()
         .map(|(i, n)| format!("{} {n}", i.label()))
         .collect();
+    counts.join(", ")
+}
+
+fn write_place(p: &Place, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "  [{}] {}  ({})",
         p.strength.label(),
         place_name(p),
-        counts.join(", ")
+        counts_line(p)
     )?;
     for note in &p.notes {
         writeln!(out, "      note: {note}")?;
