@@ -176,6 +176,10 @@ impl<'a> PlaceSink<'a> {
                 } else {
                     Strength::Weak
                 };
+                let namesake = (namesake_risk(others) && !has_id).then(|| {
+                    "possible namesake: another person's fødselsnummer or e-mail is in the same place"
+                        .to_string()
+                });
                 let hits = found
                     .hits
                     .into_iter()
@@ -185,6 +189,9 @@ impl<'a> PlaceSink<'a> {
                         written: h.written,
                         variant: h.variant.into_iter().map(str::to_string).collect(),
                         strength: hit_strength(h.identifier, has_id),
+                        note: (h.identifier == Identifier::Name)
+                            .then(|| namesake.clone())
+                            .flatten(),
                         location: h.location,
                         context: h.context,
                     })
@@ -201,6 +208,11 @@ impl<'a> PlaceSink<'a> {
             }
         }
     }
+}
+
+/// True when name hits in a place sit next to other people's identifiers.
+fn namesake_risk(others: Others) -> bool {
+    others.fnr + others.email > 0
 }
 
 /// The subject's value of kind `identifier` at `index`, as given.

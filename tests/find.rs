@@ -135,6 +135,14 @@ fn other_peoples_identifiers_stay_masked_and_the_subjects_are_shown() {
     assert_eq!(s(fnr_hit, "identifier"), "fnr");
     assert_eq!(s(fnr_hit, "value"), "12879030097");
     assert!(s(fnr_hit, "context").contains("fnr=12879030097&felt"));
+    // The namesake's name hit says why it is weak.
+    let namesake = report["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["location"][0]["name"] == "a/annen-aase.txt")
+        .unwrap();
+    assert!(s(&namesake["hits"][0], "note").starts_with("possible namesake"));
 }
 
 #[test]

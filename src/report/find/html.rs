@@ -151,11 +151,14 @@ fn write_place(p: &Place, h: &mut String) -> std::fmt::Result {
     }
     h.push_str("<table class=\"hits\"><tr><th>Strength</th><th>Identifier</th><th>Written</th><th>Where</th><th>Context</th></tr>\n");
     for hit in &p.hits {
-        let variant = if hit.variant.is_empty() {
+        let mut variant = if hit.variant.is_empty() {
             String::new()
         } else {
             format!(" ({})", hit.variant.join(", "))
         };
+        if let Some(note) = &hit.note {
+            variant.push_str(&format!(" — {note}"));
+        }
         writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"written\">{}{}</td><td>{}</td><td class=\"context\">{}</td></tr>",

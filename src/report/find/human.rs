@@ -114,6 +114,9 @@ fn write_place(p: &Place, out: &mut dyn Write) -> io::Result<()> {
             h.written,
             h.context
         )?;
+        if let Some(note) = &h.note {
+            writeln!(out, "{:21}note: {note}", "")?;
+        }
     }
     let listed = p.hits.len() as u64;
     let total: u64 = p.counts.values().sum();

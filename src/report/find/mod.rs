@@ -33,6 +33,10 @@ pub struct Hit {
     pub variant: Vec<String>,
     /// Strength of this hit.
     pub strength: Strength,
+    /// For a name hit next to another person's fødselsnummer or e-mail: why it may be a
+    /// namesake.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
     /// Where inside the file.
     pub location: Location,
     /// A short snippet: the subject's values shown, other people's identifiers masked.
