@@ -119,11 +119,7 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
             walk(walk_options, || {
                 let tx = tx.clone();
                 let mut scratch = engine.scratch();
-                move |event| {
-                    visit(event, &tx, &mut |path, on_item, on_error| {
-                        work(path, &mut scratch, on_item, on_error)
-                    })
-                }
+                move |event| visit(event, &tx, work, &mut scratch)
             })
         });
         for event in rx {
@@ -161,7 +157,8 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
 fn visit<T>(
     event: WalkEvent,
     tx: &Sender<Event<T>>,
-    work: &mut dyn FnMut(&Path, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult,
+    work: &FileWork<'_, T>,
+    scratch: &mut Scratch,
 ) -> bool {
     let open = std::cell::Cell::new(true);
     let send = |e: Event<T>| {
@@ -171,7 +168,7 @@ fn visit<T>(
     };
     match event {
         WalkEvent::File { path, size } => {
-            let outcome = work(&path, &mut |f| send(Event::Item(f)), {
+            let outcome = work(&path, scratch, &mut |f| send(Event::Item(f)), {
                 &mut |e| send(Event::Error(e))
             });
             match outcome {
