@@ -9,9 +9,9 @@ const MAX_SEPARATOR: usize = 3;
 
 /// A number in a text: its digits and its byte range (first digit to last digit).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Number {
+pub struct Number<'a> {
     /// The digits only.
-    pub digits: String,
+    pub digits: &'a str,
     /// Byte offset of the first digit.
     pub start: usize,
     /// Byte offset just past the last digit.
@@ -31,7 +31,7 @@ fn is_separator(b: u8) -> bool {
 /// and longest first: for each start group, the longest run of groups whose digits `accept`
 /// takes (it returns true) is taken, and the search goes on after it. A group is never split,
 /// so `4701019012345` does not contain `01019012345`.
-pub fn numbers(text: &str, mut accept: impl FnMut(&Number) -> bool) {
+pub fn numbers(text: &str, mut accept: impl FnMut(&Number<'_>) -> bool) {
     let bytes = text.as_bytes();
     let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -59,27 +59,33 @@ pub fn numbers(text: &str, mut accept: impl FnMut(&Number) -> bool) {
     chain(text, &groups, &mut accept);
 }
 
-/// Tries the runs of consecutive groups of one chain, leftmost-longest.
-fn chain(text: &str, groups: &[(usize, usize)], accept: &mut impl FnMut(&Number) -> bool) {
+/// Tries the runs of consecutive groups of one chain, leftmost-longest. The digits are
+/// gathered in a buffer on the stack: most text numbers are not anyone's, and this runs for
+/// every one of them.
+fn chain(text: &str, groups: &[(usize, usize)], accept: &mut impl FnMut(&Number<'_>) -> bool) {
     let mut first = 0;
     while first < groups.len() {
-        let mut digits = String::new();
-        let mut best: Option<usize> = None;
-        let mut candidates = Vec::new();
+        let mut buf = [0u8; MAX_DIGITS];
+        let mut len = 0;
+        // (last group, digits so far) for each run starting at `first`.
+        let mut ends: Vec<(usize, usize)> = Vec::new();
         for (last, &(s, e)) in groups.iter().enumerate().skip(first) {
-            digits.push_str(&text[s..e]);
-            if digits.len() > MAX_DIGITS {
+            if len + (e - s) > MAX_DIGITS {
                 break;
             }
-            candidates.push((last, digits.clone()));
+            buf[len..len + (e - s)].copy_from_slice(&text.as_bytes()[s..e]);
+            len += e - s;
+            ends.push((last, len));
         }
-        for (last, digits) in candidates.into_iter().rev() {
-            let n = Number {
+        let mut best: Option<usize> = None;
+        for &(last, n) in ends.iter().rev() {
+            let digits = std::str::from_utf8(&buf[..n]).expect("ASCII digits");
+            let number = Number {
                 digits,
                 start: with_prefix(text, groups[first].0),
                 end: groups[last].1,
             };
-            if accept(&n) {
+            if accept(&number) {
                 best = Some(last);
                 break;
             }
@@ -105,7 +111,7 @@ mod tests {
     fn found(text: &str, wanted: &[&str]) -> Vec<String> {
         let mut out = Vec::new();
         numbers(text, |n| {
-            let hit = wanted.contains(&n.digits.as_str());
+            let hit = wanted.contains(&n.digits);
             if hit {
                 out.push(format!("{}@{}..{}", n.digits, n.start, n.end));
             }
