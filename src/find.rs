@@ -6,8 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::detect::subject::strength::{hit_strength, notes, Others};
-use crate::detect::subject::{Identifier, Strength, SubjectMatcher};
+use crate::detect::subject::strength::{
+    hit_strength, name_hit_note, notes, place_strength, Others,
+};
+use crate::detect::subject::{Identifier, SubjectMatcher};
 use crate::detect::{Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Segment, SegmentSink};
 use crate::location::{Location, Step};
@@ -171,21 +173,18 @@ impl<'a> PlaceSink<'a> {
                         state.email.iter().filter(|e| !n.email.contains(e)).count()
                     },
                 };
-                let strength = if has_id {
-                    Strength::Strong
-                } else {
-                    Strength::Weak
-                };
-                let namesake = (namesake_risk(others) && !has_id).then(|| {
-                    "possible namesake: another person's fødselsnummer or e-mail is in the same place"
-                        .to_string()
-                });
+                let namesake = name_hit_note(has_id, others);
                 let hits = found
                     .hits
                     .into_iter()
                     .map(|h| Hit {
                         identifier: h.identifier,
-                        value: given_value(&subject.subject, h.identifier, h.value),
+                        value: subject
+                            .subject
+                            .values(h.identifier)
+                            .get(h.value)
+                            .cloned()
+                            .unwrap_or_default(),
                         written: h.written,
                         variant: h.variant.into_iter().map(str::to_string).collect(),
                         strength: hit_strength(h.identifier, has_id),
@@ -200,7 +199,7 @@ impl<'a> PlaceSink<'a> {
                     subject: subject.label.clone(),
                     path: self.path.clone(),
                     location: location.clone(),
-                    strength,
+                    strength: place_strength(has_id),
                     counts: found.counts,
                     hits,
                     notes: notes(has_name, has_id, others),
@@ -208,27 +207,6 @@ impl<'a> PlaceSink<'a> {
             }
         }
     }
-}
-
-/// True when name hits in a place sit next to other people's identifiers.
-fn namesake_risk(others: Others) -> bool {
-    others.fnr + others.email > 0
-}
-
-/// The subject's value of kind `identifier` at `index`, as given.
-fn given_value(
-    s: &crate::detect::subject::Subject,
-    identifier: Identifier,
-    index: usize,
-) -> String {
-    let list = match identifier {
-        Identifier::Name => &s.name,
-        Identifier::Fnr => &s.fnr,
-        Identifier::Email => &s.email,
-        Identifier::Phone => &s.phone,
-        Identifier::Id => &s.id,
-    };
-    list.get(index).cloned().unwrap_or_default()
 }
 
 impl SegmentSink for PlaceSink<'_> {

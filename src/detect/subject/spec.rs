@@ -183,6 +183,17 @@ impl Subject {
             .unwrap_or_else(|| "subject".into())
     }
 
+    /// The values of one kind, as given.
+    pub fn values(&self, identifier: Identifier) -> &[String] {
+        match identifier {
+            Identifier::Name => &self.name,
+            Identifier::Fnr => &self.fnr,
+            Identifier::Email => &self.email,
+            Identifier::Phone => &self.phone,
+            Identifier::Id => &self.id,
+        }
+    }
+
     /// Checks every value and returns the forms the matcher uses.
     pub fn normalized(&self) -> Result<Normalized, SubjectError> {
         let label = self.display_label();

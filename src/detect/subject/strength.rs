@@ -42,6 +42,24 @@ pub fn hit_strength(identifier: Identifier, place_has_identifier: bool) -> Stren
     }
 }
 
+/// The strength of a place: strong when it holds one of the subject's identifiers, weak when
+/// it holds the name only.
+pub fn place_strength(has_identifier: bool) -> Strength {
+    if has_identifier {
+        Strength::Strong
+    } else {
+        Strength::Weak
+    }
+}
+
+/// The note on each name hit of a name-only place that also holds other people's
+/// identifiers.
+pub fn name_hit_note(has_identifier: bool, others: Others) -> Option<String> {
+    (!has_identifier && others.fnr + others.email > 0).then(|| {
+        "possible namesake: another person's fødselsnummer or e-mail is in the same place".into()
+    })
+}
+
 /// Other people's identifiers found in a place, against a subject that was given such values.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Others {
@@ -103,6 +121,18 @@ mod tests {
         assert!(
             Strength::Strong > Strength::Corroborated && Strength::Corroborated > Strength::Weak
         );
+    }
+
+    #[test]
+    fn places_and_name_hit_notes() {
+        assert_eq!(place_strength(true), Strength::Strong);
+        assert_eq!(place_strength(false), Strength::Weak);
+        let other = Others { fnr: 1, email: 0 };
+        assert!(name_hit_note(false, other)
+            .unwrap()
+            .starts_with("possible namesake"));
+        assert_eq!(name_hit_note(true, other), None);
+        assert_eq!(name_hit_note(false, Others::default()), None);
     }
 
     #[test]
