@@ -7,8 +7,8 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 
 use super::progress::ProgressLine;
-use super::shared::exit_code;
-use super::{exit, OutputArgs, WalkArgs};
+use super::shared::{exit_code, or_fatal};
+use super::{OutputArgs, WalkArgs};
 use crate::detect::subject::spec::load_file;
 use crate::detect::subject::{Subject, SubjectMatcher};
 use crate::detect::{Engine, RuleSet};
@@ -89,13 +89,7 @@ impl FindArgs {
 }
 
 pub(super) fn run(args: FindArgs) -> i32 {
-    match find(args) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("sporhund: {message}");
-            exit::FATAL
-        }
-    }
+    or_fatal(find(args))
 }
 
 fn find(args: FindArgs) -> Result<i32, String> {

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 use super::progress::ProgressLine;
-use super::shared::exit_code;
-use super::{exit, Format, ScanArgs};
+use super::shared::{exit_code, or_fatal};
+use super::{Format, ScanArgs};
 use crate::detect::Engine;
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::json::JsonLinesWriter;
@@ -13,13 +13,7 @@ use crate::report::{human, json, Collector, SCHEMA_VERSION};
 use crate::scan::{FindingOptions, Progress, Scanner};
 
 pub(super) fn run(args: ScanArgs) -> i32 {
-    match scan(args) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("sporhund: {message}");
-            exit::FATAL
-        }
-    }
+    or_fatal(scan(args))
 }
 
 fn scan(args: ScanArgs) -> Result<i32, String> {

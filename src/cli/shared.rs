@@ -89,3 +89,11 @@ pub(super) fn exit_code(complete: bool, found: bool) -> i32 {
         (false, true) => exit::INCOMPLETE_WITH_FINDINGS,
     }
 }
+
+/// The exit code of a run, or [`exit::FATAL`] with the message on standard error.
+pub(super) fn or_fatal(result: Result<i32, String>) -> i32 {
+    result.unwrap_or_else(|message| {
+        eprintln!("sporhund: {message}");
+        exit::FATAL
+    })
+}
