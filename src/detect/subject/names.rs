@@ -163,12 +163,10 @@ pub fn full_name(
         }
         pos = at;
     }
-    // Surname[,] Given — not when the surname ends someone else's name (`Kari Berg, Ingrid
-    // Bergersen`): a capitalised word right before the surname, or right after the given name
-    // that is not one of the subject's middle names, means a list of other names.
-    if word_before(text, start).is_some_and(|(_, w)| capitalised(w)) {
-        return None;
-    }
+    // Surname[,] Given — not when the given name starts someone else's full name (`Kari
+    // Berg, Ingrid Bergersen`): a capitalised word right after it on the same line that is
+    // not one of the subject's middle names means a list of other names. (A capitalised word
+    // before the surname is allowed: `Pasient Mæland, Åse`.)
     let (after, word) = word_after(text, end)?;
     let key = fold(word.trim_end_matches('.'));
     let next_is_other_name = word_after(text, after).is_some_and(|(_, w)| {
@@ -236,6 +234,7 @@ mod tests {
         // A list of other people's names.
         assert_eq!(check("Kari Berg, Ingrid Bergersen", n), None);
         assert_eq!(check("Berg, Ingrid Bergersen", n), None);
+        assert_eq!(check("Pasient Berg, Ingrid", n).unwrap().0, "Berg, Ingrid");
         assert_eq!(
             check("Berg, Ingrid\nFødselsnummer", n).unwrap().0,
             "Berg, Ingrid"
