@@ -8,7 +8,8 @@
 #   sporhund scan --format json                      (the baseline)
 #   sporhund find --format json, 1 subject           (name, fnr, e-mail, phone, id)
 #   sporhund find --format json, 50 subjects         (one --subject file, one pass)
-# and prints seconds, MB/s and the ratio to the scan.
+# and prints seconds, MB/s and the ratio to the scan. NO_BUILD=1 uses the release binaries as
+# they are.
 set -euo pipefail
 
 MB=${1:-100}
@@ -23,7 +24,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export SPORHUND_FINGERPRINT_KEY=bench
 
-cargo build --release --bin sporhund --example gen_corpus
+[ -n "${NO_BUILD:-}" ] || cargo build --release --bin sporhund --example gen_corpus
 if [ ! -f "$CORPUS/manifest.json" ]; then
     "$GEN" --out "$CORPUS" --mb "$MB" --seed "$SEED"
 fi
