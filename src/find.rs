@@ -16,7 +16,7 @@ use crate::location::{Location, Step};
 use crate::report::find::{FindCollector, Hit, Place, MAX_HITS_LISTED};
 use crate::report::mask::snippet_keeping;
 use crate::report::{FileError, Summary};
-use crate::scan::{run_walk, FileResult, LineIndex, Progress};
+use crate::scan::{collect, run_walk, FileResult, LineIndex, Outbox, Progress};
 use crate::walk::WalkOptions;
 
 /// Other people's identifiers below this confidence are ignored for namesake notes (the
@@ -55,46 +55,35 @@ impl Finder {
         sink: &mut FindCollector,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let work = |path: &Path,
-                    scratch: &mut Scratch,
-                    on_place: &mut dyn FnMut(Place),
-                    on_error: &mut dyn FnMut(FileError)| {
-            self.find_file(path, scratch, on_place, on_error)
+        let work = |path: &Path, scratch: &mut Scratch, out: &Outbox<Place>| {
+            self.find_file(path, scratch, out)
         };
         run_walk(walk_options, &self.engine, &work, sink, progress)
     }
 
-    /// Searches one file, calling `on_place` for each place where a subject appears.
-    pub fn find_file(
-        &self,
-        path: &Path,
-        scratch: &mut Scratch,
-        on_place: &mut dyn FnMut(Place),
-        on_error: &mut dyn FnMut(FileError),
-    ) -> FileResult {
-        let mut sink = PlaceSink::new(self, path.to_string_lossy().into_owned(), scratch, on_error);
+    /// Searches one file, sending each place where a subject appears to `out`.
+    pub fn find_file(&self, path: &Path, scratch: &mut Scratch, out: &Outbox<Place>) -> FileResult {
+        let mut sink = PlaceSink::new(self, path.to_string_lossy().into_owned(), scratch, out);
         let outcome = self.dispatcher.extract_file(path, &mut sink);
-        sink.flush(on_place);
+        sink.flush();
         outcome
     }
 
     /// Searches a source held in memory as if it were a file named `name` (for tests and
-    /// embedding); returns its places.
+    /// embedding); returns its places and errors.
     pub fn find_bytes(&self, data: &[u8], name: &str) -> (Vec<Place>, Vec<FileError>) {
         let mut scratch = self.engine.scratch();
-        let mut errors = Vec::new();
-        let mut places = Vec::new();
-        let mut on_error = |e| errors.push(e);
-        let mut sink = PlaceSink::new(self, name.to_string(), &mut scratch, &mut on_error);
-        if let Err(e) = self.dispatcher.extract_bytes(data, name, &mut sink) {
-            (sink.on_error)(FileError {
-                path: name.to_string(),
-                location: Location::root(),
-                message: e.to_string(),
-            });
-        }
-        sink.flush(&mut |p| places.push(p));
-        (places, errors)
+        collect(|out| {
+            let mut sink = PlaceSink::new(self, name.to_string(), &mut scratch, out);
+            if let Err(e) = self.dispatcher.extract_bytes(data, name, &mut sink) {
+                out.error(FileError {
+                    path: name.to_string(),
+                    location: Location::root(),
+                    message: e.to_string(),
+                });
+            }
+            sink.flush();
+        })
     }
 }
 
@@ -128,7 +117,7 @@ struct PlaceSink<'a> {
     finder: &'a Finder,
     path: String,
     scratch: &'a mut Scratch,
-    on_error: &'a mut dyn FnMut(FileError),
+    out: &'a Outbox<Place>,
     places: BTreeMap<Location, PlaceState>,
     /// The place of the last segment: a place left without hits is dropped when the next
     /// begins, so memory follows the places found, not the places read.
@@ -140,20 +129,20 @@ impl<'a> PlaceSink<'a> {
         finder: &'a Finder,
         path: String,
         scratch: &'a mut Scratch,
-        on_error: &'a mut dyn FnMut(FileError),
+        out: &'a Outbox<Place>,
     ) -> Self {
         PlaceSink {
             finder,
             path,
             scratch,
-            on_error,
+            out,
             places: BTreeMap::new(),
             current: None,
         }
     }
 
     /// Grades every place with hits and hands it over.
-    fn flush(self, on_place: &mut dyn FnMut(Place)) {
+    fn flush(self) {
         let subjects = self.finder.matcher.subjects();
         for (location, state) in self.places {
             for (s, found) in state.subjects {
@@ -195,7 +184,7 @@ impl<'a> PlaceSink<'a> {
                         context: h.context,
                     })
                     .collect();
-                on_place(Place {
+                self.out.item(Place {
                     subject: subject.label.clone(),
                     path: self.path.clone(),
                     location: location.clone(),
@@ -292,7 +281,7 @@ impl SegmentSink for PlaceSink<'_> {
     }
 
     fn error(&mut self, location: &Location, error: &ExtractError) {
-        (self.on_error)(FileError {
+        self.out.error(FileError {
             path: self.path.clone(),
             location: location.clone(),
             message: error.to_string(),

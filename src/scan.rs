@@ -91,14 +91,55 @@ impl<S: ReportSink + ?Sized> ItemSink<Finding> for S {
     }
 }
 
+/// Where a worker sends what it finds in a file: items and per-part errors go to the report
+/// thread. Cloneable and `Send`, so a sink forked for another thread can take its own.
+pub struct Outbox<T> {
+    tx: Sender<Event<T>>,
+}
+
+impl<T> Clone for Outbox<T> {
+    fn clone(&self) -> Self {
+        Outbox {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> Outbox<T> {
+    /// Sends an item. A closed channel means the report side has gone; the walk notices and
+    /// stops.
+    pub fn item(&self, item: T) {
+        let _ = self.tx.send(Event::Item(item));
+    }
+
+    /// Sends an error about part of a file.
+    pub fn error(&self, error: FileError) {
+        let _ = self.tx.send(Event::Error(error));
+    }
+}
+
+/// Runs `work` with an outbox outside a walk (one source, e.g. in tests or when embedding) and
+/// returns what it sent: items and errors.
+pub fn collect<T>(work: impl FnOnce(&Outbox<T>)) -> (Vec<T>, Vec<FileError>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    work(&Outbox { tx });
+    let (mut items, mut errors) = (Vec::new(), Vec::new());
+    for event in rx {
+        match event {
+            Event::Item(i) => items.push(i),
+            Event::Error(e) => errors.push(e),
+            Event::Skipped(_) | Event::Scanned { .. } => {}
+        }
+    }
+    (items, errors)
+}
+
 /// What a worker made of one file: extracted or skipped, or why it could not be read.
 pub type FileResult = Result<Outcome, ExtractError>;
 
 /// Searches one file on a worker thread with that thread's engine scratch space, sending
-/// items and per-part errors through the callbacks.
-pub type FileWork<'a, T> = dyn Fn(&Path, &mut Scratch, &mut dyn FnMut(T), &mut dyn FnMut(FileError)) -> FileResult
-    + Sync
-    + 'a;
+/// items and per-part errors to the outbox.
+pub type FileWork<'a, T> = dyn Fn(&Path, &mut Scratch, &Outbox<T>) -> FileResult + Sync + 'a;
 
 /// Walks `walk_options.roots`, runs `work` on every file with one worker (and one scratch
 /// space of `engine`) per walker thread, and delivers everything to `sink` on the calling
@@ -168,9 +209,7 @@ fn visit<T>(
     };
     match event {
         WalkEvent::File { path, size } => {
-            let outcome = work(&path, scratch, &mut |f| send(Event::Item(f)), {
-                &mut |e| send(Event::Error(e))
-            });
+            let outcome = work(&path, scratch, &Outbox { tx: tx.clone() });
             match outcome {
                 Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
                 Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
@@ -216,31 +255,26 @@ impl Scanner {
         sink: &mut dyn ReportSink,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let work = |path: &Path,
-                    scratch: &mut Scratch,
-                    on_finding: &mut dyn FnMut(Finding),
-                    on_error: &mut dyn FnMut(FileError)| {
-            self.scan_file(path, scratch, on_finding, on_error)
+        let work = |path: &Path, scratch: &mut Scratch, out: &Outbox<Finding>| {
+            self.scan_file(path, scratch, out)
         };
         let (summary, seconds) = run_walk(walk_options, &self.engine, &work, sink, progress)?;
         sink.finish(&summary, seconds)?;
         Ok((summary, seconds))
     }
 
-    /// Extracts and searches one file, calling `on_finding` / `on_error` for what it finds.
+    /// Extracts and searches one file, sending what it finds to `out`.
     pub fn scan_file(
         &self,
         path: &Path,
         scratch: &mut Scratch,
-        on_finding: &mut dyn FnMut(Finding),
-        on_error: &mut dyn FnMut(FileError),
+        out: &Outbox<Finding>,
     ) -> Result<Outcome, ExtractError> {
         let mut sink = FindingSink {
             scanner: self,
             path: display(path),
             scratch,
-            on_finding,
-            on_error,
+            out: out.clone(),
         };
         self.dispatcher.extract_file(path, &mut sink)
     }
@@ -301,8 +335,7 @@ struct FindingSink<'a> {
     scanner: &'a Scanner,
     path: String,
     scratch: &'a mut Scratch,
-    on_finding: &'a mut dyn FnMut(Finding),
-    on_error: &'a mut dyn FnMut(FileError),
+    out: Outbox<Finding>,
 }
 
 impl SegmentSink for FindingSink<'_> {
@@ -325,12 +358,12 @@ impl SegmentSink for FindingSink<'_> {
             let a = spans.partition_point(|&(_, e)| e <= lo);
             let b = spans.partition_point(|&(s, _)| s < hi);
             let f = scanner.finding(&self.path, &segment, d, &spans[a..b], &mut lines);
-            (self.on_finding)(f);
+            self.out.item(f);
         }
     }
 
     fn error(&mut self, location: &Location, error: &ExtractError) {
-        (self.on_error)(FileError {
+        self.out.error(FileError {
             path: self.path.clone(),
             location: location.clone(),
             message: error.to_string(),
