@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod detect;
 pub mod extract;
+pub mod find;
 pub mod location;
 pub mod policy;
 pub mod report;

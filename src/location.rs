@@ -81,6 +81,16 @@ pub enum Step {
     },
 }
 
+impl Step {
+    /// True for the steps that enter a container member: entry, message, attachment.
+    pub fn is_container(&self) -> bool {
+        matches!(
+            self,
+            Step::Entry { .. } | Step::Message { .. } | Step::Attachment { .. }
+        )
+    }
+}
+
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -146,17 +156,21 @@ impl Location {
         self.0.is_empty()
     }
 
+    /// The innermost container this location is in: the steps up to and including the last
+    /// entry, message or attachment step (empty for text of the file itself). Subject search
+    /// groups hits by it.
+    pub fn container(&self) -> Location {
+        let n = self
+            .0
+            .iter()
+            .rposition(Step::is_container)
+            .map_or(0, |i| i + 1);
+        Location(self.0[..n].to_vec())
+    }
+
     /// How many archive or message levels deep this location is (used for nesting limits).
     pub fn container_depth(&self) -> usize {
-        self.0
-            .iter()
-            .filter(|s| {
-                matches!(
-                    s,
-                    Step::Entry { .. } | Step::Message { .. } | Step::Attachment { .. }
-                )
-            })
-            .count()
+        self.0.iter().filter(|s| s.is_container()).count()
     }
 }
 
@@ -196,6 +210,16 @@ mod tests {
         assert_eq!(back, loc);
         assert_eq!(loc.to_string(), "entry a/b.txt › 12:5");
         assert_eq!(loc.container_depth(), 1);
+        assert_eq!(
+            loc.container(),
+            Location::root().child(Step::Entry {
+                name: "a/b.txt".into()
+            })
+        );
+        assert_eq!(
+            Location::root().child(Step::Page { page: 2 }).container(),
+            Location::root()
+        );
     }
 
     #[test]

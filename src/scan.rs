@@ -12,6 +12,7 @@ use crate::detect::pairing::search_ranges;
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
+use crate::policy::baseline::Tracker;
 use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet};
@@ -65,12 +66,181 @@ pub struct Scanner {
     pub policy: Policy,
 }
 
-/// What a worker sends to the report thread.
-enum Event {
-    Finding(Finding),
+/// What a worker sends to the report thread: an item of type `T` (a finding for `scan`), or
+/// what happened to a file.
+enum Event<T> {
+    Item(T),
     Error(FileError),
     Skipped(Skipped),
     Scanned { bytes: u64 },
+}
+
+/// Receives, on the report thread, what the workers of [`run_walk`] produced.
+pub trait ItemSink<T> {
+    /// One item; `summary` is the run's running total, for the sink to count the item in.
+    fn item(&mut self, item: T, summary: &mut Summary) -> std::io::Result<()>;
+    /// A file or part of one that could not be read.
+    fn error(&mut self, error: FileError) -> std::io::Result<()>;
+    /// A file not scanned on purpose.
+    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()>;
+}
+
+impl<S: ReportSink + ?Sized> ItemSink<Finding> for S {
+    fn item(&mut self, finding: Finding, summary: &mut Summary) -> std::io::Result<()> {
+        summary.add_finding(&finding);
+        self.finding(finding)
+    }
+    fn error(&mut self, error: FileError) -> std::io::Result<()> {
+        ReportSink::error(self, error)
+    }
+    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()> {
+        ReportSink::skipped(self, skipped)
+    }
+}
+
+/// Where a worker sends what it finds in a file: items and per-part errors go to the report
+/// thread. Cloneable and `Send`, so a sink forked for another thread can take its own.
+pub struct Outbox<T> {
+    tx: Sender<Event<T>>,
+}
+
+impl<T> Clone for Outbox<T> {
+    fn clone(&self) -> Self {
+        Outbox {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> Outbox<T> {
+    /// Sends an item. A closed channel means the report side has gone; the walk notices and
+    /// stops.
+    pub fn item(&self, item: T) {
+        let _ = self.tx.send(Event::Item(item));
+    }
+
+    /// Sends an error about part of a file.
+    pub fn error(&self, error: FileError) {
+        let _ = self.tx.send(Event::Error(error));
+    }
+}
+
+/// Runs `work` with an outbox outside a walk (one source, e.g. in tests or when embedding) and
+/// returns what it sent: items and errors.
+pub fn collect<T>(work: impl FnOnce(&Outbox<T>)) -> (Vec<T>, Vec<FileError>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    work(&Outbox { tx });
+    let (mut items, mut errors) = (Vec::new(), Vec::new());
+    for event in rx {
+        match event {
+            Event::Item(i) => items.push(i),
+            Event::Error(e) => errors.push(e),
+            Event::Skipped(_) | Event::Scanned { .. } => {}
+        }
+    }
+    (items, errors)
+}
+
+/// What a worker made of one file: extracted or skipped, or why it could not be read.
+pub type FileResult = Result<Outcome, ExtractError>;
+
+/// Searches one file on a worker thread with that thread's engine scratch space, sending
+/// items and per-part errors to the outbox.
+pub type FileWork<'a, T> = dyn Fn(&Path, &mut Scratch, &Outbox<T>) -> FileResult + Sync + 'a;
+
+/// Walks `walk_options.roots`, runs `work` on every file with one worker (and one scratch
+/// space of `engine`) per walker thread, and delivers everything to `sink` on the calling
+/// thread. Returns the totals (`complete` set) and the duration in seconds, without calling
+/// any finishing step.
+pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
+    walk_options: &WalkOptions,
+    engine: &Engine,
+    work: &FileWork<'_, T>,
+    sink: &mut S,
+    progress: &Progress,
+) -> std::io::Result<(Summary, f64)> {
+    let started = Instant::now();
+    let (tx, rx) = bounded::<Event<T>>(4096);
+    let mut summary = Summary::default();
+    let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
+        let walker = scope.spawn(move || {
+            walk(walk_options, || {
+                let tx = tx.clone();
+                let mut scratch = engine.scratch();
+                move |event| visit(event, &tx, work, &mut scratch)
+            })
+        });
+        for event in rx {
+            match event {
+                Event::Item(item) => {
+                    progress.findings.fetch_add(1, Ordering::Relaxed);
+                    sink.item(item, &mut summary)?;
+                }
+                Event::Error(e) => {
+                    summary.errors += 1;
+                    progress.errors.fetch_add(1, Ordering::Relaxed);
+                    sink.error(e)?;
+                }
+                Event::Skipped(s) => {
+                    summary.add_skipped(&s);
+                    sink.skipped(s)?;
+                }
+                Event::Scanned { bytes } => {
+                    summary.files_scanned += 1;
+                    summary.bytes_scanned += bytes;
+                    progress.files.fetch_add(1, Ordering::Relaxed);
+                    progress.bytes.fetch_add(bytes, Ordering::Relaxed);
+                }
+            }
+        }
+        Ok(walker.join().expect("walker thread"))
+    })?;
+    walk_result.map_err(std::io::Error::other)?;
+    summary.complete = summary.errors == 0;
+    Ok((summary, started.elapsed().as_secs_f64()))
+}
+
+/// Handles one walk event on a worker thread; `false` when the report side has gone
+/// (e.g. the output pipe closed), so the walk should stop.
+fn visit<T>(
+    event: WalkEvent,
+    tx: &Sender<Event<T>>,
+    work: &FileWork<'_, T>,
+    scratch: &mut Scratch,
+) -> bool {
+    let open = std::cell::Cell::new(true);
+    let send = |e: Event<T>| {
+        if tx.send(e).is_err() {
+            open.set(false);
+        }
+    };
+    match event {
+        WalkEvent::File { path, size } => {
+            let outcome = work(&path, scratch, &Outbox { tx: tx.clone() });
+            match outcome {
+                Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
+                Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
+                    path: display(&path),
+                    reason,
+                })),
+                Err(e) => send(Event::Error(FileError {
+                    path: display(&path),
+                    location: Location::root(),
+                    message: e.to_string(),
+                })),
+            }
+        }
+        WalkEvent::Skipped { path, reason } => send(Event::Skipped(Skipped {
+            path: display(&path),
+            reason,
+        })),
+        WalkEvent::Error { path, message } => send(Event::Error(FileError {
+            path: display(&path),
+            location: Location::root(),
+            message,
+        })),
+    }
+    open.get()
 }
 
 impl Scanner {
@@ -93,108 +263,35 @@ impl Scanner {
         sink: &mut dyn ReportSink,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let started = Instant::now();
-        let (tx, rx) = bounded::<Event>(4096);
-        let mut summary = Summary::default();
-        let mut tracker = self.policy.tracker();
-        let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
-            let walker = scope.spawn(move || {
-                walk(walk_options, || {
-                    let tx = tx.clone();
-                    let mut scratch = self.engine.scratch();
-                    move |event| self.visit(event, &tx, &mut scratch)
-                })
-            });
-            for event in rx {
-                match event {
-                    Event::Finding(f) => {
-                        if !self.policy.admit(&mut tracker, &f) {
-                            summary.hidden_by_baseline += 1;
-                            continue;
-                        }
-                        summary.add_finding(&f);
-                        progress.findings.fetch_add(1, Ordering::Relaxed);
-                        sink.finding(f)?;
-                    }
-                    Event::Error(e) => {
-                        summary.errors += 1;
-                        progress.errors.fetch_add(1, Ordering::Relaxed);
-                        sink.error(e)?;
-                    }
-                    Event::Skipped(s) => {
-                        summary.add_skipped(&s);
-                        sink.skipped(s)?;
-                    }
-                    Event::Scanned { bytes } => {
-                        summary.files_scanned += 1;
-                        summary.bytes_scanned += bytes;
-                        progress.files.fetch_add(1, Ordering::Relaxed);
-                        progress.bytes.fetch_add(bytes, Ordering::Relaxed);
-                    }
-                }
-            }
-            Ok(walker.join().expect("walker thread"))
-        })?;
-        walk_result.map_err(std::io::Error::other)?;
-        summary.complete = summary.errors == 0;
+        let work = |path: &Path, scratch: &mut Scratch, out: &Outbox<Finding>| {
+            self.scan_file(path, scratch, out)
+        };
+        let mut admitted = Admitted {
+            sink,
+            policy: &self.policy,
+            tracker: self.policy.tracker(),
+        };
+        let (mut summary, seconds) =
+            run_walk(walk_options, &self.engine, &work, &mut admitted, progress)?;
         summary.hidden_by_allowlist = self.policy.take_allowed();
-        self.policy.finish(tracker)?;
-        let seconds = started.elapsed().as_secs_f64();
+        self.policy.finish(admitted.tracker)?;
         sink.finish(&summary, seconds)?;
         Ok((summary, seconds))
     }
 
-    /// Handles one walk event on a worker thread; `false` when the report side has gone
-    /// (e.g. the output pipe closed), so the walk should stop.
-    fn visit(&self, event: WalkEvent, tx: &Sender<Event>, scratch: &mut Scratch) -> bool {
-        let open = std::cell::Cell::new(true);
-        let send = |e: Event| {
-            if tx.send(e).is_err() {
-                open.set(false);
-            }
-        };
-        match event {
-            WalkEvent::File { path, size } => {
-                let outcome = self.scan_file(&path, scratch, tx);
-                match outcome {
-                    Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
-                    Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
-                        path: display(&path),
-                        reason,
-                    })),
-                    Err(e) => send(Event::Error(FileError {
-                        path: display(&path),
-                        location: Location::root(),
-                        message: e.to_string(),
-                    })),
-                }
-            }
-            WalkEvent::Skipped { path, reason } => send(Event::Skipped(Skipped {
-                path: display(&path),
-                reason,
-            })),
-            WalkEvent::Error { path, message } => send(Event::Error(FileError {
-                path: display(&path),
-                location: Location::root(),
-                message,
-            })),
-        }
-        open.get()
-    }
-
-    /// Extracts and searches one file, sending what it finds to `tx`.
-    fn scan_file(
+    /// Extracts and searches one file, sending what it finds to `out`.
+    pub fn scan_file(
         &self,
         path: &Path,
         scratch: &mut Scratch,
-        tx: &Sender<Event>,
+        out: &Outbox<Finding>,
     ) -> Result<Outcome, ExtractError> {
         let mut sink = FindingSink {
             scanner: self,
             path: display(path),
             policy: self.policy.for_file(path),
             scratch,
-            tx: tx.clone(),
+            out: out.clone(),
             pairing: Pairing::default(),
         };
         // Dropping the sink pairs the special-category keywords still waiting.
@@ -245,6 +342,31 @@ impl Scanner {
     }
 }
 
+/// The report side of a scan: findings already in the baseline are hidden (and counted),
+/// the rest go to the report sink.
+struct Admitted<'a> {
+    sink: &'a mut dyn ReportSink,
+    policy: &'a Policy,
+    tracker: Tracker,
+}
+
+impl ItemSink<Finding> for Admitted<'_> {
+    fn item(&mut self, finding: Finding, summary: &mut Summary) -> std::io::Result<()> {
+        if !self.policy.admit(&mut self.tracker, &finding) {
+            summary.hidden_by_baseline += 1;
+            return Ok(());
+        }
+        summary.add_finding(&finding);
+        self.sink.finding(finding)
+    }
+    fn error(&mut self, error: FileError) -> std::io::Result<()> {
+        self.sink.error(error)
+    }
+    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()> {
+        self.sink.skipped(skipped)
+    }
+}
+
 /// The path as shown in reports.
 fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
@@ -261,18 +383,12 @@ struct FindingSink<'a, S> {
     /// Allowlist decisions for this file.
     policy: FilePolicy<'a>,
     scratch: S,
-    tx: Sender<Event>,
+    out: Outbox<Finding>,
     /// Special-category keywords waiting for the end of their record.
     pairing: Pairing,
 }
 
 impl<S> FindingSink<'_, S> {
-    /// Sends a finding to the report thread. A closed channel means the report side has
-    /// gone; the walk notices and stops.
-    fn emit(tx: &Sender<Event>, f: Finding) {
-        let _ = tx.send(Event::Finding(f));
-    }
-
     /// Finds the keyword-rule hits of `segment` and hands them to the pairing: the whole text
     /// inside a record, only the windows around identifiers elsewhere.
     fn keywords(&mut self, segment: &Segment<'_>, found: &[Detection], spans: &[(usize, usize)]) {
@@ -295,9 +411,9 @@ impl<S> FindingSink<'_, S> {
             }
             let f = scanner.finding(&self.path, segment, &d, nearby(spans, &d), &mut lines);
             let fp = &scanner.fingerprinter;
-            let tx = &self.tx;
+            let out = &self.out;
             self.pairing
-                .keyword(&d, f, engine, fp, &mut |f| Self::emit(tx, f));
+                .keyword(&d, f, engine, fp, &mut |f| out.item(f));
         }
     }
 }
@@ -331,9 +447,9 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
         let pairs = engine.has_keyword_rules();
         let fp = &scanner.fingerprinter;
         if pairs {
-            let tx = &self.tx;
+            let out = &self.out;
             self.pairing
-                .begin_text(segment.location, engine, fp, &mut |f| Self::emit(tx, f));
+                .begin_text(segment.location, engine, fp, &mut |f| out.item(f));
         }
         for d in &found {
             // An allowlisted value (the company's own number, a known test number) is neither
@@ -348,22 +464,21 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             if pairs && engine.identifies_person(d.rule) {
                 self.pairing.identifier(d, &f);
             }
-            Self::emit(&self.tx, f);
+            self.out.item(f);
         }
         if pairs {
             self.keywords(&segment, &found, &spans);
-            let tx = &self.tx;
-            self.pairing
-                .end_text(engine, fp, &mut |f| Self::emit(tx, f));
+            let out = &self.out;
+            self.pairing.end_text(engine, fp, &mut |f| out.item(f));
         }
     }
 
     fn error(&mut self, location: &Location, error: &ExtractError) {
-        let _ = self.tx.send(Event::Error(FileError {
+        self.out.error(FileError {
             path: self.path.clone(),
             location: location.clone(),
             message: error.to_string(),
-        }));
+        });
     }
 
     fn fork(&self) -> Option<Box<dyn SegmentSink + Send + '_>> {
@@ -372,7 +487,7 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             path: self.path.clone(),
             policy: self.policy,
             scratch: self.scanner.engine.scratch(),
-            tx: self.tx.clone(),
+            out: self.out.clone(),
             pairing: Pairing::default(),
         }))
     }
@@ -383,24 +498,24 @@ impl<S> Drop for FindingSink<'_, S> {
     /// still waiting are paired with the identifiers seen, or dropped.
     fn drop(&mut self) {
         let scanner = self.scanner;
-        let tx = &self.tx;
+        let out = &self.out;
         self.pairing
             .finish(&scanner.engine, &scanner.fingerprinter, &mut |f| {
-                Self::emit(tx, f)
+                out.item(f)
             });
     }
 }
 
 /// Line and column of offsets visited in increasing order, counted incrementally.
 #[derive(Default)]
-struct LineIndex {
+pub(crate) struct LineIndex {
     offset: usize,
     newlines: u64,
     line_start: usize,
 }
 
 impl LineIndex {
-    fn position(&mut self, segment: &Segment<'_>, at: usize) -> (u64, u64) {
+    pub(crate) fn position(&mut self, segment: &Segment<'_>, at: usize) -> (u64, u64) {
         let bytes = &segment.text.as_bytes()[self.offset..at];
         for i in memchr::memchr_iter(b'\n', bytes) {
             self.newlines += 1;

@@ -2,10 +2,12 @@
 //! module and returns an exit code.
 
 mod allow_value_cmd;
+mod find_cmd;
 mod policy_args;
 mod progress;
 mod rules_cmd;
 mod scan_cmd;
+mod shared;
 
 use std::path::PathBuf;
 
@@ -40,6 +42,8 @@ pub struct Cli {
 enum Command {
     /// Scan files and directories for personal data.
     Scan(ScanArgs),
+    /// Find every place one or more persons appear (access requests, GDPR art. 15).
+    Find(find_cmd::FindArgs),
     /// List or check detection rules.
     Rules {
         #[command(subcommand)]
@@ -126,15 +130,13 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    walk: WalkArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Show matched values and snippets unmasked (the report then holds personal data).
     #[arg(long)]
     show_values: bool,
@@ -153,6 +155,22 @@ struct ScanArgs {
     /// medium, high, critical); every finding is still reported. Default: any finding.
     #[arg(long, value_name = "SEVERITY")]
     fail_on: Option<crate::detect::Severity>,
+    /// Only what is older than DURATION (e.g. 365d, 6months): mail messages by their Date
+    /// header (messages without a readable date are scanned), other files by modification
+    /// time.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    older_than: Option<std::time::Duration>,
+    /// Also list findings grouped by mail message (the messages holding personal data).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    group_by: Option<GroupBy>,
+}
+
+/// What is searched, and how the walk goes (shared by `scan` and `find`).
+#[derive(Debug, Args)]
+struct WalkArgs {
+    /// Files or directories to search.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
     /// Leave out paths matching GLOB (a name, or a path relative to the root); repeatable.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -165,17 +183,17 @@ struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', default_value_t = 0)]
     threads: usize,
+}
+
+/// Where the report goes, and the progress line (shared by `scan` and `find`).
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
     /// No progress bar (it is shown only when standard error is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
-    /// Only what is older than DURATION (e.g. 365d, 6months): mail messages by their Date
-    /// header (messages without a readable date are scanned), other files by modification
-    /// time.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
-    older_than: Option<std::time::Duration>,
-    /// Also list findings grouped by mail message (the messages holding personal data).
-    #[arg(long, value_enum, value_name = "WHAT")]
-    group_by: Option<GroupBy>,
 }
 
 /// What `--group-by` gathers findings by.
@@ -235,6 +253,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::AllowValue(args) => allow_value_cmd::run(args),
+        Command::Find(args) => find_cmd::run(args),
         Command::Rules {
             command: RulesCommand::List { rules, format },
         } => rules_cmd::list(&rules, format),

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::group::MessageGroup;
-use super::{Report, Summary};
+use super::{FileError, Report, Summary};
 use crate::location::Step;
 
 /// Writes `report` for a person reading a terminal or a text file.
@@ -51,17 +51,7 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.findings.is_empty() {
         writeln!(out)?;
     }
-    if !report.errors.is_empty() {
-        writeln!(out, "Not scanned (errors):")?;
-        for e in &report.errors {
-            if e.location.is_root() {
-                writeln!(out, "  {}: {}", e.path, e.message)?;
-            } else {
-                writeln!(out, "  {} › {}: {}", e.path, e.location, e.message)?;
-            }
-        }
-        writeln!(out)?;
-    }
+    write_errors(&report.errors, out)?;
     if let Some(messages) = &report.messages {
         write_messages(messages, out)?;
     }
@@ -93,6 +83,22 @@ fn write_messages(messages: &[MessageGroup], out: &mut dyn Write) -> io::Result<
             m.highest_severity.name(),
             by.join(", ")
         )?;
+    }
+    writeln!(out)
+}
+
+/// The list of files and parts that could not be read (nothing when there are none).
+pub fn write_errors(errors: &[FileError], out: &mut dyn Write) -> io::Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Not scanned (errors):")?;
+    for e in errors {
+        if e.location.is_root() {
+            writeln!(out, "  {}: {}", e.path, e.message)?;
+        } else {
+            writeln!(out, "  {} › {}: {}", e.path, e.location, e.message)?;
+        }
     }
     writeln!(out)
 }

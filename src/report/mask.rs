@@ -56,16 +56,7 @@ pub fn snippet(
     mask: bool,
     others: &[(usize, usize)],
 ) -> String {
-    let from = text[..start]
-        .char_indices()
-        .rev()
-        .take(SNIPPET_CHARS)
-        .last()
-        .map_or(start, |(i, _)| i);
-    let to = text[end..]
-        .char_indices()
-        .nth(SNIPPET_CHARS)
-        .map_or(text.len(), |(i, _)| end + i);
+    let (from, to) = window(text, start, end);
     let mut out = String::with_capacity(to - from + shown_value.len());
     push_side(&mut out, text, from, start, mask, others);
     let value_start = out.len();
@@ -81,6 +72,69 @@ pub fn snippet(
         let left = mask_local_parts(&out[..value_start]);
         let right = mask_local_parts(&out[value_end..]);
         return format!("{left}{}{right}", &out[value_start..value_end]);
+    }
+    out
+}
+
+/// The byte range of a snippet around `text[start..end]`: [`SNIPPET_CHARS`] characters on
+/// each side.
+fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .take(SNIPPET_CHARS)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = text[end..]
+        .char_indices()
+        .nth(SNIPPET_CHARS)
+        .map_or(text.len(), |(i, _)| end + i);
+    (from, to)
+}
+
+/// A one-line snippet around `text[start..end]` for a subject search: the byte ranges in
+/// `keep` (the subject's own values, which must include `start..end`) are shown as written;
+/// the rest is masked like a masked [`snippet`] (values in `others`, every digit and e-mail
+/// local part), so other people's identifiers do not leak.
+pub fn snippet_keeping(
+    text: &str,
+    start: usize,
+    end: usize,
+    keep: &[(usize, usize)],
+    others: &[(usize, usize)],
+) -> String {
+    let (from, to) = window(text, start, end);
+    let mut kept: Vec<(usize, usize)> = keep
+        .iter()
+        .map(|&(s, e)| (s.max(from), e.min(to)))
+        .filter(|&(s, e)| s < e)
+        .collect();
+    kept.sort_unstable();
+    let mut out = String::new();
+    let mut at = from;
+    for (s, e) in kept {
+        if e <= at {
+            continue;
+        }
+        let s = s.max(at);
+        if s > at {
+            out.push_str(&masked_side(text, at, s, others));
+        }
+        push_side(&mut out, text, s, e, false, &[]);
+        at = e;
+    }
+    if at < to {
+        out.push_str(&masked_side(text, at, to, others));
+    }
+    out
+}
+
+/// `text[a..b]` on one line, masked: values in `others`, every digit and e-mail local part.
+fn masked_side(text: &str, a: usize, b: usize, others: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(b - a);
+    push_side(&mut out, text, a, b, true, others);
+    if out.contains('@') {
+        out = mask_local_parts(&out);
     }
     out
 }
@@ -151,6 +205,17 @@ mod tests {
         assert_eq!(mask_value("kari@firma.no"), "k***@*****.no");
         assert_eq!(mask_value("+47 912 34 567"), "+** *** ** *67");
         assert_eq!(mask_value("1234"), "****");
+    }
+
+    #[test]
+    fn subject_snippets_keep_only_the_subjects_values() {
+        let t = "Åse Mæland 01019012345, Kari 15108695088 kari@firma.no";
+        let fnr = t.find("0101").unwrap();
+        let snip = snippet_keeping(t, 0, 11, &[(0, 11), (fnr, fnr + 11)], &[]);
+        assert_eq!(snip, "Åse Mæland 01019012345, Kari *********** ****@fir");
+        let other = t.find("1510").unwrap();
+        let snip = snippet_keeping(t, 0, 11, &[(0, 11)], &[(other, other + 11)]);
+        assert!(snip.starts_with("Åse Mæland ***********, Kari"), "{snip}");
     }
 
     #[test]

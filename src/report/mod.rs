@@ -2,6 +2,7 @@
 //! per output format. Writers only render what the pipeline decided; they never re-derive it.
 
 pub mod csv;
+pub mod find;
 pub mod fingerprint;
 pub mod group;
 pub mod human;

@@ -1,0 +1,99 @@
+//! What `scan` and `find` do alike: check the paths, build the walk options and report
+//! header, open the output, and turn totals into the documented exit code.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use super::{exit, OutputArgs, WalkArgs};
+use crate::report::{Header, Tool};
+use crate::walk::WalkOptions;
+
+impl WalkArgs {
+    /// Fails on a path that does not exist (a typo must not look like a clean result).
+    pub(super) fn check_paths(&self) -> Result<(), String> {
+        for p in &self.paths {
+            if std::fs::symlink_metadata(p).is_err() {
+                return Err(format!("{}: no such file or directory", p.display()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The walk over these paths; the report file itself is never searched.
+    pub(super) fn options(&self, output: &OutputArgs) -> WalkOptions {
+        WalkOptions {
+            roots: distinct_roots(&self.paths),
+            excludes: self.exclude.clone(),
+            exclude_paths: output.output.iter().cloned().collect(),
+            max_filesize: self.max_filesize,
+            follow_symlinks: self.follow_symlinks,
+            threads: self.threads,
+        }
+    }
+
+    /// The report header for a run over these paths, starting now.
+    pub(super) fn header(&self, schema_version: &str) -> Header {
+        Header {
+            schema_version: schema_version.into(),
+            tool: Tool::current(),
+            roots: self
+                .paths
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+            started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        }
+    }
+}
+
+impl OutputArgs {
+    /// The report file, or standard output.
+    pub(super) fn open(&self) -> Result<Box<dyn Write>, String> {
+        Ok(match &self.output {
+            Some(path) => Box::new(BufWriter::new(
+                File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            )),
+            None => Box::new(BufWriter::new(io::stdout().lock())),
+        })
+    }
+}
+
+/// The roots without those already inside another root (`scan d d/b.txt` scans b.txt once).
+fn distinct_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let canonical: Vec<Option<PathBuf>> = paths.iter().map(|p| p.canonicalize().ok()).collect();
+    paths
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            let Some(me) = &canonical[i] else {
+                return true;
+            };
+            !canonical.iter().enumerate().any(|(j, other)| {
+                other
+                    .as_ref()
+                    .is_some_and(|o| (me.starts_with(o) && me != o) || (me == o && j < i))
+            })
+        })
+        .map(|(_, p)| p.clone())
+        .collect()
+}
+
+/// The documented exit code for a finished run: whether every file was read, and whether
+/// anything was found.
+pub(super) fn exit_code(complete: bool, found: bool) -> i32 {
+    match (complete, found) {
+        (true, false) => exit::CLEAN,
+        (true, true) => exit::FINDINGS,
+        (false, false) => exit::INCOMPLETE,
+        (false, true) => exit::INCOMPLETE_WITH_FINDINGS,
+    }
+}
+
+/// The exit code of a run, or [`exit::FATAL`] with the message on standard error.
+pub(super) fn or_fatal(result: Result<i32, String>) -> i32 {
+    result.unwrap_or_else(|message| {
+        eprintln!("sporhund: {message}");
+        exit::FATAL
+    })
+}
