@@ -5,6 +5,7 @@
 //! → [`detect`] (rules and validators → detections) → [`report`] (findings → human, JSON, JSONL).
 //! [`scan`] wires the stages together; [`cli`] is the command line on top.
 
+pub mod cache;
 pub mod cli;
 pub mod detect;
 pub mod extract;

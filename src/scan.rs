@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Sender};
 
+use crate::cache::Cache;
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
@@ -57,6 +58,8 @@ pub struct Scanner {
     pub fingerprinter: Fingerprinter,
     /// Masking and confidence options.
     pub options: FindingOptions,
+    /// Results of unchanged files from earlier scans (`None`: every file is read).
+    pub cache: Option<Cache>,
 }
 
 /// What a worker sends to the report thread.
@@ -64,7 +67,7 @@ enum Event {
     Finding(Finding),
     Error(FileError),
     Skipped(Skipped),
-    Scanned { bytes: u64 },
+    Scanned { bytes: u64, cached: bool },
 }
 
 impl Scanner {
@@ -75,6 +78,7 @@ impl Scanner {
             dispatcher: Dispatcher::new(Limits::default()),
             fingerprinter,
             options,
+            cache: None,
         }
     }
 
@@ -113,8 +117,9 @@ impl Scanner {
                         summary.add_skipped(&s);
                         sink.skipped(s)?;
                     }
-                    Event::Scanned { bytes } => {
+                    Event::Scanned { bytes, cached } => {
                         summary.files_scanned += 1;
+                        summary.files_from_cache += u64::from(cached);
                         summary.bytes_scanned += bytes;
                         progress.files.fetch_add(1, Ordering::Relaxed);
                         progress.bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -124,6 +129,9 @@ impl Scanner {
             Ok(walker.join().expect("walker thread"))
         })?;
         walk_result.map_err(std::io::Error::other)?;
+        if let Some(cache) = &self.cache {
+            cache.finish(&walk_options.roots);
+        }
         summary.complete = summary.errors == 0;
         let seconds = started.elapsed().as_secs_f64();
         sink.finish(&summary, seconds)?;
@@ -141,11 +149,12 @@ impl Scanner {
         };
         match event {
             WalkEvent::File { path, size } => {
-                let outcome = self.scan_file(&path, scratch, &mut |f| send(Event::Finding(f)), {
-                    &mut |e| send(Event::Error(e))
-                });
+                let (outcome, cached) = self.scan_file_cached(&path, scratch, &send);
                 match outcome {
-                    Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
+                    Ok(Outcome::Extracted) => send(Event::Scanned {
+                        bytes: size,
+                        cached,
+                    }),
                     Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
                         path: display(&path),
                         reason,
@@ -168,6 +177,28 @@ impl Scanner {
             })),
         }
         open.get()
+    }
+
+    /// [`Scanner::scan_file`] through the cache when there is one; `true` when the results
+    /// came from it.
+    fn scan_file_cached(
+        &self,
+        path: &Path,
+        scratch: &mut Scratch,
+        send: &dyn Fn(Event),
+    ) -> (Result<Outcome, ExtractError>, bool) {
+        let on_finding = &mut |f| send(Event::Finding(f));
+        let on_error = &mut |e| send(Event::Error(e));
+        match &self.cache {
+            None => (self.scan_file(path, scratch, on_finding, on_error), false),
+            Some(cache) => cache.scan_file(
+                path,
+                &display(path),
+                &mut |f, e| self.scan_file(path, scratch, f, e),
+                on_finding,
+                on_error,
+            ),
+        }
     }
 
     /// Extracts and searches one file, calling `on_finding` / `on_error` for what it finds.

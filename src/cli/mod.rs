@@ -1,6 +1,7 @@
 //! The command line: argument definitions and exit codes. Each subcommand lives in its own
 //! module and returns an exit code.
 
+mod merge_cmd;
 mod progress;
 mod rules_cmd;
 mod scan_cmd;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::detect::{RuleError, RuleSet};
+use crate::walk::shard::Shard;
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -38,6 +40,8 @@ pub struct Cli {
 enum Command {
     /// Scan files and directories for personal data.
     Scan(ScanArgs),
+    /// Combine JSON / JSON Lines reports (e.g. of `scan --shard K/N` workers) into one.
+    Merge(MergeArgs),
     /// List or check detection rules.
     Rules {
         #[command(subcommand)]
@@ -150,6 +154,29 @@ struct ScanArgs {
     /// No progress bar (it is shown only when standard error is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// Scan only shard K of N (0 <= K < N), chosen by a hash of each file's path relative to
+    /// its root: N workers with the same roots scan every file once (see `merge`).
+    #[arg(long, value_name = "K/N", value_parser = clap::value_parser!(Shard))]
+    shard: Option<Shard>,
+    /// Read every file again: neither use nor update the cache of earlier results.
+    #[arg(long)]
+    no_cache: bool,
+    /// Keep the cache in DIR (default: the state directory).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Reports written by `scan --format json` or `--format jsonl`, in any mix.
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 fn parse_confidence(s: &str) -> Result<f32, String> {
@@ -200,6 +227,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
+        Command::Merge(args) => merge_cmd::run(args),
         Command::Rules {
             command: RulesCommand::List { rules, format },
         } => rules_cmd::list(&rules, format),

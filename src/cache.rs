@@ -1,0 +1,503 @@
+//! Incremental rescans: per-file results kept in an embedded database (redb) so that a file
+//! that has not changed since the last scan is not read and extracted again.
+//!
+//! The cache lives in `cache.redb` in the state directory (see
+//! [`crate::report::fingerprint::state_dir`]) or in `--cache-dir`, created owner-only (0600):
+//! it holds findings like a report does, masked unless the scan ran with `--show-values`.
+//!
+//! **Key.** An entry is stored under the file's canonical path and records the file's identity
+//! and stat (device, inode, size, modification time in nanoseconds), a BLAKE3 hash of its
+//! content, and a hash of everything that changes results ([`results_hash`]: tool version,
+//! every rule as loaded, `--min-confidence`, `--show-values`, extraction limits and the
+//! fingerprint key's identity). An entry made under other settings is never used.
+//!
+//! **Policy.**
+//! 1. Stat unchanged (device, inode, size, mtime) and the mtime older than the moment the entry
+//!    was made by more than [`RACY_NS`] ⇒ results reused without opening the file.
+//! 2. Same size but another stat (touched, copied back, restored from backup), or a stat too
+//!    close to when the entry was made to be trusted ⇒ the content is hashed; same hash ⇒
+//!    results reused and the stat refreshed; another hash ⇒ scanned again.
+//! 3. New file, other size, other settings ⇒ hashed and scanned, entry written.
+//!
+//! A file that could not be opened at all is never stored (the next scan tries again); errors
+//! inside a file (a corrupt member) are stored with its findings, since the same bytes give the
+//! same errors. Entries of files that no longer exist under the scanned roots are removed at
+//! the end of each scan.
+//!
+//! **Concurrency.** redb locks the database file: a second scan while one is running gets
+//! [`OpenError::InUse`] and should scan without the cache. An unreadable (corrupt) cache file is
+//! replaced by an empty one. Any later database error switches the cache off for the rest of
+//! the scan with one warning; results are never wrong because of the cache, only slower.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use redb::backends::FileBackend;
+use redb::{Builder, Database, DatabaseError, Durability, ReadableDatabase, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::extract::{open_read_only, ExtractError, Outcome};
+use crate::report::{FileError, Finding};
+use crate::scan::Scanner;
+
+/// File name of the cache inside its directory.
+pub const FILE_NAME: &str = "cache.redb";
+
+/// Canonical path → JSON-encoded [`Entry`].
+const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+
+/// A modification time this close to (or after) the moment an entry was made is not trusted:
+/// the file may have been written again within the file system's timestamp granularity
+/// (2 s on FAT), so its content is hashed instead ("racily clean", as git calls it).
+pub const RACY_NS: i64 = 2_000_000_000;
+
+/// Files with more findings than this are scanned every time instead of being stored.
+const MAX_FINDINGS_STORED: usize = 100_000;
+
+/// Pending entries are written in one transaction once there are this many …
+const BATCH_ENTRIES: usize = 512;
+/// … or this many bytes.
+const BATCH_BYTES: usize = 8 << 20;
+
+/// A hash of everything besides a file's bytes that decides its results. Hex, 64 digits.
+pub fn results_hash(scanner: &Scanner) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(b"sporhund cache v1\0");
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for r in scanner.engine.rules() {
+        // Rules serialise to JSON deterministically (struct fields in order, BTreeMaps).
+        h.update(&serde_json::to_vec(&r.rule).expect("rules serialise"));
+        h.update(b"\0");
+    }
+    let o = &scanner.options;
+    h.update(format!("{}|{}|", o.show_values, o.min_confidence).as_bytes());
+    // Extractors and limits.
+    h.update(format!("{:?}|", scanner.dispatcher).as_bytes());
+    // Fingerprints depend on the key: a keyed hash of a constant names the key, reveals nothing.
+    h.update(
+        scanner
+            .fingerprinter
+            .fingerprint("sporhund.cache", "key")
+            .as_bytes(),
+    );
+    h.finalize().to_hex().to_string()
+}
+
+/// Why the cache could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// Another scan holds the cache.
+    InUse(PathBuf),
+    /// The file or its directory could not be created or opened.
+    Other(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::InUse(p) => write!(f, "{} is in use by another scan", p.display()),
+            OpenError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The stat fields compared before a file is trusted unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Stat {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i64,
+}
+
+impl Stat {
+    fn of(path: &Path) -> std::io::Result<Stat> {
+        let m = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Ok(Stat {
+            dev,
+            ino,
+            size: m.len(),
+            mtime_ns: m.modified().map(unix_ns)?,
+        })
+    }
+}
+
+/// Nanoseconds since the Unix epoch (negative before it).
+fn unix_ns(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i64,
+        Err(e) => -(e.duration().as_nanos() as i64),
+    }
+}
+
+/// What is stored per file.
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    stat: Stat,
+    /// BLAKE3 of the content, hex.
+    hash: String,
+    /// [`results_hash`] of the scan that made the entry.
+    results: String,
+    /// When the stat was taken (ns since the epoch).
+    recorded_ns: i64,
+    /// `Some(reason)` when the file was skipped by format rather than extracted.
+    skipped: Option<String>,
+    /// Findings with an empty `path` (filled in with the path as found when reused).
+    findings: Vec<Finding>,
+    /// Errors inside the file, `path` empty likewise.
+    errors: Vec<FileError>,
+}
+
+impl Entry {
+    fn outcome(&self) -> Outcome {
+        match &self.skipped {
+            Some(reason) => Outcome::Skipped(reason.clone()),
+            None => Outcome::Extracted,
+        }
+    }
+
+    fn replay(
+        &self,
+        shown: &str,
+        on_finding: &mut dyn FnMut(Finding),
+        on_error: &mut dyn FnMut(FileError),
+    ) {
+        for f in &self.findings {
+            on_finding(Finding {
+                path: shown.to_string(),
+                ..f.clone()
+            });
+        }
+        for e in &self.errors {
+            on_error(FileError {
+                path: shown.to_string(),
+                ..e.clone()
+            });
+        }
+    }
+}
+
+/// The real scan of one file, called when the cache cannot answer: it reports findings and
+/// errors to the two callbacks it is given.
+pub type ScanFn<'a> = &'a mut dyn FnMut(
+    &mut dyn FnMut(Finding),
+    &mut dyn FnMut(FileError),
+) -> Result<Outcome, ExtractError>;
+
+/// An open cache, shared by the scan's worker threads.
+pub struct Cache {
+    db: Database,
+    path: PathBuf,
+    results: String,
+    pending: Mutex<Vec<(String, Vec<u8>)>>,
+    failed: AtomicBool,
+    warning: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").field("path", &self.path).finish()
+    }
+}
+
+impl Cache {
+    /// The default cache file: `cache.redb` in the state directory.
+    pub fn default_path() -> Option<PathBuf> {
+        crate::report::fingerprint::state_dir().map(|d| d.join(FILE_NAME))
+    }
+
+    /// Opens (or creates) the cache at `path` for scans whose [`results_hash`] is `results`.
+    /// The second value is a warning to show: the file was unreadable and has been replaced.
+    pub fn open(path: &Path, results: String) -> Result<(Cache, Option<String>), OpenError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                b.mode(0o700);
+            }
+            b.create(dir)
+                .map_err(|e| OpenError::Other(format!("{}: {e}", dir.display())))?;
+        }
+        let (db, warning) = match open_db(path) {
+            Ok(db) => (db, None),
+            Err(DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(OpenError::InUse(path.to_path_buf()))
+            }
+            Err(e) => {
+                // Corrupt, truncated or written by an incompatible redb: start afresh.
+                std::fs::remove_file(path)
+                    .map_err(|r| OpenError::Other(format!("{}: {e}; {r}", path.display())))?;
+                let db = open_db(path)
+                    .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
+                let w = format!(
+                    "{}: unreadable cache ({e}) replaced by an empty one",
+                    path.display()
+                );
+                (db, Some(w))
+            }
+        };
+        Ok((
+            Cache {
+                db,
+                path: path.to_path_buf(),
+                results,
+                pending: Mutex::new(Vec::new()),
+                failed: AtomicBool::new(false),
+                warning: Mutex::new(None),
+            },
+            warning,
+        ))
+    }
+
+    /// The warning of an error that switched the cache off during the scan, if any.
+    pub fn warning(&self) -> Option<String> {
+        self.warning.lock().expect("cache warning").clone()
+    }
+
+    /// Scans one file through the cache (see the module docs for the policy): either replays
+    /// its stored results to `on_finding` / `on_error`, or runs `scan` and stores what it
+    /// reported. `shown` is the path as the report shows it. The flag is `true` when the
+    /// results came from the cache.
+    pub fn scan_file(
+        &self,
+        path: &Path,
+        shown: &str,
+        scan: ScanFn<'_>,
+        on_finding: &mut dyn FnMut(Finding),
+        on_error: &mut dyn FnMut(FileError),
+    ) -> (Result<Outcome, ExtractError>, bool) {
+        if self.failed.load(Ordering::Relaxed) {
+            return (scan(on_finding, on_error), false);
+        }
+        let canonical = path.canonicalize();
+        let (Ok(canonical), Ok(stat)) = (&canonical, Stat::of(path)) else {
+            return (scan(on_finding, on_error), false);
+        };
+        let Some(key) = canonical.to_str() else {
+            return (scan(on_finding, on_error), false); // not UTF-8: no stable key
+        };
+        let recorded_ns = unix_ns(SystemTime::now());
+        let mut hash = None;
+        if let Some(mut entry) = self.get(key).filter(|e| e.results == self.results) {
+            if entry.stat == stat && stat.mtime_ns + RACY_NS < entry.recorded_ns {
+                entry.replay(shown, on_finding, on_error);
+                return (Ok(entry.outcome()), true);
+            }
+            if entry.stat.size == stat.size {
+                let Ok(h) = hash_file(path) else {
+                    return (scan(on_finding, on_error), false);
+                };
+                if h == entry.hash {
+                    entry.replay(shown, on_finding, on_error);
+                    entry.stat = stat;
+                    entry.recorded_ns = recorded_ns;
+                    self.put(key, &entry);
+                    return (Ok(entry.outcome()), true);
+                }
+                hash = Some(h);
+            }
+        }
+        let hash = match hash.map(Ok).unwrap_or_else(|| hash_file(path)) {
+            Ok(h) => h,
+            Err(_) => return (scan(on_finding, on_error), false),
+        };
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        let mut complete = true;
+        let result = scan(
+            &mut |f| {
+                if findings.len() < MAX_FINDINGS_STORED {
+                    findings.push(Finding {
+                        path: String::new(),
+                        ..f.clone()
+                    });
+                } else {
+                    complete = false;
+                }
+                on_finding(f)
+            },
+            &mut |e| {
+                errors.push(FileError {
+                    path: String::new(),
+                    ..e.clone()
+                });
+                on_error(e)
+            },
+        );
+        if let (Ok(outcome), true) = (&result, complete) {
+            let entry = Entry {
+                stat,
+                hash,
+                results: self.results.clone(),
+                recorded_ns,
+                skipped: match outcome {
+                    Outcome::Extracted => None,
+                    Outcome::Skipped(reason) => Some(reason.clone()),
+                },
+                findings,
+                errors,
+            };
+            self.put(key, &entry);
+        }
+        (result, false)
+    }
+
+    /// Writes what is pending and removes the entries of files under `roots` that no longer
+    /// exist. Called once when the scan has ended.
+    pub fn finish(&self, roots: &[PathBuf]) {
+        let batch = std::mem::take(&mut *self.pending.lock().expect("cache batch"));
+        let result = self.write(batch, Durability::Immediate).and_then(|()| {
+            let gone = self.gone(roots)?;
+            let txn = self.db.begin_write()?;
+            {
+                let mut table = txn.open_table(FILES)?;
+                for key in &gone {
+                    table.remove(key.as_str())?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        });
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    /// Keys under `roots` (canonicalised) whose file is gone.
+    fn gone(&self, roots: &[PathBuf]) -> Result<Vec<String>, redb::Error> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(FILES) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut gone = Vec::new();
+        for root in roots.iter().filter_map(|r| r.canonicalize().ok()) {
+            let Some(start) = root.to_str() else { continue };
+            for item in table.range(start..)? {
+                let (key, _) = item?;
+                let key = key.value();
+                if !key.starts_with(start) {
+                    break;
+                }
+                if Path::new(key).starts_with(&root)
+                    && std::fs::symlink_metadata(key)
+                        .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+                {
+                    gone.push(key.to_string());
+                }
+            }
+        }
+        Ok(gone)
+    }
+
+    fn get(&self, key: &str) -> Option<Entry> {
+        let found = (|| -> Result<Option<Vec<u8>>, redb::Error> {
+            let txn = self.db.begin_read()?;
+            let table = match txn.open_table(FILES) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            Ok(table.get(key)?.map(|v| v.value().to_vec()))
+        })();
+        match found {
+            // An entry that does not decode (another format) is a miss; it is overwritten.
+            Ok(bytes) => bytes.and_then(|b| serde_json::from_slice(&b).ok()),
+            Err(e) => {
+                self.fail(e);
+                None
+            }
+        }
+    }
+
+    fn put(&self, key: &str, entry: &Entry) {
+        let bytes = serde_json::to_vec(entry).expect("cache entries serialise");
+        let batch = {
+            let mut pending = self.pending.lock().expect("cache batch");
+            pending.push((key.to_string(), bytes));
+            let size: usize = pending.iter().map(|(k, v)| k.len() + v.len()).sum();
+            if pending.len() < BATCH_ENTRIES && size < BATCH_BYTES {
+                return;
+            }
+            std::mem::take(&mut *pending)
+        };
+        // Durable once at the end (finish); a crash before loses only this scan's entries.
+        if let Err(e) = self.write(batch, Durability::None) {
+            self.fail(e);
+        }
+    }
+
+    fn write(
+        &self,
+        batch: Vec<(String, Vec<u8>)>,
+        durability: Durability,
+    ) -> Result<(), redb::Error> {
+        if self.failed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(durability)
+            .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
+        {
+            let mut table = txn.open_table(FILES)?;
+            for (key, value) in &batch {
+                table.insert(key.as_str(), value.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn fail(&self, e: impl std::fmt::Display) {
+        if !self.failed.swap(true, Ordering::Relaxed) {
+            *self.warning.lock().expect("cache warning") = Some(format!(
+                "{}: {e}; the cache is off for the rest of this scan",
+                self.path.display()
+            ));
+        }
+    }
+}
+
+/// Opens or creates the database file owner-only.
+fn open_db(path: &Path) -> Result<Database, DatabaseError> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    // redb can panic on some damaged files; that is an unreadable cache, not a crashed scan.
+    std::panic::catch_unwind(|| Builder::new().create_with_backend(FileBackend::new(file)?))
+        .unwrap_or_else(|_| {
+            Err(DatabaseError::from(std::io::Error::other(
+                "the database file is damaged",
+            )))
+        })
+}
+
+/// BLAKE3 of a file's content, hex.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut h = blake3::Hasher::new();
+    h.update_reader(open_read_only(path)?)?;
+    Ok(h.finalize().to_hex().to_string())
+}
