@@ -7,8 +7,8 @@
 //!
 //! **Key.** An entry is stored under the file's canonical path and records the file's identity
 //! and stat (device, inode, size, modification time in nanoseconds), a BLAKE3 hash of its
-//! content, and a hash of everything that changes results ([`results_hash`]: tool version,
-//! every rule as loaded, `--min-confidence`, `--show-values`, extraction limits and the
+//! content, and a hash of everything that changes results ([`results_hash`]: tool version and
+//! build (the executable's size and time), every rule as loaded, `--min-confidence`, `--show-values`, extraction limits and the
 //! fingerprint key's identity). An entry made under other settings is never used.
 //!
 //! **Policy.**
@@ -57,6 +57,9 @@ pub const RACY_NS: i64 = 2_000_000_000;
 /// Files with more findings than this are scanned every time instead of being stored.
 const MAX_FINDINGS_STORED: usize = 100_000;
 
+/// Memory redb may use for its page cache (its default is 1 GiB).
+const CACHE_MEMORY: usize = 64 << 20;
+
 /// Pending entries are written in one transaction once there are this many …
 const BATCH_ENTRIES: usize = 512;
 /// … or this many bytes.
@@ -67,6 +70,12 @@ pub fn results_hash(scanner: &Scanner) -> String {
     let mut h = blake3::Hasher::new();
     h.update(b"sporhund cache v1\0");
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // This very build (size and time of the executable): a rebuilt extractor with the same
+    // version number, as in development, must not be served an older build's results.
+    if let Ok(m) = std::env::current_exe().and_then(std::fs::metadata) {
+        let mtime = m.modified().map(unix_ns).unwrap_or(0);
+        h.update(format!("|{}|{mtime}|", m.len()).as_bytes());
+    }
     for r in scanner.engine.rules() {
         // Rules serialise to JSON deterministically (struct fields in order, BTreeMaps).
         h.update(&serde_json::to_vec(&r.rule).expect("rules serialise"));
@@ -358,8 +367,12 @@ impl Cache {
     /// exist. Called once when the scan has ended.
     pub fn finish(&self, roots: &[PathBuf]) {
         let batch = std::mem::take(&mut *self.pending.lock().expect("cache batch"));
-        let result = self.write(batch, Durability::Immediate).and_then(|()| {
+        self.write(batch, Durability::Immediate);
+        self.guarded(|| {
             let gone = self.gone(roots)?;
+            if gone.is_empty() {
+                return Ok(());
+            }
             let txn = self.db.begin_write()?;
             {
                 let mut table = txn.open_table(FILES)?;
@@ -370,9 +383,6 @@ impl Cache {
             txn.commit()?;
             Ok(())
         });
-        if let Err(e) = result {
-            self.fail(e);
-        }
     }
 
     /// Keys under `roots` (canonicalised) whose file is gone.
@@ -404,7 +414,7 @@ impl Cache {
     }
 
     fn get(&self, key: &str) -> Option<Entry> {
-        let found = (|| -> Result<Option<Vec<u8>>, redb::Error> {
+        let bytes = self.guarded(|| {
             let txn = self.db.begin_read()?;
             let table = match txn.open_table(FILES) {
                 Ok(t) => t,
@@ -412,12 +422,25 @@ impl Cache {
                 Err(e) => return Err(e.into()),
             };
             Ok(table.get(key)?.map(|v| v.value().to_vec()))
-        })();
-        match found {
-            // An entry that does not decode (another format) is a miss; it is overwritten.
-            Ok(bytes) => bytes.and_then(|b| serde_json::from_slice(&b).ok()),
-            Err(e) => {
+        })??;
+        // An entry that does not decode (another format) is a miss; it is overwritten.
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Runs a database operation; an error, or a panic of the store on a damaged file, turns
+    /// the cache off (with a warning) instead of failing the scan.
+    fn guarded<T>(&self, op: impl FnOnce() -> Result<T, redb::Error>) -> Option<T> {
+        if self.failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(op)) {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
                 self.fail(e);
+                None
+            }
+            Err(_) => {
+                self.fail("the database file is damaged");
                 None
             }
         }
@@ -435,30 +458,23 @@ impl Cache {
             std::mem::take(&mut *pending)
         };
         // Durable once at the end (finish); a crash before loses only this scan's entries.
-        if let Err(e) = self.write(batch, Durability::None) {
-            self.fail(e);
-        }
+        self.write(batch, Durability::None);
     }
 
-    fn write(
-        &self,
-        batch: Vec<(String, Vec<u8>)>,
-        durability: Durability,
-    ) -> Result<(), redb::Error> {
-        if self.failed.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let mut txn = self.db.begin_write()?;
-        txn.set_durability(durability)
-            .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
-        {
-            let mut table = txn.open_table(FILES)?;
-            for (key, value) in &batch {
-                table.insert(key.as_str(), value.as_slice())?;
+    fn write(&self, batch: Vec<(String, Vec<u8>)>, durability: Durability) {
+        self.guarded(|| {
+            let mut txn = self.db.begin_write()?;
+            txn.set_durability(durability)
+                .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
+            {
+                let mut table = txn.open_table(FILES)?;
+                for (key, value) in &batch {
+                    table.insert(key.as_str(), value.as_slice())?;
+                }
             }
-        }
-        txn.commit()?;
-        Ok(())
+            txn.commit()?;
+            Ok(())
+        });
     }
 
     fn fail(&self, e: impl std::fmt::Display) {
@@ -487,12 +503,16 @@ fn open_db(path: &Path) -> Result<Database, DatabaseError> {
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     // redb can panic on some damaged files; that is an unreadable cache, not a crashed scan.
-    std::panic::catch_unwind(|| Builder::new().create_with_backend(FileBackend::new(file)?))
-        .unwrap_or_else(|_| {
-            Err(DatabaseError::from(std::io::Error::other(
-                "the database file is damaged",
-            )))
-        })
+    std::panic::catch_unwind(|| {
+        Builder::new()
+            .set_cache_size(CACHE_MEMORY)
+            .create_with_backend(FileBackend::new(file)?)
+    })
+    .unwrap_or_else(|_| {
+        Err(DatabaseError::from(std::io::Error::other(
+            "the database file is damaged",
+        )))
+    })
 }
 
 /// BLAKE3 of a file's content, hex.
@@ -500,4 +520,181 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut h = blake3::Hasher::new();
     h.update_reader(open_read_only(path)?)?;
     Ok(h.finalize().to_hex().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::Location;
+    use std::cell::Cell;
+
+    /// A cache in `dir` and a scan function that counts its calls and reports one finding and
+    /// one error per call, naming the file's current content.
+    fn scan_once(cache: &Cache, path: &Path, calls: &Cell<u32>) -> (Vec<Finding>, bool) {
+        let mut found = Vec::new();
+        let mut errors = Vec::new();
+        let (outcome, cached) = cache.scan_file(
+            path,
+            "shown/path",
+            &mut |on_f, on_e| {
+                calls.set(calls.get() + 1);
+                let text = std::fs::read_to_string(path).unwrap();
+                on_f(finding(&text));
+                on_e(FileError {
+                    path: "shown/path".into(),
+                    location: Location::root(),
+                    message: format!("error in {text}"),
+                });
+                Ok(Outcome::Extracted)
+            },
+            &mut |f| found.push(f),
+            &mut |e| errors.push(e),
+        );
+        cache.finish(&[]); // writes are batched until the end of a scan
+        assert_eq!(outcome.unwrap(), Outcome::Extracted);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, "shown/path");
+        (found, cached)
+    }
+
+    fn finding(value: &str) -> Finding {
+        Finding {
+            rule: "no.fnr".into(),
+            category: "national_id".into(),
+            kind: Some("fnr".into()),
+            severity: crate::detect::Severity::High,
+            confidence: 0.9,
+            path: "shown/path".into(),
+            location: Location::root(),
+            value: value.into(),
+            fingerprint: "f".repeat(32),
+            context: value.into(),
+        }
+    }
+
+    /// Sets the modification time `secs` seconds into the past (out of the racy window).
+    fn age(path: &Path, secs: u64) {
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(SystemTime::now() - std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    #[test]
+    fn unchanged_files_are_not_scanned_again() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("a.txt");
+        std::fs::write(&file, "one").unwrap();
+        age(&file, 100);
+        let (cache, warning) = Cache::open(&d.path().join("c/cache.redb"), "r1".into()).unwrap();
+        assert_eq!(warning, None);
+        let calls = Cell::new(0);
+        let (first, cached) = scan_once(&cache, &file, &calls);
+        assert!(!cached);
+        let (again, cached) = scan_once(&cache, &file, &calls);
+        assert!(cached);
+        assert_eq!((calls.get(), &again), (1, &first));
+        assert_eq!(again[0].value, "one");
+
+        // Touched, same bytes: hashed, reused, stat refreshed (the next check is stat-only).
+        age(&file, 50);
+        assert!(scan_once(&cache, &file, &calls).1);
+        assert_eq!(calls.get(), 1);
+
+        // New content of the same size: scanned again.
+        std::fs::write(&file, "two").unwrap();
+        age(&file, 40);
+        let (changed, cached) = scan_once(&cache, &file, &calls);
+        assert!(!cached);
+        assert_eq!((calls.get(), changed[0].value.as_str()), (2, "two"));
+
+        // Same bytes, same mtime, written just now (racy): hashed, not trusted on stat.
+        std::fs::write(&file, "three").unwrap();
+        assert!(!scan_once(&cache, &file, &calls).1);
+        assert!(scan_once(&cache, &file, &calls).1);
+        assert_eq!(calls.get(), 3);
+
+        // Other settings: another results hash, scanned again.
+        cache.finish(&[d.path().to_path_buf()]);
+        drop(cache);
+        let (other, _) = Cache::open(&d.path().join("c/cache.redb"), "r2".into()).unwrap();
+        assert!(!scan_once(&other, &file, &calls).1);
+        assert_eq!(calls.get(), 4);
+    }
+
+    #[test]
+    fn entries_survive_reopening_and_removed_files_are_pruned() {
+        let d = tempfile::tempdir().unwrap();
+        let db = d.path().join("cache.redb");
+        let (keep, gone) = (d.path().join("keep.txt"), d.path().join("gone.txt"));
+        for f in [&keep, &gone] {
+            std::fs::write(f, "x").unwrap();
+            age(f, 100);
+        }
+        let calls = Cell::new(0);
+        {
+            let (cache, _) = Cache::open(&db, "r".into()).unwrap();
+            scan_once(&cache, &keep, &calls);
+            scan_once(&cache, &gone, &calls);
+            cache.finish(&[d.path().to_path_buf()]);
+        }
+        let key = gone.canonicalize().unwrap();
+        std::fs::remove_file(&gone).unwrap();
+        let (cache, _) = Cache::open(&db, "r".into()).unwrap();
+        assert!(cache.get(key.to_str().unwrap()).is_some());
+        cache.finish(&[d.path().to_path_buf()]);
+        assert!(cache.get(key.to_str().unwrap()).is_none());
+        assert!(scan_once(&cache, &keep, &calls).1);
+        assert_eq!(calls.get(), 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&db).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_second_open_is_refused_and_a_damaged_file_replaced() {
+        let d = tempfile::tempdir().unwrap();
+        let db = d.path().join("cache.redb");
+        let (held, _) = Cache::open(&db, "r".into()).unwrap();
+        assert!(matches!(
+            Cache::open(&db, "r".into()),
+            Err(OpenError::InUse(_))
+        ));
+        let file = d.path().join("a.txt");
+        std::fs::write(&file, "a").unwrap();
+        age(&file, 100);
+        scan_once(&held, &file, &Cell::new(0));
+        held.finish(&[]);
+        drop(held);
+        // Damaged in many ways: never a panic, always a usable empty cache and a warning.
+        let good = std::fs::read(&db).unwrap();
+        let mut damaged = vec![
+            b"garbage".to_vec(),
+            Vec::new(),
+            good[..good.len() / 3].to_vec(),
+        ];
+        for i in 0..20 {
+            let mut v = good.clone();
+            let at = (i * 7919) % v.len();
+            v[at] ^= 0x5a;
+            damaged.push(v);
+        }
+        for bytes in damaged {
+            std::fs::write(&db, &bytes).unwrap();
+            let (cache, _warning) = Cache::open(&db, "r".into()).unwrap();
+            let calls = Cell::new(0);
+            let (found, cached) = scan_once(&cache, &file, &calls);
+            // Either the entry survived intact or the file was scanned: never wrong results.
+            assert_eq!(
+                (found[0].value.as_str(), calls.get()),
+                ("a", u32::from(!cached))
+            );
+            cache.finish(&[]);
+        }
+        std::fs::write(&db, "garbage").unwrap();
+        let (_, warning) = Cache::open(&db, "r".into()).unwrap();
+        assert!(warning.unwrap().contains("replaced by an empty one"));
+    }
 }

@@ -41,6 +41,7 @@ fn sporhund(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sporhund"))
         .args(args)
         .env("SPORHUND_FINGERPRINT_KEY", "schema-test")
+        .env("SPORHUND_STATE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .output()
         .unwrap();
     (
