@@ -99,7 +99,12 @@ fn unchanged_files_come_from_the_cache_and_the_report_is_complete() {
     let other = format!("{}/./a/..", t.path().display());
     assert_eq!(from_cache(Path::new(&other), c.path(), &[]), 4);
     // Human output says so.
-    let human = scan(t.path(), c.path(), &["--format", "human"]);
+    let mut cmd = sporhund();
+    cmd.arg("scan")
+        .arg(t.path())
+        .arg("--cache-dir")
+        .arg(c.path());
+    let human = run(cmd, Vec::<&str>::new());
     assert!(
         human
             .stdout

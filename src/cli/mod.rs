@@ -162,7 +162,7 @@ struct ScanArgs {
     #[arg(long)]
     no_cache: bool,
     /// Keep the cache in DIR (default: the state directory).
-    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
 }
 

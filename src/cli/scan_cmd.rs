@@ -46,7 +46,9 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         },
     );
     let cache_path = cache_path(&args);
-    scanner.cache = cache_path.as_deref().and_then(|p| open_cache(p, &scanner));
+    if !args.no_cache {
+        scanner.cache = cache_path.as_deref().and_then(|p| open_cache(p, &scanner));
+    }
     let walk = WalkOptions {
         roots: distinct_roots(&args.paths),
         excludes: args.exclude.clone(),
@@ -95,11 +97,9 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     Ok(exit_code(&summary))
 }
 
-/// Where the cache is: `None` with `--no-cache` or when there is no state directory.
+/// Where the cache is (even with `--no-cache`: it is never scanned); `None` when there is no
+/// state directory.
 fn cache_path(args: &ScanArgs) -> Option<PathBuf> {
-    if args.no_cache {
-        return None;
-    }
     match &args.cache_dir {
         Some(dir) => Some(dir.join(cache::FILE_NAME)),
         None => Cache::default_path(),
