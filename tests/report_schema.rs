@@ -109,6 +109,39 @@ fn jsonl_records_are_valid() {
     }
 }
 
+#[test]
+fn cached_and_merged_reports_are_valid() {
+    let d = sample_tree();
+    let path = d.path().to_str().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path().to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for (i, format) in ["json", "jsonl"].iter().enumerate() {
+        let (_, report) = sporhund(&["scan", path, "--format", format, "--cache-dir", cache]);
+        let file = out.path().join(format!("r{i}.{format}"));
+        std::fs::write(&file, &report).unwrap();
+        reports.push(file.to_str().unwrap().to_string());
+    }
+    let second = std::fs::read_to_string(&reports[1]).unwrap();
+    let summary: Value = serde_json::from_str(second.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        summary["summary"]["files_from_cache"], 1,
+        "a.txt from the cache"
+    );
+    let s = line_schema();
+    for l in second.lines() {
+        assert_valid(&s, &serde_json::from_str(l).unwrap());
+    }
+    let mut args = vec!["merge", "--format", "json"];
+    args.extend(reports.iter().map(String::as_str));
+    let (code, merged) = sporhund(&args);
+    assert_eq!(code, 1, "{merged}");
+    let merged: Value = serde_json::from_str(&merged).unwrap();
+    assert_eq!(merged["findings"].as_array().unwrap().len(), 6);
+    assert_valid(&schema(), &merged);
+}
+
 /// Later formats produce these steps; the contract must already accept every one.
 #[test]
 fn every_location_step_is_in_the_schema() {

@@ -162,14 +162,24 @@ fn shards_agree_wherever_the_tree_is_mounted() {
 #[test]
 fn merge_refuses_incompatible_or_broken_reports() {
     let dir = tempfile::tempdir().unwrap();
-    let good = scan_fixtures("json", Some("0/3"));
+    let tree = dir.path().join("tree");
+    fs::create_dir(&tree).unwrap();
+    fs::write(tree.join("a.txt"), "kari@firma.no\n").unwrap();
+    let small = |format: &str| {
+        let mut cmd = sporhund();
+        cmd.arg("scan")
+            .arg(&tree)
+            .args(["--no-cache", "--format", format]);
+        run(cmd, Vec::<&str>::new())
+    };
+    let good = small("json");
     let good_path = dir.path().join("good.json");
     fs::write(&good_path, &good.stdout).unwrap();
     let mut v2 = good.json();
     v2["schema_version"] = "2.0.0".into();
     let v2_path = dir.path().join("v2.json");
     fs::write(&v2_path, v2.to_string()).unwrap();
-    let truncated = scan_fixtures("jsonl", Some("1/3"));
+    let truncated = small("jsonl");
     let truncated_path = dir.path().join("cut.jsonl");
     let lines: Vec<&str> = truncated.stdout.lines().collect();
     fs::write(&truncated_path, lines[..lines.len() - 1].join("\n")).unwrap();
