@@ -94,15 +94,9 @@ fn read_jsonl(text: &str, name: &str) -> Result<Report, String> {
     }
 }
 
+/// A report with nothing in it yet.
 fn empty(header: Header) -> Report {
-    Report {
-        header,
-        duration_seconds: 0.0,
-        summary: Summary::default(),
-        findings: Vec::new(),
-        errors: Vec::new(),
-        skipped: Vec::new(),
-    }
+    Collector::new(header).into_report()
 }
 
 /// Accepts `1.x.y` up to this build's version.
