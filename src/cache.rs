@@ -168,30 +168,24 @@ struct Entry {
 }
 
 impl Entry {
-    fn outcome(&self) -> Outcome {
-        match &self.skipped {
-            Some(reason) => Outcome::Skipped(reason.clone()),
-            None => Outcome::Extracted,
-        }
-    }
-
+    /// Sends the stored findings and errors on, with `shown` as their path; the file's outcome.
     fn replay(
-        &self,
+        self,
         shown: &str,
         on_finding: &mut dyn FnMut(Finding),
         on_error: &mut dyn FnMut(FileError),
-    ) {
-        for f in &self.findings {
-            on_finding(Finding {
-                path: shown.to_string(),
-                ..f.clone()
-            });
+    ) -> Outcome {
+        for mut f in self.findings {
+            f.path = shown.to_string();
+            on_finding(f);
         }
-        for e in &self.errors {
-            on_error(FileError {
-                path: shown.to_string(),
-                ..e.clone()
-            });
+        for mut e in self.errors {
+            e.path = shown.to_string();
+            on_error(e);
+        }
+        match self.skipped {
+            Some(reason) => Outcome::Skipped(reason),
+            None => Outcome::Extracted,
         }
     }
 }
@@ -301,19 +295,17 @@ impl Cache {
         let mut hash = None;
         if let Some(mut entry) = self.get(key).filter(|e| e.results == self.results) {
             if entry.stat == stat && stat.mtime_ns + RACY_NS < entry.recorded_ns {
-                entry.replay(shown, on_finding, on_error);
-                return (Ok(entry.outcome()), true);
+                return (Ok(entry.replay(shown, on_finding, on_error)), true);
             }
             if entry.stat.size == stat.size {
                 let Ok(h) = hash_file(path) else {
                     return (scan(on_finding, on_error), false);
                 };
                 if h == entry.hash {
-                    entry.replay(shown, on_finding, on_error);
                     entry.stat = stat;
                     entry.recorded_ns = recorded_ns;
                     self.put(key, &entry);
-                    return (Ok(entry.outcome()), true);
+                    return (Ok(entry.replay(shown, on_finding, on_error)), true);
                 }
                 hash = Some(h);
             }
