@@ -406,17 +406,19 @@ impl Cache {
     }
 
     fn get(&self, key: &str) -> Option<Entry> {
-        let bytes = self.guarded(|| {
+        self.guarded(|| {
             let txn = self.db.begin_read()?;
             let table = match txn.open_table(FILES) {
                 Ok(t) => t,
                 Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
                 Err(e) => return Err(e.into()),
             };
-            Ok(table.get(key)?.map(|v| v.value().to_vec()))
-        })??;
-        // An entry that does not decode (another format) is a miss; it is overwritten.
-        serde_json::from_slice(&bytes).ok()
+            // Decoded in place; an entry that does not decode (another format) is a miss and
+            // gets overwritten.
+            Ok(table
+                .get(key)?
+                .and_then(|v| serde_json::from_slice(v.value()).ok()))
+        })?
     }
 
     /// Runs a database operation; an error, or a panic of the store on a damaged file, turns
