@@ -52,7 +52,7 @@ FILES=$(jq .files "$CORPUS/manifest.json")
 "$GEN" --rg-patterns >"$TMP/patterns.txt"
 RG_ARGS="--no-ignore --hidden --count-matches -g !manifest.json -f $TMP/patterns.txt"
 
-SP_CMD=("$SPORHUND" scan --format json --no-progress --exclude manifest.json)
+SP_CMD=("$SPORHUND" scan --format json --no-progress --no-cache --exclude manifest.json)
 SP_ALL="${SP_CMD[*]} -o /dev/null $CORPUS"
 SP_ONE="${SP_CMD[*]} -o /dev/null --threads 1 $CORPUS"
 RG_ALL="rg -j$(nproc) $RG_ARGS $CORPUS"

@@ -43,8 +43,8 @@ for pdf in "${PDFS[@]}"; do
         printf '%-34s pdftotext cannot read it\n' "$(basename "$pdf")"
         continue
     fi
-    "$SPORHUND" scan --no-progress -f json "$txt" >"$txt.json" || true
-    "$SPORHUND" scan --no-progress -f json "$pdf" >"$pdf.json.tmp" 2>/dev/null || true
+    "$SPORHUND" scan --no-progress --no-cache -f json "$txt" >"$txt.json" || true
+    "$SPORHUND" scan --no-progress --no-cache -f json "$pdf" >"$pdf.json.tmp" 2>/dev/null || true
     mv "$pdf.json.tmp" "$WORK/$(basename "$pdf").json"
     python3 - "$(basename "$pdf")" "$txt.json" "$WORK/$(basename "$pdf").json" <<'EOF' || status=1
 import collections, json, sys
@@ -69,7 +69,7 @@ for pdf in "${BIG[@]}"; do
     size=$(du -k "$pdf" | cut -f1)
     echo "-- $(basename "$pdf"): ${pages:-?} pages, ${size} KiB"
     hyperfine --ignore-failure --warmup 2 --runs 10 --export-json "$WORK/h.json" \
-        -n sporhund "$SPORHUND scan --no-progress -f json -o /dev/null '$pdf'" \
+        -n sporhund "$SPORHUND scan --no-progress --no-cache -f json -o /dev/null '$pdf'" \
         -n pdftotext "pdftotext -q '$pdf' /dev/null" >/dev/null || true
     python3 - "$WORK/h.json" "$size" <<'EOF'
 import json, sys

@@ -49,7 +49,7 @@ fi
 printf '%-13s %7s %8s %7s %10s %8s %9s\n' file MB seconds MB/s "cells/s" "RSS MB" findings
 for f in "$WORK"/stor*.*; do
     /usr/bin/time -v -o "$WORK/time.txt" \
-        "$SPORHUND" scan "$f" --format jsonl -o "$WORK/report.jsonl" --no-progress || true
+        "$SPORHUND" scan "$f" --format jsonl -o "$WORK/report.jsonl" --no-progress --no-cache || true
     python3 - "$f" "$WORK/time.txt" "$WORK/report.jsonl" "$ROWS" <<'EOF'
 import os, sys
 path, timing, report, rows = sys.argv[1:]

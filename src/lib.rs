@@ -7,6 +7,7 @@
 //! [`scan`] wires the stages together ([`special`] pairs special-category keywords with
 //! identifiers across a record); [`cli`] is the command line on top.
 
+pub mod cache;
 pub mod cli;
 pub mod detect;
 pub mod extract;

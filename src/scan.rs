@@ -4,10 +4,12 @@
 use std::borrow::BorrowMut;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crossbeam_channel::{bounded, Sender};
 
+use crate::cache::Cache;
 use crate::detect::pairing::search_ranges;
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
@@ -64,6 +66,8 @@ pub struct Scanner {
     pub options: FindingOptions,
     /// Allowlists and baseline (the default hides nothing).
     pub policy: Policy,
+    /// Results of unchanged files from earlier scans (`None`: every file is read).
+    pub cache: Option<Cache>,
 }
 
 /// What a worker sends to the report thread: an item of type `T` (a finding for `scan`), or
@@ -72,7 +76,11 @@ enum Event<T> {
     Item(T),
     Error(FileError),
     Skipped(Skipped),
-    Scanned { bytes: u64 },
+    Scanned {
+        bytes: u64,
+    },
+    /// The file just scanned was answered from the cache.
+    FromCache,
 }
 
 /// Receives, on the report thread, what the workers of [`run_walk`] produced.
@@ -102,26 +110,82 @@ impl<S: ReportSink + ?Sized> ItemSink<Finding> for S {
 /// thread. Cloneable and `Send`, so a sink forked for another thread can take its own.
 pub struct Outbox<T> {
     tx: Sender<Event<T>>,
+    /// When set, copies of what is sent are kept too (for the cache), up to a limit.
+    tap: Option<Arc<Tap<T>>>,
 }
 
 impl<T> Clone for Outbox<T> {
     fn clone(&self) -> Self {
         Outbox {
             tx: self.tx.clone(),
+            tap: self.tap.clone(),
         }
     }
 }
 
+/// Copies of what an outbox sent, shared by its clones (forks on other threads).
+struct Tap<T> {
+    kept: Mutex<(Vec<T>, Vec<FileError>)>,
+    limit: usize,
+    copy: fn(&T) -> T,
+}
+
 impl<T> Outbox<T> {
+    /// An outbox without a tap.
+    fn new(tx: Sender<Event<T>>) -> Self {
+        Outbox { tx, tap: None }
+    }
+
     /// Sends an item. A closed channel means the report side has gone; the walk notices and
     /// stops.
     pub fn item(&self, item: T) {
+        if let Some(tap) = &self.tap {
+            let mut kept = tap.kept.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.0.len() < tap.limit {
+                kept.0.push((tap.copy)(&item));
+            }
+        }
         let _ = self.tx.send(Event::Item(item));
     }
 
     /// Sends an error about part of a file.
     pub fn error(&self, error: FileError) {
+        if let Some(tap) = &self.tap {
+            let mut kept = tap.kept.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.1.len() < tap.limit {
+                kept.1.push(error.clone());
+            }
+        }
         let _ = self.tx.send(Event::Error(error));
+    }
+
+    /// Says that the file being scanned was answered from the cache.
+    pub fn from_cache(&self) {
+        let _ = self.tx.send(Event::FromCache);
+    }
+
+    /// An outbox sending to the same place that also keeps copies of the first `limit` items
+    /// and errors (memory stays bounded however much a file holds).
+    pub fn tapped(&self, limit: usize) -> Outbox<T>
+    where
+        T: Clone,
+    {
+        Outbox {
+            tx: self.tx.clone(),
+            tap: Some(Arc::new(Tap {
+                kept: Mutex::new((Vec::new(), Vec::new())),
+                limit,
+                copy: T::clone,
+            })),
+        }
+    }
+
+    /// The copies kept by a [`Outbox::tapped`] outbox (empty for any other).
+    pub fn take_recorded(&self) -> (Vec<T>, Vec<FileError>) {
+        match &self.tap {
+            Some(tap) => std::mem::take(&mut *tap.kept.lock().unwrap_or_else(|p| p.into_inner())),
+            None => (Vec::new(), Vec::new()),
+        }
     }
 }
 
@@ -129,13 +193,13 @@ impl<T> Outbox<T> {
 /// returns what it sent: items and errors.
 pub fn collect<T>(work: impl FnOnce(&Outbox<T>)) -> (Vec<T>, Vec<FileError>) {
     let (tx, rx) = crossbeam_channel::unbounded();
-    work(&Outbox { tx });
+    work(&Outbox::new(tx));
     let (mut items, mut errors) = (Vec::new(), Vec::new());
     for event in rx {
         match event {
             Event::Item(i) => items.push(i),
             Event::Error(e) => errors.push(e),
-            Event::Skipped(_) | Event::Scanned { .. } => {}
+            Event::Skipped(_) | Event::Scanned { .. } | Event::FromCache => {}
         }
     }
     (items, errors)
@@ -185,6 +249,7 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                     summary.add_skipped(&s);
                     sink.skipped(s)?;
                 }
+                Event::FromCache => summary.files_from_cache += 1,
                 Event::Scanned { bytes } => {
                     summary.files_scanned += 1;
                     summary.bytes_scanned += bytes;
@@ -216,7 +281,7 @@ fn visit<T>(
     };
     match event {
         WalkEvent::File { path, size } => {
-            let outcome = work(&path, scratch, &Outbox { tx: tx.clone() });
+            let outcome = work(&path, scratch, &Outbox::new(tx.clone()));
             match outcome {
                 Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
                 Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
@@ -252,6 +317,7 @@ impl Scanner {
             fingerprinter,
             options,
             policy: Policy::default(),
+            cache: None,
         }
     }
 
@@ -264,7 +330,7 @@ impl Scanner {
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
         let work = |path: &Path, scratch: &mut Scratch, out: &Outbox<Finding>| {
-            self.scan_file(path, scratch, out)
+            self.scan_file_cached(path, scratch, out)
         };
         let mut admitted = Admitted {
             sink,
@@ -275,8 +341,45 @@ impl Scanner {
             run_walk(walk_options, &self.engine, &work, &mut admitted, progress)?;
         summary.hidden_by_allowlist = self.policy.take_allowed();
         self.policy.finish(admitted.tracker)?;
+        if let Some(cache) = &self.cache {
+            cache.finish(&walk_options.roots);
+        }
         sink.finish(&summary, seconds)?;
         Ok((summary, seconds))
+    }
+
+    /// [`Scanner::scan_file`] through the cache when there is one: an unchanged file's
+    /// findings and errors come from the cache (and the outbox is told so), a changed one is
+    /// scanned and its results recorded.
+    fn scan_file_cached(
+        &self,
+        path: &Path,
+        scratch: &mut Scratch,
+        out: &Outbox<Finding>,
+    ) -> Result<Outcome, ExtractError> {
+        let Some(cache) = &self.cache else {
+            return self.scan_file(path, scratch, out);
+        };
+        let (result, cached) = cache.scan_file(
+            path,
+            &display(path),
+            &mut |record_finding, record_error| {
+                // One more than the cache stores, so it can tell a file it must not keep.
+                let tapped = out.tapped(crate::cache::MAX_FINDINGS_STORED + 1);
+                let result = self.scan_file(path, scratch, &tapped);
+                let (findings, errors) = tapped.take_recorded();
+                findings.into_iter().for_each(&mut *record_finding);
+                errors.into_iter().for_each(&mut *record_error);
+                result
+            },
+            &mut |f| out.item(f),
+            &mut |e| out.error(e),
+        );
+        // Counted among the scanned files only (a skipped file is listed as skipped).
+        if cached && matches!(result, Ok(Outcome::Extracted)) {
+            out.from_cache();
+        }
+        result
     }
 
     /// Extracts and searches one file, sending what it finds to `out`.

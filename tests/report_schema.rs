@@ -42,6 +42,7 @@ fn sporhund(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_sporhund"))
         .args(args)
         .env("SPORHUND_FINGERPRINT_KEY", "schema-test")
+        .env("SPORHUND_STATE_DIR", env!("CARGO_TARGET_TMPDIR"))
         .output()
         .unwrap();
     (
@@ -107,6 +108,39 @@ fn jsonl_records_are_valid() {
     for l in &lines {
         assert_valid(&s, l);
     }
+}
+
+#[test]
+fn cached_and_merged_reports_are_valid() {
+    let d = sample_tree();
+    let path = d.path().to_str().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path().to_str().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for (i, format) in ["json", "jsonl"].iter().enumerate() {
+        let (_, report) = sporhund(&["scan", path, "--format", format, "--cache-dir", cache]);
+        let file = out.path().join(format!("r{i}.{format}"));
+        std::fs::write(&file, &report).unwrap();
+        reports.push(file.to_str().unwrap().to_string());
+    }
+    let second = std::fs::read_to_string(&reports[1]).unwrap();
+    let summary: Value = serde_json::from_str(second.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        summary["summary"]["files_from_cache"], 1,
+        "a.txt from the cache"
+    );
+    let s = line_schema();
+    for l in second.lines() {
+        assert_valid(&s, &serde_json::from_str(l).unwrap());
+    }
+    let mut args = vec!["merge", "--format", "json"];
+    args.extend(reports.iter().map(String::as_str));
+    let (code, merged) = sporhund(&args);
+    assert_eq!(code, 1, "{merged}");
+    let merged: Value = serde_json::from_str(&merged).unwrap();
+    assert_eq!(merged["findings"].as_array().unwrap().len(), 6);
+    assert_valid(&schema(), &merged);
 }
 
 /// Later formats produce these steps; the contract must already accept every one, and the

@@ -3,6 +3,7 @@
 
 mod allow_value_cmd;
 mod find_cmd;
+mod merge_cmd;
 mod policy_args;
 mod progress;
 mod rules_cmd;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::detect::{RuleError, RuleSet};
+use crate::walk::shard::Shard;
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -44,6 +46,8 @@ enum Command {
     Scan(ScanArgs),
     /// Find every place one or more persons appear (access requests, GDPR art. 15).
     Find(find_cmd::FindArgs),
+    /// Combine JSON / JSON Lines reports (e.g. of `scan --shard K/N` workers) into one.
+    Merge(MergeArgs),
     /// List or check detection rules.
     Rules {
         #[command(subcommand)]
@@ -163,6 +167,16 @@ struct ScanArgs {
     /// Also list findings grouped by mail message (the messages holding personal data).
     #[arg(long, value_enum, value_name = "WHAT")]
     group_by: Option<GroupBy>,
+    /// Scan only shard K of N (0 <= K < N), chosen by a hash of each file's path relative to
+    /// its root: N workers with the same roots scan every file once (see `merge`).
+    #[arg(long, value_name = "K/N", value_parser = clap::value_parser!(Shard))]
+    shard: Option<Shard>,
+    /// Read every file again: neither use nor update the cache of earlier results.
+    #[arg(long)]
+    no_cache: bool,
+    /// Keep the cache in DIR (default: the state directory).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 /// What is searched, and how the walk goes (shared by `scan` and `find`).
@@ -194,6 +208,19 @@ struct OutputArgs {
     /// No progress bar (it is shown only when standard error is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Reports written by `scan --format json` or `--format jsonl`, in any mix.
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// What `--group-by` gathers findings by.
@@ -254,6 +281,7 @@ pub fn run() -> i32 {
         Command::Scan(args) => scan_cmd::run(args),
         Command::AllowValue(args) => allow_value_cmd::run(args),
         Command::Find(args) => find_cmd::run(args),
+        Command::Merge(args) => merge_cmd::run(args),
         Command::Rules {
             command: RulesCommand::List { rules, format },
         } => rules_cmd::list(&rules, format),

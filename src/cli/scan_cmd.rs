@@ -1,11 +1,13 @@
 //! `sporhund scan`.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::progress::ProgressLine;
 use super::shared::{exit_code, or_fatal};
 use super::{Format, GroupBy, ScanArgs};
+use crate::cache::{self, Cache};
 use crate::detect::Engine;
 use crate::report::csv::CsvWriter;
 use crate::report::fingerprint::Fingerprinter;
@@ -47,8 +49,18 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         scanner.dispatcher.selection.older_than = Some(cutoff.unwrap_or(std::time::UNIX_EPOCH));
     }
     scanner.policy = policy;
-    // The policy's own files (configs, baselines) are never scanned.
+    let cache_path = cache_path(&args);
+    if scanner.policy.has_allowlists() && !args.no_cache {
+        // Allowlisted values are dropped while a file is read, so cached results would not
+        // follow an edited sporhund.toml nor count what it hides.
+        eprintln!("sporhund: note: allowlists in use, so every file is read (no cache)");
+    } else if !args.no_cache {
+        scanner.cache = cache_path.as_deref().and_then(|p| open_cache(p, &scanner));
+    }
+    // The policy's own files (configs, baselines) and the cache are never scanned.
     walk.exclude_paths.extend(args.policy.files(&roots));
+    walk.exclude_paths.extend(cache_path);
+    walk.shard = args.shard;
     let header = args.walk.header(SCHEMA_VERSION);
     let mut out = args.output.open()?;
     let progress = Arc::new(Progress::default());
@@ -110,6 +122,9 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         }
     };
     line.finish();
+    if let Some(w) = scanner.cache.as_ref().and_then(Cache::warning) {
+        eprintln!("sporhund: warning: {w}");
+    }
     let summary = result.map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
     if !summary.complete && args.policy.writes_baseline() {
@@ -127,4 +142,29 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
             .sum(),
     };
     Ok(exit_code(summary.complete, failing > 0))
+}
+
+/// Where the cache is (even with `--no-cache`: it is never scanned); `None` when there is no
+/// state directory.
+fn cache_path(args: &ScanArgs) -> Option<PathBuf> {
+    match &args.cache_dir {
+        Some(dir) => Some(dir.join(cache::FILE_NAME)),
+        None => Cache::default_path(),
+    }
+}
+
+/// Opens the cache; when it cannot be used, says why and the scan reads every file.
+fn open_cache(path: &Path, scanner: &Scanner) -> Option<Cache> {
+    match Cache::open(path, cache::results_hash(scanner)) {
+        Ok((cache, warning)) => {
+            if let Some(w) = warning {
+                eprintln!("sporhund: warning: {w}");
+            }
+            Some(cache)
+        }
+        Err(e) => {
+            eprintln!("sporhund: warning: {e}; scanning without the cache");
+            None
+        }
+    }
 }

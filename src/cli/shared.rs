@@ -29,6 +29,7 @@ impl WalkArgs {
             max_filesize: self.max_filesize,
             follow_symlinks: self.follow_symlinks,
             threads: self.threads,
+            shard: None,
         }
     }
 
@@ -50,13 +51,18 @@ impl WalkArgs {
 impl OutputArgs {
     /// The report file, or standard output.
     pub(super) fn open(&self) -> Result<Box<dyn Write>, String> {
-        Ok(match &self.output {
-            Some(path) => Box::new(BufWriter::new(
-                File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-            )),
-            None => Box::new(BufWriter::new(io::stdout().lock())),
-        })
+        open_output(self.output.as_deref())
     }
+}
+
+/// The report destination: FILE, or standard output.
+pub(super) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write>, String> {
+    Ok(match path {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    })
 }
 
 /// The roots without those already inside another root (`scan d d/b.txt` scans b.txt once).

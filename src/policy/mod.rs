@@ -62,6 +62,11 @@ impl Policy {
         self
     }
 
+    /// True when some root has an allowlist (findings then depend on the config files too).
+    pub fn has_allowlists(&self) -> bool {
+        self.allowlists.iter().any(Option::is_some)
+    }
+
     /// The allowlist decisions for one file.
     pub fn for_file(&self, path: &Path) -> FilePolicy<'_> {
         if self.allowlists.iter().all(Option::is_none) {

@@ -112,6 +112,13 @@ pub fn write_summary(s: &Summary, seconds: f64, out: &mut dyn Write) -> io::Resu
         s.files_scanned,
         if seconds > 0.0 { mb / seconds } else { 0.0 }
     )?;
+    if s.files_from_cache > 0 {
+        writeln!(
+            out,
+            "{} of them unchanged since an earlier scan: results taken from the cache.",
+            s.files_from_cache
+        )?;
+    }
     if s.findings == 0 {
         writeln!(out, "No personal data found.")?;
     } else {

@@ -8,6 +8,7 @@ pub mod group;
 pub mod human;
 pub mod json;
 pub mod mask;
+pub mod merge;
 pub mod roots;
 pub mod sarif;
 pub mod stores;
@@ -107,6 +108,10 @@ pub struct Skipped {
 pub struct Summary {
     /// Files whose content was searched.
     pub files_scanned: u64,
+    /// Of `files_scanned`, those whose results came from the cache of an earlier scan
+    /// (unchanged files, not read again).
+    #[serde(default)]
+    pub files_from_cache: u64,
     /// Bytes of those files.
     pub bytes_scanned: u64,
     /// Number of findings.

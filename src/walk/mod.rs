@@ -6,10 +6,14 @@
 //! end) are reported as skipped; paths matching the user's `--exclude` globs are left out
 //! silently, as asked.
 
+pub mod shard;
+
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
+
+use shard::Shard;
 
 /// How to walk.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +31,8 @@ pub struct WalkOptions {
     pub follow_symlinks: bool,
     /// Worker threads; 0 picks one per core.
     pub threads: usize,
+    /// Only this shard of the files (`--shard K/N`); `None`: all.
+    pub shard: Option<Shard>,
 }
 
 /// One thing the walk found.
@@ -53,6 +59,17 @@ pub enum WalkEvent {
         /// What went wrong.
         message: String,
     },
+}
+
+impl WalkEvent {
+    /// The path the event is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            WalkEvent::File { path, .. }
+            | WalkEvent::Skipped { path, .. }
+            | WalkEvent::Error { path, .. } => path,
+        }
+    }
 }
 
 /// Compiled `--exclude` globs.
@@ -134,12 +151,26 @@ where
                     .any(|root| filter_excludes.excludes(root, entry.path()))
         });
     let max = options.max_filesize;
+    let in_shard = |event: &WalkEvent| match options.shard {
+        None => true,
+        Some(shard) => {
+            let path = event.path();
+            let root = options
+                .roots
+                .iter()
+                .filter(|r| path.starts_with(r))
+                .max_by_key(|r| r.as_os_str().len());
+            shard.contains(root.map_or(Path::new(""), PathBuf::as_path), path)
+        }
+    };
     builder.build_parallel().run(|| {
         let mut visit = make_visitor();
-        Box::new(move |result| match classify(result, max).map(&mut visit) {
-            Some(false) => WalkState::Quit,
-            _ => WalkState::Continue,
-        })
+        Box::new(
+            move |result| match classify(result, max).filter(in_shard).map(&mut visit) {
+                Some(false) => WalkState::Quit,
+                _ => WalkState::Continue,
+            },
+        )
     });
     Ok(())
 }

@@ -39,10 +39,18 @@ pub fn shared_fixture(rel: &str) -> Option<PathBuf> {
     }
 }
 
-/// `sporhund` with the test fingerprint key, run from the repository root.
+/// The state directory every run gets unless a test says otherwise (so no run keeps a cache in
+/// the user's own state directory); shared by all tests, under target/.
+pub fn state_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("state")
+}
+
+/// `sporhund` with the test fingerprint key and state directory, run from the repository root.
 pub fn sporhund() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sporhund"));
-    c.env("SPORHUND_FINGERPRINT_KEY", KEY).current_dir(root());
+    c.env("SPORHUND_FINGERPRINT_KEY", KEY)
+        .env("SPORHUND_STATE_DIR", state_dir())
+        .current_dir(root());
     c
 }
 

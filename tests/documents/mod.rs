@@ -154,6 +154,7 @@ pub fn run_watching_memory(args: &[&str]) -> Watched {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sporhund"))
         .env("SPORHUND_FINGERPRINT_KEY", common::KEY)
+        .env("SPORHUND_STATE_DIR", common::state_dir())
         .current_dir(common::root())
         .args(args)
         .stdin(Stdio::null())

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Incremental rescans: the first scan of a corpus (empty cache) against a second scan of the
+# same, unchanged corpus (every file's results from the cache). Target: second <= 10 % of first.
+#
+#   benches/incremental.sh [MB] [SEED]        (defaults: 300 MB, seed 42)
+#
+# Two corpora from examples/gen_corpus.rs under ./bench-corpus/ (gitignored), made if missing:
+#   large: MB megabytes in files of 2-6 MB (the generator's default)
+#   small: MB/3 megabytes in files of 4-16 KB (many small files: per-file overhead dominates)
+#   sparse: the large corpus with digits and '@' removed from all files but every 20th (an
+#           archive where few files hold personal data: the report is small, as it usually is)
+# NO_BUILD=1 uses the release binaries as they are. Each is read once first so the timed scans start from a warm page cache; the cache lives in a
+# fresh temporary directory. Prints the time of a scan without the cache (--no-cache), of the
+# first scan (which also hashes every file and fills the cache), of the second, the ratio
+# second/first, the number of files taken from the cache and the cache's size on disk.
+set -euo pipefail
+
+MB=${1:-300}
+SEED=${2:-42}
+cd "$(dirname "$0")/.."
+SPORHUND=target/release/sporhund
+GEN=target/release/examples/gen_corpus
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export SPORHUND_FINGERPRINT_KEY=bench
+
+[ -n "${NO_BUILD:-}" ] || cargo build --release --locked --bin sporhund --example gen_corpus
+
+corpus() { # name mb file-mb
+    local dir="bench-corpus/incr-$1-${2}mb-seed${SEED}"
+    [ -f "$dir/manifest.json" ] || "$GEN" --out "$dir" --mb "$2" --seed "$SEED" --file-mb "$3" >&2
+    echo "$dir"
+}
+
+now() { date +%s.%N; }
+
+bench() { # name dir
+    local name=$1 dir=$2 cache="$TMP/cache-$1" tn t0 t1 t2
+    "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null || true # warm page cache
+    tn=$(now)
+    "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null || true
+    t0=$(now)
+    "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/first.json" || true
+    t1=$(now)
+    "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/second.json" || true
+    t2=$(now)
+    local files bytes cached findings1 findings2 size
+    files=$(jq .summary.files_scanned "$TMP/second.json")
+    bytes=$(jq .summary.bytes_scanned "$TMP/second.json")
+    cached=$(jq .summary.files_from_cache "$TMP/second.json")
+    findings1=$(jq .summary.findings "$TMP/first.json")
+    findings2=$(jq .summary.findings "$TMP/second.json")
+    size=$(du -b "$cache/cache.redb" | cut -f1)
+    [ "$findings1" = "$findings2" ] || { echo "findings differ: $findings1 vs $findings2" >&2; exit 1; }
+    awk -v n="$name" -v f="$files" -v b="$bytes" -v c="$cached" -v k="$findings2" \
+        -v p="$tn" -v a="$t0" -v m="$t1" -v z="$t2" -v s="$size" 'BEGIN {
+        plain = a - p; first = m - a; second = z - m
+        printf "%-6s %6d files %7.1f MB %7d findings | --no-cache %6.2f s | first %6.2f s  second %6.2f s  ratio %5.1f %% | %d from cache | cache %.1f MB\n",
+            n, f, b / 1e6, k, plain, first, second, 100 * second / first, c, s / 1e6 }'
+}
+
+command -v jq >/dev/null || { echo "incremental.sh: jq is required" >&2; exit 2; }
+LARGE=$(corpus large "$MB" 2-6)
+SMALL=$(corpus small "$((MB / 3))" 0.004-0.016)
+SPARSE="bench-corpus/incr-sparse-${MB}mb-seed${SEED}"
+if [ ! -d "$SPARSE" ]; then
+    i=0
+    find "$LARGE" -type f ! -name manifest.json | sort |
+    while read -r f; do
+        out="$SPARSE/${f#"$LARGE"/}"
+        mkdir -p "$(dirname "$out")"
+        if [ $((i % 20)) -eq 0 ]; then cp "$f" "$out"; else tr -d '0-9@' <"$f" >"$out"; fi
+        i=$((i + 1))
+    done
+fi
+bench large "$LARGE"
+bench small "$SMALL"
+bench sparse "$SPARSE"

@@ -1,0 +1,245 @@
+//! Incremental rescans through the real binary: unchanged files come from the cache (and the
+//! report is still complete and identical to a full scan), changed files, changed settings and
+//! `--no-cache` read files again, a damaged or busy cache never fails a scan.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::{run, sporhund, Run};
+use serde_json::Value;
+use tempfile::TempDir;
+
+const FNR: &str = "15108695088";
+const FNR2: &str = "20036914700";
+
+/// A tree of four files, three with personal data; modification times in the past, so the
+/// cache trusts their stat (a file written within 2 s of a scan is always hashed).
+fn tree() -> TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let files = [
+        ("kunde.txt", format!("Fødselsnummer: {FNR}\n")),
+        (
+            "a/b/kontakt.csv",
+            "navn;epost\nKari;kari.nordmann@firma.no\n".into(),
+        ),
+        (
+            "a/notat.txt",
+            "Møtereferat uten personopplysninger.\n".into(),
+        ),
+        ("a/fnr.txt", format!("fnr {FNR2}, mobil 912 34 567\n")),
+    ];
+    for (name, text) in files {
+        let p = d.path().join(name);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, text).unwrap();
+        age(&p, 3600);
+    }
+    d
+}
+
+/// Moves a file's modification time `secs` seconds into the past.
+fn age(path: &Path, secs: u64) {
+    let f = fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(SystemTime::now() - Duration::from_secs(secs))
+        .unwrap();
+}
+
+fn scan(root: &Path, cache: &Path, args: &[&str]) -> Run {
+    let mut cmd = sporhund();
+    cmd.arg("scan")
+        .arg(root)
+        .args(["--format", "json", "--no-progress", "--cache-dir"])
+        .arg(cache);
+    run(cmd, args)
+}
+
+/// The report without what legitimately differs between runs (timing, cache counter).
+fn comparable(report: &Value) -> Value {
+    let mut r = report.clone();
+    let o = r.as_object_mut().unwrap();
+    o.remove("duration_seconds");
+    o.remove("started_at");
+    o["summary"]
+        .as_object_mut()
+        .unwrap()
+        .remove("files_from_cache");
+    r
+}
+
+/// Runs a cached scan, checks it equals a scan without the cache, returns files_from_cache.
+fn from_cache(root: &Path, cache: &Path, args: &[&str]) -> u64 {
+    let r = scan(root, cache, args);
+    r.expect_code(1);
+    let report = r.json();
+    let mut plain = args.to_vec();
+    plain.push("--no-cache");
+    let fresh = scan(root, cache, &plain);
+    fresh.expect_code(1);
+    assert_eq!(comparable(&report), comparable(&fresh.json()), "{}", r.what);
+    assert_eq!(fresh.json()["summary"]["files_from_cache"], 0);
+    report["summary"]["files_from_cache"].as_u64().unwrap()
+}
+
+#[test]
+fn unchanged_files_come_from_the_cache_and_the_report_is_complete() {
+    let t = tree();
+    let c = tempfile::tempdir().unwrap();
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 0);
+    let r = scan(t.path(), c.path(), &[]);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let report = r.json();
+    assert_eq!(report["summary"]["files_from_cache"], 4);
+    assert_eq!(report["summary"]["files_scanned"], 4);
+    assert_eq!(report["summary"]["findings"], 4);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+    // The same tree reached by another spelling of the root: same entries, paths as given.
+    let other = format!("{}/./a/..", t.path().display());
+    assert_eq!(from_cache(Path::new(&other), c.path(), &[]), 4);
+    // Human output says so.
+    let mut cmd = sporhund();
+    cmd.arg("scan")
+        .arg(t.path())
+        .arg("--cache-dir")
+        .arg(c.path());
+    let human = run(cmd, Vec::<&str>::new());
+    assert!(
+        human
+            .stdout
+            .contains("4 of them unchanged since an earlier scan"),
+        "{}",
+        human.stdout
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(c.path().join("cache.redb"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the cache holds personal data");
+    }
+}
+
+#[test]
+fn changed_files_are_read_again_touched_ones_are_not() {
+    let t = tree();
+    let c = tempfile::tempdir().unwrap();
+    from_cache(t.path(), c.path(), &[]);
+    // New content of the same length (another fødselsnummer): read again.
+    let kunde = t.path().join("kunde.txt");
+    fs::write(&kunde, format!("Fødselsnummer: {FNR2}\n")).unwrap();
+    age(&kunde, 60);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 3);
+    // Touched (new modification time), same bytes: hashed, results reused.
+    age(&t.path().join("a/fnr.txt"), 10);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+    // A new file is read; a removed one is gone from the report.
+    fs::write(t.path().join("ny.txt"), format!("fnr {FNR}\n")).unwrap();
+    fs::remove_file(t.path().join("a/b/kontakt.csv")).unwrap();
+    let r = scan(t.path(), c.path(), &[]).json();
+    assert_eq!(r["summary"]["files_scanned"], 4);
+    assert_eq!(r["summary"]["files_from_cache"], 3);
+    assert!(!r.to_string().contains("kontakt.csv"));
+}
+
+#[test]
+fn other_settings_read_every_file_again() {
+    let t = tree();
+    let c = tempfile::tempdir().unwrap();
+    from_cache(t.path(), c.path(), &[]);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+    assert_eq!(
+        from_cache(t.path(), c.path(), &["--min-confidence", "0.6"]),
+        0
+    );
+    assert_eq!(from_cache(t.path(), c.path(), &["--show-values"]), 0);
+    // A user rule file: changing the file changes the results hash.
+    let rules = tempfile::tempdir().unwrap();
+    let rule = |name: &str| {
+        format!(
+            "[[rule]]\nid = \"x.kunde\"\nname = \"{name}\"\ncategory = \"customer\"\n\
+             patterns = ['K-[0-9]{{6}}']\n"
+        )
+    };
+    let file = rules.path().join("r.toml");
+    fs::write(&file, rule("Kundenummer")).unwrap();
+    let f = file.to_str().unwrap();
+    assert_eq!(from_cache(t.path(), c.path(), &["--rule-file", f]), 0);
+    assert_eq!(from_cache(t.path(), c.path(), &["--rule-file", f]), 4);
+    fs::write(&file, rule("Kundenr")).unwrap();
+    assert_eq!(from_cache(t.path(), c.path(), &["--rule-file", f]), 0);
+    // Another fingerprint key gives other fingerprints: nothing reused.
+    let mut cmd = sporhund();
+    cmd.env("SPORHUND_FINGERPRINT_KEY", "another key")
+        .arg("scan")
+        .arg(t.path())
+        .args(["--format", "json", "--cache-dir"])
+        .arg(c.path());
+    let r = run(cmd, Vec::<&str>::new()).json();
+    assert_eq!(r["summary"]["files_from_cache"], 0);
+}
+
+#[test]
+fn no_cache_neither_reads_nor_writes_one() {
+    let t = tree();
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = sporhund();
+    cmd.env("SPORHUND_STATE_DIR", state.path())
+        .arg("scan")
+        .arg(t.path())
+        .args(["--format", "json", "--no-cache"]);
+    let r = run(cmd, Vec::<&str>::new());
+    r.expect_code(1);
+    assert_eq!(fs::read_dir(state.path()).unwrap().count(), 0);
+    // Without --no-cache the cache goes to the state directory.
+    let mut cmd = sporhund();
+    cmd.env("SPORHUND_STATE_DIR", state.path().join("s"))
+        .arg("scan")
+        .arg(t.path())
+        .args(["--format", "json"]);
+    run(cmd, Vec::<&str>::new()).expect_code(1);
+    assert!(state.path().join("s/cache.redb").is_file());
+}
+
+#[test]
+fn a_damaged_cache_is_replaced_with_a_warning() {
+    let t = tree();
+    let c = tempfile::tempdir().unwrap();
+    from_cache(t.path(), c.path(), &[]);
+    fs::write(c.path().join("cache.redb"), "not a database at all").unwrap();
+    let r = scan(t.path(), c.path(), &[]);
+    r.expect_code(1);
+    assert!(r.stderr.contains("unreadable cache"), "{}", r.stderr);
+    assert_eq!(r.json()["summary"]["files_from_cache"], 0);
+    assert_eq!(r.json()["summary"]["findings"], 4);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+}
+
+#[test]
+fn a_cache_in_use_by_another_scan_is_not_touched() {
+    let t = tree();
+    let c = tempfile::tempdir().unwrap();
+    from_cache(t.path(), c.path(), &[]);
+    let (held, _) =
+        sporhund::cache::Cache::open(&c.path().join("cache.redb"), "other scan".into()).unwrap();
+    let r = scan(t.path(), c.path(), &[]);
+    r.expect_code(1);
+    assert!(r.stderr.contains("in use by another scan"), "{}", r.stderr);
+    assert_eq!(r.json()["summary"]["files_from_cache"], 0);
+    assert_eq!(r.json()["summary"]["findings"], 4);
+    drop(held);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+}
+
+#[test]
+fn the_cache_file_itself_is_never_scanned() {
+    let t = tree();
+    let cache = t.path().join(".cache");
+    from_cache(t.path(), &cache, &[]);
+    let r = scan(t.path(), &cache, &[]).json();
+    assert!(!r.to_string().contains("cache.redb"), "{r:#}");
+    assert_eq!(r["summary"]["files_scanned"], 4);
+}
