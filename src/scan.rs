@@ -17,7 +17,7 @@ use crate::location::{Location, Step};
 use crate::policy::baseline::Tracker;
 use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
-use crate::report::mask::{mask_value, snippet};
+use crate::report::mask::{mask_value, snippet, LocationMasker};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
 use crate::special::Pairing;
 use crate::walk::{walk, WalkEvent, WalkOptions};
@@ -336,6 +336,7 @@ impl Scanner {
             sink,
             policy: &self.policy,
             tracker: self.policy.tracker(),
+            masker: (!self.options.show_values).then(|| LocationMasker::new(&self.engine)),
         };
         let (mut summary, seconds) =
             run_walk(walk_options, &self.engine, &work, &mut admitted, progress)?;
@@ -445,16 +446,23 @@ impl Scanner {
     }
 }
 
-/// The report side of a scan: findings already in the baseline are hidden (and counted),
-/// the rest go to the report sink.
+/// The report side of a scan: values in locations are masked (unless values are shown),
+/// findings already in the baseline are hidden (and counted), the rest go to the report sink.
 struct Admitted<'a> {
     sink: &'a mut dyn ReportSink,
     policy: &'a Policy,
     tracker: Tracker,
+    masker: Option<LocationMasker<'a>>,
 }
 
 impl ItemSink<Finding> for Admitted<'_> {
-    fn item(&mut self, finding: Finding, summary: &mut Summary) -> std::io::Result<()> {
+    fn item(&mut self, mut finding: Finding, summary: &mut Summary) -> std::io::Result<()> {
+        if let Some(m) = &mut self.masker {
+            finding.location = m.mask(&finding.location);
+            if let Some(r) = &mut finding.related {
+                r.location = m.mask(&r.location);
+            }
+        }
         if !self.policy.admit(&mut self.tracker, &finding) {
             summary.hidden_by_baseline += 1;
             return Ok(());
@@ -462,7 +470,10 @@ impl ItemSink<Finding> for Admitted<'_> {
         summary.add_finding(&finding);
         self.sink.finding(finding)
     }
-    fn error(&mut self, error: FileError) -> std::io::Result<()> {
+    fn error(&mut self, mut error: FileError) -> std::io::Result<()> {
+        if let Some(m) = &mut self.masker {
+            error.location = m.mask(&error.location);
+        }
         self.sink.error(error)
     }
     fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()> {

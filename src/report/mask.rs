@@ -1,6 +1,8 @@
 //! Masking: reports are personal data themselves, so values and snippets are masked unless
 //! the user asks for them with `--show-values`.
 
+use crate::location::{Location, Step};
+
 /// Masks a value as written: separators stay, letters and digits become `*` except the last
 /// two (for values of eight or more) and, for an e-mail address, the first letter and the
 /// top-level domain: `15108695088` → `*********88`, `kari@firma.no` → `k***@*****.no`.
@@ -194,6 +196,75 @@ fn mask_local_parts(s: &str) -> String {
     out.into_iter().collect()
 }
 
+/// Masks personal data in the free-text parts of locations: a message's subject and sender,
+/// attachment, member and sheet names ("Sykmelding for 01019012345", `cv_01019012345.pdf`).
+/// The values the rule engine detects there are masked like finding values; the rest stays
+/// readable, so an admin can still find the message or member.
+pub struct LocationMasker<'e> {
+    engine: &'e crate::detect::Engine,
+    scratch: crate::detect::Scratch,
+    /// The last location masked and its masked form (findings come in runs per place).
+    last: Option<(Location, Location)>,
+}
+
+impl<'e> LocationMasker<'e> {
+    /// A masker using `engine`'s rules.
+    pub fn new(engine: &'e crate::detect::Engine) -> Self {
+        LocationMasker {
+            engine,
+            scratch: engine.scratch(),
+            last: None,
+        }
+    }
+
+    /// `location` with detected values in its texts masked.
+    pub fn mask(&mut self, location: &Location) -> Location {
+        if let Some((from, to)) = &self.last {
+            if from == location {
+                return to.clone();
+            }
+        }
+        let masked = Location(location.steps().iter().map(|s| self.step(s)).collect());
+        self.last = Some((location.clone(), masked.clone()));
+        masked
+    }
+
+    fn step(&mut self, step: &Step) -> Step {
+        let mut step = step.clone();
+        match &mut step {
+            Step::Message { from, subject, .. } => {
+                for text in [from, subject].into_iter().flatten() {
+                    *text = self.text(text);
+                }
+            }
+            Step::Entry { name } | Step::Part { name } => *name = self.text(name),
+            Step::Attachment { filename } => *filename = self.text(filename),
+            Step::Cell { sheet, .. } => *sheet = self.text(sheet),
+            Step::Page { .. } | Step::Record { .. } | Step::Line { .. } => {}
+        }
+        step
+    }
+
+    fn text(&mut self, text: &str) -> String {
+        let mut spans = Vec::new();
+        self.engine.scan(text, text.len(), &mut self.scratch, |d| {
+            spans.push((d.start, d.end))
+        });
+        if spans.is_empty() {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e) in spans {
+            out.push_str(&text[at..s]);
+            out.push_str(&mask_value(&text[s..e]));
+            at = e;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +312,38 @@ mod tests {
             !snip.contains("kari") && !snip.contains("eksempel"),
             "{snip}"
         );
+    }
+
+    #[test]
+    fn location_texts_are_masked_where_values_are_detected() {
+        let engine =
+            crate::detect::Engine::new(&crate::detect::RuleSet::builtin().unwrap()).unwrap();
+        let mut m = LocationMasker::new(&engine);
+        let loc = Location(vec![
+            Step::Message {
+                index: Some(1),
+                message_id: Some("abc@firma.no".into()),
+                date: None,
+                from: Some("Kari Nordmann <kari@firma.no>".into()),
+                subject: Some("Sykmelding for 15108695088".into()),
+                folder: None,
+            },
+            Step::Attachment {
+                filename: "cv_15108695088.pdf".into(),
+            },
+            Step::Page { page: 2 },
+        ]);
+        let masked = m.mask(&loc);
+        assert_eq!(
+            masked.to_string(),
+            "message #1 <abc@firma.no> \"Sykmelding for *********88\" › attachment \
+             cv_*********88.pdf › page 2"
+        );
+        let Step::Message { from, .. } = &masked.steps()[0] else {
+            panic!("{masked:?}")
+        };
+        assert_eq!(from.as_deref(), Some("Kari Nordmann <k***@*****.no>"));
+        // The same location again comes from the memo, identical.
+        assert_eq!(m.mask(&loc), masked);
     }
 }

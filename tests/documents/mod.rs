@@ -63,7 +63,15 @@ pub fn check_fixture_dir(dir: &str) {
     for (file, want) in files {
         let path = format!("{dir}/{file}");
         let mut cmd = sporhund();
-        cmd.args(["scan", "--format", "json", "--no-progress", &path]);
+        // Locations are compared as written; masking of their texts is tested on its own.
+        cmd.args([
+            "scan",
+            "--format",
+            "json",
+            "--no-progress",
+            "--show-values",
+            &path,
+        ]);
         let r = run(cmd, Vec::<String>::new());
         let report = r.json();
         if r.code.map(i64::from) != Some(exit_code(want)) {
@@ -131,7 +139,14 @@ fn compare_errors(file: &str, want: &Value, errors: &Value, problems: &mut Strin
 /// The findings of a scan of one fixture, as `(rule/kind at location)` keys.
 pub fn scan_keys(path: &str) -> (Option<i32>, Vec<String>, Value) {
     let mut cmd = sporhund();
-    cmd.args(["scan", "--format", "json", "--no-progress", path]);
+    cmd.args([
+        "scan",
+        "--format",
+        "json",
+        "--no-progress",
+        "--show-values",
+        path,
+    ]);
     let r = run(cmd, Vec::<String>::new());
     let report = r.json();
     (r.code, keys(&report["findings"]), report)
