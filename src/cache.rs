@@ -40,7 +40,7 @@ use redb::{Builder, Database, DatabaseError, Durability, ReadableDatabase, Table
 use serde::{Deserialize, Serialize};
 
 use crate::extract::{open_read_only, ExtractError, Outcome};
-use crate::report::{FileError, Finding};
+use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
 
 /// File name of the cache inside its directory.
@@ -165,6 +165,9 @@ struct Entry {
     findings: Vec<Finding>,
     /// Errors inside the file, `path` empty likewise.
     errors: Vec<FileError>,
+    /// Parts of the file not read on purpose (an image attachment), `path` empty likewise.
+    #[serde(default)]
+    parts_skipped: Vec<Skipped>,
 }
 
 impl Entry {
@@ -174,6 +177,7 @@ impl Entry {
         shown: &str,
         on_finding: &mut dyn FnMut(Finding),
         on_error: &mut dyn FnMut(FileError),
+        on_skipped: &mut dyn FnMut(Skipped),
     ) -> Outcome {
         for mut f in self.findings {
             f.path = shown.to_string();
@@ -182,6 +186,10 @@ impl Entry {
         for mut e in self.errors {
             e.path = shown.to_string();
             on_error(e);
+        }
+        for mut k in self.parts_skipped {
+            k.path = shown.to_string();
+            on_skipped(k);
         }
         match self.skipped {
             Some(reason) => Outcome::Skipped(reason),
@@ -196,6 +204,7 @@ impl Entry {
 pub type ScanFn<'a> = &'a mut dyn FnMut(
     &mut dyn FnMut(Finding),
     &mut dyn FnMut(FileError),
+    &mut dyn FnMut(Skipped),
 ) -> Result<Outcome, ExtractError>;
 
 /// An open cache, shared by the scan's worker threads.
@@ -281,42 +290,50 @@ impl Cache {
         scan: ScanFn<'_>,
         on_finding: &mut dyn FnMut(Finding),
         on_error: &mut dyn FnMut(FileError),
+        on_skipped: &mut dyn FnMut(Skipped),
     ) -> (Result<Outcome, ExtractError>, bool) {
         if self.failed.load(Ordering::Relaxed) {
-            return (scan(&mut |_| {}, &mut |_| {}), false);
+            return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false);
         }
         let canonical = path.canonicalize();
         let (Ok(canonical), Ok(stat)) = (&canonical, Stat::of(path)) else {
-            return (scan(&mut |_| {}, &mut |_| {}), false);
+            return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false);
         };
         let Some(key) = canonical.to_str() else {
-            return (scan(&mut |_| {}, &mut |_| {}), false); // not UTF-8: no stable key
+            return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false); // not UTF-8: no stable key
         };
         let recorded_ns = unix_ns(SystemTime::now());
         let mut hash = None;
         if let Some(mut entry) = self.get(key).filter(|e| e.results == self.results) {
             if entry.stat == stat && stat.mtime_ns + RACY_NS < entry.recorded_ns {
-                return (Ok(entry.replay(shown, on_finding, on_error)), true);
+                return (
+                    Ok(entry.replay(shown, on_finding, on_error, on_skipped)),
+                    true,
+                );
             }
             if entry.stat.size == stat.size {
                 let Ok(h) = hash_file(path) else {
-                    return (scan(&mut |_| {}, &mut |_| {}), false);
+                    return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false);
                 };
                 if h == entry.hash {
                     entry.stat = stat;
                     entry.recorded_ns = recorded_ns;
                     self.put(key, &entry);
-                    return (Ok(entry.replay(shown, on_finding, on_error)), true);
+                    return (
+                        Ok(entry.replay(shown, on_finding, on_error, on_skipped)),
+                        true,
+                    );
                 }
                 hash = Some(h);
             }
         }
         let hash = match hash.map(Ok).unwrap_or_else(|| hash_file(path)) {
             Ok(h) => h,
-            Err(_) => return (scan(&mut |_| {}, &mut |_| {}), false),
+            Err(_) => return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false),
         };
         let mut findings = Vec::new();
         let mut errors = Vec::new();
+        let mut parts_skipped = Vec::new();
         let mut complete = true;
         let result = scan(
             &mut |f| {
@@ -335,6 +352,12 @@ impl Cache {
                     ..e
                 });
             },
+            &mut |k| {
+                parts_skipped.push(Skipped {
+                    path: String::new(),
+                    ..k
+                });
+            },
         );
         if let (Ok(outcome), true) = (&result, complete) {
             let entry = Entry {
@@ -348,6 +371,7 @@ impl Cache {
                 },
                 findings,
                 errors,
+                parts_skipped,
             };
             self.put(key, &entry);
         }
@@ -530,7 +554,7 @@ mod tests {
         let (outcome, cached) = cache.scan_file(
             path,
             "shown/path",
-            &mut |record_f, record_e| {
+            &mut |record_f, record_e, _| {
                 calls.set(calls.get() + 1);
                 let text = std::fs::read_to_string(path).unwrap();
                 let f = finding(&text);
@@ -547,6 +571,7 @@ mod tests {
             },
             &mut |f| found.borrow_mut().push(f),
             &mut |e| errors.borrow_mut().push(e),
+            &mut |_| {},
         );
         cache.finish(&[]); // writes are batched until the end of a scan
         assert_eq!(outcome.unwrap(), Outcome::Extracted);

@@ -125,10 +125,13 @@ impl<T> Clone for Outbox<T> {
 
 /// Copies of what an outbox sent, shared by its clones (forks on other threads).
 struct Tap<T> {
-    kept: Mutex<(Vec<T>, Vec<FileError>)>,
+    kept: Mutex<Kept<T>>,
     limit: usize,
     copy: fn(&T) -> T,
 }
+
+/// What a tap kept: items, errors and skipped parts.
+type Kept<T> = (Vec<T>, Vec<FileError>, Vec<Skipped>);
 
 impl<T> Outbox<T> {
     /// An outbox without a tap.
@@ -159,6 +162,17 @@ impl<T> Outbox<T> {
         let _ = self.tx.send(Event::Error(error));
     }
 
+    /// Reports a part of a file not read on purpose.
+    pub fn skipped(&self, skipped: Skipped) {
+        if let Some(tap) = &self.tap {
+            let mut kept = tap.kept.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.2.len() < tap.limit {
+                kept.2.push(skipped.clone());
+            }
+        }
+        let _ = self.tx.send(Event::Skipped(skipped));
+    }
+
     /// Says that the file being scanned was answered from the cache.
     pub fn from_cache(&self) {
         let _ = self.tx.send(Event::FromCache);
@@ -173,7 +187,7 @@ impl<T> Outbox<T> {
         Outbox {
             tx: self.tx.clone(),
             tap: Some(Arc::new(Tap {
-                kept: Mutex::new((Vec::new(), Vec::new())),
+                kept: Mutex::new((Vec::new(), Vec::new(), Vec::new())),
                 limit,
                 copy: T::clone,
             })),
@@ -181,10 +195,10 @@ impl<T> Outbox<T> {
     }
 
     /// The copies kept by a [`Outbox::tapped`] outbox (empty for any other).
-    pub fn take_recorded(&self) -> (Vec<T>, Vec<FileError>) {
+    pub fn take_recorded(&self) -> Kept<T> {
         match &self.tap {
             Some(tap) => std::mem::take(&mut *tap.kept.lock().unwrap_or_else(|p| p.into_inner())),
-            None => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Vec::new(), Vec::new()),
         }
     }
 }
@@ -286,6 +300,7 @@ fn visit<T>(
                 Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
                 Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
                     path: display(&path),
+                    location: Location::root(),
                     reason,
                 })),
                 Err(e) => send(Event::Error(FileError {
@@ -297,6 +312,7 @@ fn visit<T>(
         }
         WalkEvent::Skipped { path, reason } => send(Event::Skipped(Skipped {
             path: display(&path),
+            location: Location::root(),
             reason,
         })),
         WalkEvent::Error { path, message } => send(Event::Error(FileError {
@@ -364,17 +380,19 @@ impl Scanner {
         let (result, cached) = cache.scan_file(
             path,
             &display(path),
-            &mut |record_finding, record_error| {
+            &mut |record_finding, record_error, record_skipped| {
                 // One more than the cache stores, so it can tell a file it must not keep.
                 let tapped = out.tapped(crate::cache::MAX_FINDINGS_STORED + 1);
                 let result = self.scan_file(path, scratch, &tapped);
-                let (findings, errors) = tapped.take_recorded();
+                let (findings, errors, skipped) = tapped.take_recorded();
                 findings.into_iter().for_each(&mut *record_finding);
                 errors.into_iter().for_each(&mut *record_error);
+                skipped.into_iter().for_each(&mut *record_skipped);
                 result
             },
             &mut |f| out.item(f),
             &mut |e| out.error(e),
+            &mut |k| out.skipped(k),
         );
         // Counted among the scanned files only (a skipped file is listed as skipped).
         if cached && matches!(result, Ok(Outcome::Extracted)) {
@@ -476,7 +494,10 @@ impl ItemSink<Finding> for Admitted<'_> {
         }
         self.sink.error(error)
     }
-    fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()> {
+    fn skipped(&mut self, mut skipped: Skipped) -> std::io::Result<()> {
+        if let Some(m) = &mut self.masker {
+            skipped.location = m.mask(&skipped.location);
+        }
         self.sink.skipped(skipped)
     }
 }
@@ -592,6 +613,14 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             path: self.path.clone(),
             location: location.clone(),
             message: error.to_string(),
+        });
+    }
+
+    fn skipped(&mut self, location: &Location, reason: &str) {
+        self.out.skipped(Skipped {
+            path: self.path.clone(),
+            location: location.clone(),
+            reason: reason.to_string(),
         });
     }
 

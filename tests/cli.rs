@@ -598,7 +598,11 @@ fn max_filesize_skips_larger_files_with_a_reason() {
         "skipping on purpose is not an error"
     );
     let r = scan(t.path(), &["--max-filesize", "1K"]);
-    assert!(r.stdout.contains("Skipped 1 files"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("Skipped 1 files or parts"),
+        "{}",
+        r.stdout
+    );
     // A limit above both sizes skips nothing.
     let report = scan_json(t.path(), &["--max-filesize", "1M"], 1);
     assert_eq!(report["summary"]["skipped"], 0);

@@ -208,6 +208,9 @@ fn every_location_step_and_message_groups_are_in_the_schema() {
     .unwrap();
     let skipped = Skipped {
         path: "y".into(),
+        location: Location::root().child(Step::Attachment {
+            filename: "logo.png".into(),
+        }),
         reason: "binary".into(),
     };
     summary.add_skipped(&skipped);

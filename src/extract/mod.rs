@@ -62,6 +62,11 @@ pub trait SegmentSink {
     fn fork(&self) -> Option<Box<dyn SegmentSink + Send + '_>> {
         None
     }
+    /// A part of the source deliberately not read (an image attachment, a binary member), for
+    /// `reason`. Sinks that keep no list of skipped parts report it as an error.
+    fn skipped(&mut self, location: &Location, reason: &str) {
+        self.error(location, &ExtractError::Unsupported(reason.to_string()));
+    }
 }
 
 /// Why a source (or part of one) could not be read.
@@ -305,10 +310,7 @@ impl Context<'_> {
         let head = &data[..data.len().min(HEAD_LEN)];
         match dispatcher.dispatch(Input::Bytes(data), head, &name, &mut child) {
             Ok(Outcome::Extracted) => {}
-            Ok(Outcome::Skipped(reason)) => {
-                let e = ExtractError::Unsupported(reason);
-                child.sink.error(&child.location, &e);
-            }
+            Ok(Outcome::Skipped(reason)) => child.sink.skipped(&child.location, &reason),
             Err(e) => child.sink.error(&child.location, &e),
         }
     }
@@ -463,9 +465,10 @@ impl Dispatcher {
                     "the name says {} but the content is not",
                     claimed.name()
                 ))),
-                (Format::Unknown, None) => Ok(Outcome::Skipped(
-                    "binary file in a format sporhund does not read".into(),
-                )),
+                (Format::Unknown, None) => Ok(Outcome::Skipped(match sniff::image_kind(head) {
+                    Some(kind) => format!("{kind} image: no text to read (OCR is not done)"),
+                    None => "binary file in a format sporhund does not read".into(),
+                })),
                 (known, _) => Err(ExtractError::Unsupported(format!(
                     "{} files are recognised but not read yet",
                     known.name()

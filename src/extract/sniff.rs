@@ -240,6 +240,32 @@ fn ole_format(reader: &mut dyn ReadSeek) -> Option<Format> {
     })
 }
 
+/// The kind of image `head` starts, by its magic bytes (images hold no text to search).
+pub fn image_kind(head: &[u8]) -> Option<&'static str> {
+    let starts = |m: &[u8]| head.starts_with(m);
+    if starts(b"\x89PNG\r\n\x1a\n") {
+        Some("PNG")
+    } else if starts(b"\xff\xd8\xff") {
+        Some("JPEG")
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        Some("GIF")
+    } else if starts(b"II*\0") || starts(b"MM\0*") {
+        Some("TIFF")
+    } else if starts(b"BM") && head.len() >= 14 {
+        Some("BMP")
+    } else if starts(b"RIFF") && head.get(8..12) == Some(b"WEBP") {
+        Some("WebP")
+    } else if starts(b"\0\0\x01\0") {
+        Some("ICO")
+    } else if head.get(40..44) == Some(b" EMF") {
+        Some("EMF")
+    } else if starts(b"\xd7\xcd\xc6\x9a") {
+        Some("WMF")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +318,15 @@ mod tests {
             Format::Unknown
         );
         assert_eq!(Format::claimed_by_extension("Arkiv.OST"), Some(Format::Pst));
+    }
+
+    #[test]
+    fn images_are_told_apart() {
+        assert_eq!(image_kind(b"\x89PNG\r\n\x1a\n...."), Some("PNG"));
+        assert_eq!(image_kind(b"\xff\xd8\xff\xe0..JFIF"), Some("JPEG"));
+        assert_eq!(image_kind(b"GIF89a...."), Some("GIF"));
+        assert_eq!(image_kind(b"RIFF\0\0\0\0WEBPVP8 "), Some("WebP"));
+        assert_eq!(image_kind(b"plain text"), None);
+        assert_eq!(image_kind(b""), None);
     }
 }

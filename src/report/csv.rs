@@ -95,9 +95,11 @@ impl<W: Write> ReportSink for CsvWriter<W> {
     }
 
     fn skipped(&mut self, s: Skipped) -> io::Result<()> {
+        let location = s.location.to_string();
         let mut row = [""; 12];
         row[0] = "skipped";
         row[1] = &s.path;
+        row[2] = &location;
         row[11] = &s.reason;
         write_row(&mut self.out, &row)
     }

@@ -135,7 +135,12 @@ pub fn write_summary(s: &Summary, seconds: f64, out: &mut dyn Write) -> io::Resu
             .iter()
             .map(|(r, n)| format!("{n} {r}"))
             .collect();
-        writeln!(out, "Skipped {} files: {}.", s.skipped, by.join("; "))?;
+        writeln!(
+            out,
+            "Skipped {} files or parts: {}.",
+            s.skipped,
+            by.join("; ")
+        )?;
     }
     if s.hidden_by_allowlist + s.hidden_by_baseline > 0 {
         writeln!(

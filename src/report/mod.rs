@@ -94,11 +94,15 @@ pub struct FileError {
     pub message: String,
 }
 
-/// A file deliberately not scanned.
+/// A file, or a part of one (an image attachment, a binary zip member), deliberately not
+/// scanned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
     /// The file on disk.
     pub path: String,
+    /// The part inside the file; absent (empty) for the whole file.
+    #[serde(default, skip_serializing_if = "Location::is_root")]
+    pub location: Location,
     /// Why it was not scanned.
     pub reason: String,
 }
@@ -280,7 +284,8 @@ impl ReportSink for Collector {
             .sort_by(|a, b| (&a.path, &a.location, &a.rule).cmp(&(&b.path, &b.location, &b.rule)));
         r.errors
             .sort_by(|a, b| (&a.path, &a.location).cmp(&(&b.path, &b.location)));
-        r.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        r.skipped
+            .sort_by(|a, b| (&a.path, &a.location).cmp(&(&b.path, &b.location)));
         if self.group_by_message {
             r.messages = Some(group::group_by_message(&r.findings));
         }
