@@ -324,7 +324,9 @@ fn human_output_lists_places_by_strength() {
     let r = run(sporhund(), ["find", "--subject", SUBJECTS, STORE]);
     r.expect_code(1);
     let wanted = [
-        "Sak 2026-114: 4 places (3 strong, 1 weak)",
+        "Sak 2026-114: 5 places (4 strong, 1 weak)",
+        // A mail message is a place of its own, named by its message step.
+        "[strong] fixtures/subjects/store/post.mbox › message #1 <innsyn.1@example.no> \"Innsynskrav\"",
         "[weak] fixtures/subjects/store/arkiv.zip › entry a/annen-aase.txt",
         "note: possible namesake",
         "Sak 2026-117: 2 places (1 strong, 1 weak)",
