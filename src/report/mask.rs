@@ -203,8 +203,10 @@ fn mask_local_parts(s: &str) -> String {
 pub struct LocationMasker<'e> {
     engine: &'e crate::detect::Engine,
     scratch: crate::detect::Scratch,
-    /// The last location masked and its masked form (findings come in runs per place).
-    last: Option<(Location, Location)>,
+    /// Per depth, the last step masked there and its masked form: findings come in runs per
+    /// message and attachment, so each of their texts is searched once per run, not once per
+    /// finding.
+    last: Vec<Option<(Step, Step)>>,
 }
 
 impl<'e> LocationMasker<'e> {
@@ -213,20 +215,35 @@ impl<'e> LocationMasker<'e> {
         LocationMasker {
             engine,
             scratch: engine.scratch(),
-            last: None,
+            last: Vec::new(),
         }
     }
 
     /// `location` with detected values in its texts masked.
     pub fn mask(&mut self, location: &Location) -> Location {
-        if let Some((from, to)) = &self.last {
-            if from == location {
-                return to.clone();
+        let steps = location.steps();
+        if self.last.len() < steps.len() {
+            self.last.resize(steps.len(), None);
+        }
+        let mut masked = Vec::with_capacity(steps.len());
+        for (depth, step) in steps.iter().enumerate() {
+            if matches!(
+                step,
+                Step::Page { .. } | Step::Record { .. } | Step::Line { .. }
+            ) {
+                masked.push(step.clone());
+                continue;
+            }
+            match &self.last[depth] {
+                Some((from, to)) if from == step => masked.push(to.clone()),
+                _ => {
+                    let to = self.step(step);
+                    self.last[depth] = Some((step.clone(), to.clone()));
+                    masked.push(to);
+                }
             }
         }
-        let masked = Location(location.steps().iter().map(|s| self.step(s)).collect());
-        self.last = Some((location.clone(), masked.clone()));
-        masked
+        Location(masked)
     }
 
     fn step(&mut self, step: &Step) -> Step {
@@ -343,7 +360,12 @@ mod tests {
             panic!("{masked:?}")
         };
         assert_eq!(from.as_deref(), Some("Kari Nordmann <k***@*****.no>"));
-        // The same location again comes from the memo, identical.
+        // The same location again comes from the memo, identical; a deeper one shares it.
         assert_eq!(m.mask(&loc), masked);
+        let deeper = loc.child(Step::Line { line: 3, column: 1 });
+        assert_eq!(
+            m.mask(&deeper),
+            masked.child(Step::Line { line: 3, column: 1 })
+        );
     }
 }
