@@ -4,8 +4,9 @@
 //! [`walk`] (roots → files) → [`extract`] (a file → text segments with a [`location::Location`])
 //! → [`detect`] (rules and validators → detections) → [`policy`] (allowlists, baselines)
 //! → [`report`] (findings → human, JSON, JSONL, SARIF, CSV).
-//! [`scan`] wires the stages together ([`special`] pairs special-category keywords with
-//! identifiers across a record); [`cli`] is the command line on top.
+//! [`scan`] wires the stages together ([`scan::records`] pairs special-category keywords with
+//! identifiers across a record; [`cache`] answers unchanged files from earlier scans);
+//! [`find`] is the same walk for a subject search; [`cli`] is the command line on top.
 
 pub mod cache;
 pub mod cli;
@@ -16,5 +17,4 @@ pub mod location;
 pub mod policy;
 pub mod report;
 pub mod scan;
-pub mod special;
 pub mod walk;

@@ -1,6 +1,8 @@
 //! The scan pipeline: walk → extract → detect → report, with one worker per walker thread and
 //! results streamed through a bounded channel to a single report sink.
 
+pub mod records;
+
 use std::borrow::BorrowMut;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,8 +21,8 @@ use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet, LocationMasker};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
-use crate::special::Pairing;
 use crate::walk::{walk, WalkEvent, WalkOptions};
+use records::Pairing;
 
 /// How findings are turned into report entries.
 #[derive(Debug, Clone)]
