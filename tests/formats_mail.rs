@@ -235,3 +235,67 @@ fn a_mailbox_inside_a_zip_is_read_sequentially_with_the_same_locations() {
     );
     assert!(got.errors.is_empty(), "{:?}", got.errors);
 }
+
+/// `--group-by message`: one entry per message holding findings, each ending with its message
+/// step, with counts that add up to the findings inside it (a forward's inner message counts
+/// towards the message that carried it), in JSON and in the human list.
+#[test]
+fn findings_grouped_by_message() {
+    let path = format!("{DIR}/videresendt.eml");
+    let (code, report) = common::scan_json([path.as_str(), "--group-by", "message"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let groups = report["messages"].as_array().expect("messages");
+    assert_eq!(groups.len(), 1, "{report:#}");
+    let g = &groups[0];
+    let location = g["location"].as_array().unwrap();
+    assert_eq!(location.len(), 1);
+    assert_eq!(location[0]["message_id"], "fwd.4@firma.no");
+    let total = report["findings"].as_array().unwrap().len() as u64;
+    assert_eq!(g["findings"].as_u64(), Some(total));
+    assert_eq!(
+        g["highest_severity"], "critical",
+        "sick note with an fnr: {g:#}"
+    );
+    let sum: u64 = g["findings_by_category"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, total);
+
+    // A mailbox: one group per message with findings, in mailbox order.
+    let (_, report) = common::scan_json([
+        format!("{DIR}/thunderbird.mbox").as_str(),
+        "--group-by",
+        "message",
+    ]);
+    let indices: Vec<u64> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["location"][0]["index"].as_u64().unwrap())
+        .collect();
+    let mut with_findings: Vec<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"][0]["index"].as_u64().unwrap())
+        .collect();
+    with_findings.dedup();
+    with_findings.sort();
+    with_findings.dedup();
+    assert_eq!(indices, with_findings);
+
+    let mut cmd = common::sporhund();
+    cmd.args(["scan", "--no-progress", "--group-by", "message", &path]);
+    let r = common::run(cmd, Vec::<String>::new());
+    assert!(
+        r.stdout.contains("Messages holding personal data (1):")
+            // The sender's address is masked like any value unless --show-values.
+            && r.stdout.contains("Mon, 05 Jan 2026 10:00:00 +0100 · from l****@*****.no")
+            && r.stdout.contains("7 findings, highest critical"),
+        "{}",
+        r.stdout
+    );
+}
