@@ -2,7 +2,7 @@
 //! small window around a validated match (matches are rare, so this costs far less than a
 //! second pass over the whole text).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use super::rules::Rule;
 
@@ -71,15 +71,8 @@ impl ContextMatcher {
         let automaton = if patterns.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    // A DFA: built once, then searched in every window around a match.
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&patterns)
-                    .map_err(|e| e.to_string())?,
-            )
+            // Built once, then searched in every window around a match.
+            Some(super::word_automaton(&patterns).map_err(|e| e.to_string())?)
         };
         Ok(ContextMatcher {
             automaton,

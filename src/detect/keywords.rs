@@ -3,7 +3,7 @@
 //! only in their exact spelling (acronyms), and minus the rule's `exclude` words that start at
 //! the same place and are at least as long (`diagnoseverktøy*` is not `diagnos*`).
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use super::context::{case_variants, word_end, word_start};
 use super::rules::Rule;
@@ -72,12 +72,7 @@ impl KeywordMatcher {
         if patterns.is_empty() {
             return Ok(KeywordMatcher::default());
         }
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .map_err(|e| e.to_string())?;
+        let automaton = super::word_automaton(&patterns).map_err(|e| e.to_string())?;
         Ok(KeywordMatcher {
             automaton: Some(automaton),
             words,

@@ -16,4 +16,17 @@ pub mod subject;
 pub mod validate;
 
 pub use engine::{Detection, Engine, Scratch};
+
+/// The automaton every word list here is searched with (context keywords, special-category
+/// keywords, subject names): ASCII case-insensitive, every match reported (overlapping
+/// searches need `Standard`), and a DFA, built once and then one table lookup per byte.
+pub(crate) fn word_automaton<P: AsRef<[u8]>>(
+    patterns: &[P],
+) -> Result<aho_corasick::AhoCorasick, aho_corasick::BuildError> {
+    aho_corasick::AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(patterns)
+}
 pub use rules::{Rule, RuleError, RuleSet, Severity};
