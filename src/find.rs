@@ -15,7 +15,7 @@ use crate::extract::{Dispatcher, ExtractError, Limits, Segment, SegmentSink};
 use crate::location::{Location, Step};
 use crate::report::find::{FindCollector, Hit, Place, MAX_HITS_LISTED};
 use crate::report::mask::snippet_keeping;
-use crate::report::{FileError, Skipped, Summary};
+use crate::report::{FileError, Summary};
 use crate::scan::{collect, run_walk, FileResult, LineIndex, Outbox, Progress};
 use crate::walk::WalkOptions;
 
@@ -281,18 +281,10 @@ impl SegmentSink for PlaceSink<'_> {
     }
 
     fn error(&mut self, location: &Location, error: &ExtractError) {
-        self.out.error(FileError {
-            path: self.path.clone(),
-            location: location.clone(),
-            message: error.to_string(),
-        });
+        self.out.error_at(&self.path, location, error);
     }
 
     fn skipped(&mut self, location: &Location, reason: &str) {
-        self.out.skipped(Skipped {
-            path: self.path.clone(),
-            location: location.clone(),
-            reason: reason.to_string(),
-        });
+        self.out.skipped_at(&self.path, location, reason);
     }
 }

@@ -132,6 +132,13 @@ struct Tap<T> {
     copy: fn(&T) -> T,
 }
 
+/// Adds `value()` to `list` unless it already holds `limit` values.
+fn keep_bounded<V>(list: &mut Vec<V>, limit: usize, value: impl FnOnce() -> V) {
+    if list.len() < limit {
+        list.push(value());
+    }
+}
+
 /// What a tap kept: items, errors and skipped parts.
 type Kept<T> = (Vec<T>, Vec<FileError>, Vec<Skipped>);
 
@@ -144,35 +151,46 @@ impl<T> Outbox<T> {
     /// Sends an item. A closed channel means the report side has gone; the walk notices and
     /// stops.
     pub fn item(&self, item: T) {
-        if let Some(tap) = &self.tap {
-            let mut kept = tap.kept.lock().unwrap_or_else(|p| p.into_inner());
-            if kept.0.len() < tap.limit {
-                kept.0.push((tap.copy)(&item));
-            }
-        }
+        self.keep(|kept, tap| keep_bounded(&mut kept.0, tap.limit, || (tap.copy)(&item)));
         let _ = self.tx.send(Event::Item(item));
     }
 
     /// Sends an error about part of a file.
     pub fn error(&self, error: FileError) {
-        if let Some(tap) = &self.tap {
-            let mut kept = tap.kept.lock().unwrap_or_else(|p| p.into_inner());
-            if kept.1.len() < tap.limit {
-                kept.1.push(error.clone());
-            }
-        }
+        self.keep(|kept, tap| keep_bounded(&mut kept.1, tap.limit, || error.clone()));
         let _ = self.tx.send(Event::Error(error));
     }
 
     /// Reports a part of a file not read on purpose.
     pub fn skipped(&self, skipped: Skipped) {
+        self.keep(|kept, tap| keep_bounded(&mut kept.2, tap.limit, || skipped.clone()));
+        let _ = self.tx.send(Event::Skipped(skipped));
+    }
+
+    /// What a segment sink reports as an error at `location` inside the file at `path`.
+    pub fn error_at(&self, path: &str, location: &Location, error: &ExtractError) {
+        self.error(FileError {
+            path: path.to_string(),
+            location: location.clone(),
+            message: error.to_string(),
+        });
+    }
+
+    /// What a segment sink reports as skipped at `location` inside the file at `path`.
+    pub fn skipped_at(&self, path: &str, location: &Location, reason: &str) {
+        self.skipped(Skipped {
+            path: path.to_string(),
+            location: location.clone(),
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Runs `add` on the tap's copies, when this outbox has a tap.
+    fn keep(&self, add: impl FnOnce(&mut Kept<T>, &Tap<T>)) {
         if let Some(tap) = &self.tap {
             let mut kept = tap.kept.lock().unwrap_or_else(|p| p.into_inner());
-            if kept.2.len() < tap.limit {
-                kept.2.push(skipped.clone());
-            }
+            add(&mut kept, tap);
         }
-        let _ = self.tx.send(Event::Skipped(skipped));
     }
 
     /// Says that the file being scanned was answered from the cache.
@@ -611,19 +629,11 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
     }
 
     fn error(&mut self, location: &Location, error: &ExtractError) {
-        self.out.error(FileError {
-            path: self.path.clone(),
-            location: location.clone(),
-            message: error.to_string(),
-        });
+        self.out.error_at(&self.path, location, error);
     }
 
     fn skipped(&mut self, location: &Location, reason: &str) {
-        self.out.skipped(Skipped {
-            path: self.path.clone(),
-            location: location.clone(),
-            reason: reason.to_string(),
-        });
+        self.out.skipped_at(&self.path, location, reason);
     }
 
     fn fork(&self) -> Option<Box<dyn SegmentSink + Send + '_>> {
