@@ -61,20 +61,12 @@ pub fn snippet(
     let (from, to) = window(text, start, end);
     let mut out = String::with_capacity(to - from + shown_value.len());
     push_side(&mut out, text, from, start, mask, others);
-    let value_start = out.len();
     out.extend(
         shown_value
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c }),
     );
-    let value_end = out.len();
     push_side(&mut out, text, end, to, mask, others);
-    if mask && out.contains('@') {
-        // Local parts of addresses in the context (the value itself is already masked).
-        let left = mask_local_parts(&out[..value_start]);
-        let right = mask_local_parts(&out[value_end..]);
-        return format!("{left}{}{right}", &out[value_start..value_end]);
-    }
     out
 }
 
@@ -120,29 +112,20 @@ pub fn snippet_keeping(
         }
         let s = s.max(at);
         if s > at {
-            out.push_str(&masked_side(text, at, s, others));
+            push_side(&mut out, text, at, s, true, others);
         }
         push_side(&mut out, text, s, e, false, &[]);
         at = e;
     }
     if at < to {
-        out.push_str(&masked_side(text, at, to, others));
-    }
-    out
-}
-
-/// `text[a..b]` on one line, masked: values in `others`, every digit and e-mail local part.
-fn masked_side(text: &str, a: usize, b: usize, others: &[(usize, usize)]) -> String {
-    let mut out = String::with_capacity(b - a);
-    push_side(&mut out, text, a, b, true, others);
-    if out.contains('@') {
-        out = mask_local_parts(&out);
+        push_side(&mut out, text, at, to, true, others);
     }
     out
 }
 
 /// Appends `text[a..b]` on one line: control characters become spaces and, when masking,
-/// every digit and every letter inside another detected value (`others`, sorted byte ranges).
+/// every digit, every letter inside another detected value (`others`, sorted byte ranges) and
+/// the local part of anything that looks like an e-mail address.
 fn push_side(
     out: &mut String,
     text: &str,
@@ -159,6 +142,7 @@ fn push_side(
         );
         return;
     }
+    let side_start = out.len();
     // Spans are sorted and disjoint: walk them alongside the characters.
     let mut next = others.partition_point(|&(_, e)| e <= a);
     for (i, c) in text[a..b].char_indices() {
@@ -175,6 +159,11 @@ fn push_side(
             c
         };
         out.push(masked);
+    }
+    if out[side_start..].contains('@') {
+        let side = mask_local_parts(&out[side_start..]);
+        out.truncate(side_start);
+        out.push_str(&side);
     }
 }
 
