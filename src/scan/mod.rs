@@ -505,8 +505,8 @@ impl ItemSink<Finding> for Admitted<'_> {
             summary.hidden_by_baseline += 1;
             return Ok(());
         }
-        summary.add_finding(&finding);
-        self.sink.finding(finding)
+        // Counted and written as by any report sink.
+        ItemSink::item(&mut *self.sink, finding, summary)
     }
     fn error(&mut self, mut error: FileError) -> std::io::Result<()> {
         if let Some(m) = &mut self.masker {
