@@ -207,6 +207,11 @@ pub type ScanFn<'a> = &'a mut dyn FnMut(
     &mut dyn FnMut(Skipped),
 ) -> Result<Outcome, ExtractError>;
 
+/// Runs the real scan without recording anything: the cache cannot answer for this file.
+fn uncached(scan: ScanFn<'_>) -> (Result<Outcome, ExtractError>, bool) {
+    (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false)
+}
+
 /// An open cache, shared by the scan's worker threads.
 pub struct Cache {
     db: Database,
@@ -293,14 +298,14 @@ impl Cache {
         on_skipped: &mut dyn FnMut(Skipped),
     ) -> (Result<Outcome, ExtractError>, bool) {
         if self.failed.load(Ordering::Relaxed) {
-            return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false);
+            return uncached(scan);
         }
         let canonical = path.canonicalize();
         let (Ok(canonical), Ok(stat)) = (&canonical, Stat::of(path)) else {
-            return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false);
+            return uncached(scan);
         };
         let Some(key) = canonical.to_str() else {
-            return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false); // not UTF-8: no stable key
+            return uncached(scan); // not UTF-8: no stable key
         };
         let recorded_ns = unix_ns(SystemTime::now());
         let mut hash = None;
@@ -313,7 +318,7 @@ impl Cache {
             }
             if entry.stat.size == stat.size {
                 let Ok(h) = hash_file(path) else {
-                    return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false);
+                    return uncached(scan);
                 };
                 if h == entry.hash {
                     entry.stat = stat;
@@ -329,7 +334,7 @@ impl Cache {
         }
         let hash = match hash.map(Ok).unwrap_or_else(|| hash_file(path)) {
             Ok(h) => h,
-            Err(_) => return (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false),
+            Err(_) => return uncached(scan),
         };
         let mut findings = Vec::new();
         let mut errors = Vec::new();
