@@ -10,7 +10,6 @@
 //! the few candidates, and overlapping detections are resolved by rule priority.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
-use regex_automata::hybrid::dfa::DFA;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind, PatternID};
@@ -19,6 +18,7 @@ use super::boundary;
 use super::context::{ceil_char_boundary, floor_char_boundary, ContextMatcher};
 use super::keywords::{KeywordHit, KeywordMatcher};
 use super::rules::{Boundary, Rule, RuleError, RuleSet, Severity};
+use super::starts::StartTable;
 use super::validate::{Validator, Verdict};
 
 /// Placeholders rule patterns may use, expanded before compiling.
@@ -41,9 +41,6 @@ const PLACEHOLDERS: [(&str, &str); 3] = [
 /// How far before an anchor an anchored rule's match may start, and after it end (bytes).
 const ANCHOR_REACH_BEFORE: usize = 160;
 const ANCHOR_REACH_AFTER: usize = 320;
-
-/// Start-byte sets larger than this do not pay for the table-driven jump.
-const MAX_START_BYTES: usize = 64;
 
 /// Expands the placeholders of a rule pattern.
 pub fn expand_pattern(pattern: &str) -> String {
@@ -85,8 +82,6 @@ pub struct Detection {
 #[derive(Debug)]
 pub struct Scratch {
     main: Option<meta::Cache>,
-    /// Cache of the main patterns' lazy DFA, for searches anchored at a candidate.
-    anchored_dfa: Option<regex_automata::hybrid::dfa::Cache>,
     anchored: Vec<Option<meta::Cache>>,
     found: Vec<Detection>,
 }
@@ -99,6 +94,31 @@ struct MainMatcher {
     pattern_rule: Vec<usize>,
     /// Bytes that can start a match, when few enough to jump between.
     starts: Option<StartTable>,
+}
+
+impl MainMatcher {
+    /// The leftmost-first match of the main patterns (of pattern `only`, when given) that
+    /// starts exactly at `start`: its pattern and end. The start table's DFA answers when
+    /// there is one; else the meta regex.
+    fn match_at(
+        &self,
+        cache: &mut meta::Cache,
+        hay: &[u8],
+        start: usize,
+        only: Option<usize>,
+    ) -> Option<(usize, usize)> {
+        if let Some(t) = &self.starts {
+            return t.match_at(hay, start, only);
+        }
+        let anchored = match only {
+            Some(p) => Anchored::Pattern(PatternID::must(p)),
+            None => Anchored::Yes,
+        };
+        let input = Input::new(hay).range(start..).anchored(anchored);
+        self.regex
+            .search_with(cache, &input)
+            .map(|m| (m.pattern().as_usize(), m.end()))
+    }
 }
 
 /// The anchors of anchored rules, as one automaton.
@@ -182,7 +202,8 @@ impl Engine {
             let refs: Vec<&str> = main_patterns.iter().map(String::as_str).collect();
             Some(MainMatcher {
                 regex: build_regex(&refs).map_err(compile_error)?,
-                starts: StartTable::new(&refs, main_rules_need_boundary).map_err(compile_error)?,
+                starts: StartTable::new(&refs, syntax_config(), main_rules_need_boundary)
+                    .map_err(compile_error)?,
                 pattern_rule,
             })
         };
@@ -300,11 +321,6 @@ impl Engine {
     pub fn scratch(&self) -> Scratch {
         Scratch {
             main: self.main.as_ref().map(|m| m.regex.create_cache()),
-            anchored_dfa: self
-                .main
-                .as_ref()
-                .and_then(|m| m.starts.as_ref())
-                .map(|t| t.dfa.create_cache()),
             anchored: self
                 .rules
                 .iter()
@@ -331,7 +347,7 @@ impl Engine {
         // Candidates are searched in the whole text and overlaps resolved before the cut, so a
         // chunked scan decides exactly as a scan of the whole text would.
         if let (Some(main), Some(cache)) = (&self.main, scratch.main.as_mut()) {
-            self.scan_main(main, cache, scratch.anchored_dfa.as_mut(), text, &mut found);
+            self.scan_main(main, cache, text, &mut found);
         }
         if let Some(anchors) = &self.anchors {
             self.scan_anchored(anchors, &mut scratch.anchored, text, &mut found);
@@ -368,21 +384,21 @@ impl Engine {
         &self,
         main: &MainMatcher,
         cache: &mut meta::Cache,
-        mut dfa_cache: Option<&mut regex_automata::hybrid::dfa::Cache>,
         text: &str,
         found: &mut Vec<Detection>,
     ) {
         let hay = text.as_bytes();
         let limit = hay.len();
+        let mut candidates = main.starts.as_ref().map(|t| t.candidates(hay));
         let mut at = 0;
         while at < limit {
             // The next place a match could start, and a match there (or the next one at all).
-            let (first, start, end) = match &main.starts {
-                Some(starts) => {
-                    let Some(p) = starts.next_candidate(hay, at) else {
+            let (first, start, end) = match candidates.as_mut() {
+                Some(candidates) => {
+                    let Some(p) = candidates.next_from(at) else {
                         break;
                     };
-                    match search_at(main, cache, dfa_cache.as_deref_mut(), hay, p, None) {
+                    match main.match_at(cache, hay, p, None) {
                         Some((pattern, end)) => (pattern, p, end),
                         None => {
                             at = p + 1;
@@ -407,9 +423,7 @@ impl Engine {
                 if accepted.is_some() {
                     break;
                 }
-                if let Some((_, end2)) =
-                    search_at(main, cache, dfa_cache.as_deref_mut(), hay, start, Some(p))
-                {
+                if let Some((_, end2)) = main.match_at(cache, hay, start, Some(p)) {
                     accepted = self.accept(text, main.pattern_rule[p], start, end2);
                 }
             }
@@ -545,150 +559,6 @@ fn build_regex(patterns: &[&str]) -> Result<Regex, String> {
         )
         .build_many(patterns)
         .map_err(|e| e.to_string())
-}
-
-/// The leftmost-first match of the main patterns (of pattern `only`, when given) that starts
-/// exactly at `start`: its pattern and end.
-fn search_at(
-    main: &MainMatcher,
-    cache: &mut meta::Cache,
-    dfa_cache: Option<&mut regex_automata::hybrid::dfa::Cache>,
-    hay: &[u8],
-    start: usize,
-    only: Option<usize>,
-) -> Option<(usize, usize)> {
-    let anchored = match only {
-        Some(p) => Anchored::Pattern(PatternID::must(p)),
-        None => Anchored::Yes,
-    };
-    let input = Input::new(hay).range(start..).anchored(anchored);
-    if let (Some(t), Some(c)) = (&main.starts, dfa_cache) {
-        // The start is known, so the forward lazy DFA alone gives the match: no reverse
-        // search and no meta-engine overhead per candidate. If it gives up, the meta engine
-        // answers.
-        if let Ok(found) = t.dfa.try_search_fwd(c, &input) {
-            return found.map(|m| (m.pattern().as_usize(), m.offset()));
-        }
-    }
-    main.regex
-        .search_with(cache, &input)
-        .map(|m| (m.pattern().as_usize(), m.end()))
-}
-
-/// The first two bytes a match can start with, read off the anchored start state of a lazy
-/// DFA. Scanning jumps to the next byte that can start a match and whose follower can continue
-/// it, so a letter that starts a rare pattern (`no` of a lower-case IBAN) costs a table lookup,
-/// not a regex search, wherever it is followed by anything else.
-#[derive(Debug)]
-struct StartTable {
-    /// The main patterns as a forward lazy DFA, searched anchored at each candidate.
-    dfa: DFA,
-    first: [bool; 256],
-    /// `pair[a * 256 + b]`: a match can start with bytes `a`, `b`.
-    pair: Vec<bool>,
-    /// Every rule's boundary rejects a match right after an ASCII letter or digit, so such
-    /// positions are no candidates (a digit run then costs one search, at its start).
-    skip_after_alnum: bool,
-}
-
-impl StartTable {
-    /// Builds the table for `patterns`; `None` when too many bytes can start a match for the
-    /// jump to help, or when the patterns use look-around (the start state then depends on
-    /// the byte before).
-    fn new(patterns: &[&str], skip_after_alnum: bool) -> Result<Option<StartTable>, String> {
-        let dfa = DFA::builder()
-            .syntax(syntax_config())
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .starts_for_each_pattern(true),
-            )
-            .build_many(patterns)
-            .map_err(|e| e.to_string())?;
-        if !dfa.get_nfa().look_set_any().is_empty() {
-            return Ok(None);
-        }
-        let mut cache = dfa.create_cache();
-        let start = dfa
-            .start_state_forward(&mut cache, &Input::new(&[][..]).anchored(Anchored::Yes))
-            .map_err(|e| e.to_string())?;
-        let mut first = [false; 256];
-        let mut pair = vec![false; 256 * 256];
-        for a in 0..=255u8 {
-            let s1 = dfa
-                .next_state(&mut cache, start, a)
-                .map_err(|e| e.to_string())?;
-            if s1.is_dead() {
-                continue;
-            }
-            first[usize::from(a)] = true;
-            for b in 0..=255u8 {
-                let s2 = dfa
-                    .next_state(&mut cache, s1, b)
-                    .map_err(|e| e.to_string())?;
-                pair[usize::from(a) * 256 + usize::from(b)] = !s2.is_dead();
-            }
-        }
-        let count = first.iter().filter(|&&x| x).count();
-        drop(cache);
-        Ok((count <= MAX_START_BYTES).then_some(StartTable {
-            dfa,
-            first,
-            pair,
-            skip_after_alnum,
-        }))
-    }
-
-    /// Offset of the first byte of `hay` that can start a match. Eight bytes are looked up per
-    /// step with one branch: most text has no candidate in most 8-byte blocks.
-    fn first_position(&self, hay: &[u8]) -> Option<usize> {
-        let t = &self.first;
-        let mut chunks = hay.chunks_exact(8);
-        let mut offset = 0;
-        for c in &mut chunks {
-            let any = t[usize::from(c[0])]
-                | t[usize::from(c[1])]
-                | t[usize::from(c[2])]
-                | t[usize::from(c[3])]
-                | t[usize::from(c[4])]
-                | t[usize::from(c[5])]
-                | t[usize::from(c[6])]
-                | t[usize::from(c[7])];
-            if any {
-                return c
-                    .iter()
-                    .position(|&b| t[usize::from(b)])
-                    .map(|i| offset + i);
-            }
-            offset += 8;
-        }
-        chunks
-            .remainder()
-            .iter()
-            .position(|&b| t[usize::from(b)])
-            .map(|i| offset + i)
-    }
-
-    /// The next position at or after `at` where a match may start.
-    fn next_candidate(&self, hay: &[u8], mut at: usize) -> Option<usize> {
-        loop {
-            let p = at + self.first_position(&hay[at..])?;
-            if self.skip_after_alnum && p > 0 && hay[p - 1].is_ascii_alphanumeric() {
-                // Inside a word or number: no candidate until it ends.
-                at = p
-                    + 1
-                    + hay[p + 1..]
-                        .iter()
-                        .position(|b| !b.is_ascii_alphanumeric())
-                        .unwrap_or(hay.len() - p - 1);
-                continue;
-            }
-            match hay.get(p + 1) {
-                Some(&b) if !self.pair[usize::from(hay[p]) * 256 + usize::from(b)] => at = p + 1,
-                _ => return Some(p),
-            }
-        }
-    }
 }
 
 #[cfg(test)]

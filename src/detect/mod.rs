@@ -12,6 +12,7 @@ pub mod examples;
 pub mod keywords;
 pub mod pairing;
 pub mod rules;
+mod starts;
 pub mod subject;
 pub mod validate;
 
