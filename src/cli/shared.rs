@@ -20,8 +20,16 @@ impl WalkArgs {
         Ok(())
     }
 
-    /// The walk over these paths; the report file itself is never searched.
+    /// The walk over these paths; the report file itself is never searched. With
+    /// `--threads N`, the rayon pool (messages of a large mbox, report rendering) gets N
+    /// threads too.
     pub(super) fn options(&self, output: &OutputArgs) -> WalkOptions {
+        if self.threads > 0 {
+            // Fails only when the pool already exists (a second call): it keeps its size.
+            let _ = rayon::ThreadPoolBuilder::new()
+                .num_threads(self.threads)
+                .build_global();
+        }
         WalkOptions {
             roots: distinct_roots(&self.paths),
             excludes: self.exclude.clone(),

@@ -3,15 +3,82 @@
 
 use std::io::{self, Write};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
 
 /// Writes a whole report as pretty-printed JSON.
+///
+/// The findings, most of a large report, are rendered on the rayon pool in chunks and spliced
+/// into the rest of the report: the bytes are exactly those of `serde_json::to_writer_pretty`
+/// on the whole report, without a single thread doing all the work after the scan.
 pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    let shell = Report {
+        header: report.header.clone(),
+        duration_seconds: report.duration_seconds,
+        summary: report.summary.clone(),
+        findings: Vec::new(),
+        errors: report.errors.clone(),
+        skipped: report.skipped.clone(),
+        messages: report.messages.clone(),
+    };
+    let text = serde_json::to_vec_pretty(&shell)?;
+    // The only top-level line of the empty list: a string cannot hold a raw line break.
+    const EMPTY: &[u8] = b"\n  \"findings\": []";
+    let at = memchr::memmem::find(&text, EMPTY).ok_or_else(|| io::Error::other("no findings"))?;
+    out.write_all(&text[..at])?;
+    if report.findings.is_empty() {
+        out.write_all(EMPTY)?;
+    } else {
+        out.write_all(b"\n  \"findings\": [\n    ")?;
+        // A batch at a time, so the rendered text in memory stays small.
+        let batch = FINDINGS_PER_CHUNK * 4 * rayon::current_num_threads();
+        for (b, findings) in report.findings.chunks(batch).enumerate() {
+            let chunks: Vec<Vec<u8>> = findings
+                .par_chunks(FINDINGS_PER_CHUNK)
+                .map(render_findings)
+                .collect::<io::Result<_>>()?;
+            for (i, chunk) in chunks.iter().enumerate() {
+                if b > 0 || i > 0 {
+                    out.write_all(ITEM_SEPARATOR)?;
+                }
+                out.write_all(chunk)?;
+            }
+        }
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(&text[at + EMPTY.len()..])?;
     out.write_all(b"\n")
+}
+
+/// Findings rendered per rayon task.
+const FINDINGS_PER_CHUNK: usize = 512;
+
+/// Between two items of the top-level findings list, as the pretty printer writes it.
+const ITEM_SEPARATOR: &[u8] = b",\n    ";
+
+/// `findings` as items of the report's findings list: pretty-printed, every line after the
+/// first indented by the list's four spaces.
+fn render_findings(findings: &[Finding]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(findings.len() * 700);
+    let mut one = Vec::with_capacity(1024);
+    for (i, f) in findings.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(ITEM_SEPARATOR);
+        }
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, f)?;
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', &one) {
+            out.extend_from_slice(&one[from..=nl]);
+            out.extend_from_slice(b"    ");
+            from = nl + 1;
+        }
+        out.extend_from_slice(&one[from..]);
+    }
+    Ok(out)
 }
 
 /// One JSON Lines record, tagged by `type`.

@@ -263,6 +263,30 @@ mod tests {
     }
 
     #[test]
+    fn json_report_is_byte_for_byte_serde_json_pretty() {
+        // Empty, one, and more findings than one rendering chunk, with errors after them.
+        for n in [0, 1, 1100] {
+            let paths: Vec<String> = (0..n).map(|i| format!("a/{i}\n\"x\"")).collect();
+            let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let mut r = report("a", "2026-11-29T20:00:00Z", &paths, false);
+            if let Some(f) = r.findings.first_mut() {
+                f.location = crate::location::Location(vec![crate::location::Step::Line {
+                    line: 3,
+                    column: 4,
+                }]);
+            }
+            let mut ours = Vec::new();
+            write_report(&r, &mut ours).unwrap();
+            let mut theirs = serde_json::to_vec_pretty(&r).unwrap();
+            theirs.push(b'\n');
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn merges_sorted_with_recomputed_summary() {
         let a = report("d", "2026-11-29T20:00:05Z", &["d/b", "d/c"], true);
         let b = report("d", "2026-11-29T20:00:01Z", &["d/a"], false);
