@@ -10,8 +10,12 @@ use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
 
 /// Writes a whole report as pretty-printed JSON.
 pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    out.write_all(b"\n")
+    // Through a buffer of a concrete type: serde_json's many small writes then cost a copy
+    // each instead of a dynamic call into the caller's writer.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// One JSON Lines record, tagged by `type`.
