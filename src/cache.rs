@@ -3,20 +3,30 @@
 //!
 //! The cache lives in `cache.redb` in the state directory (see
 //! [`crate::report::fingerprint::state_dir`]) or in `--cache-dir`, created owner-only (0600):
-//! it holds findings like a report does, masked unless the scan ran with `--show-values`.
+//! it holds findings like a report does (values, snippets and the texts of locations masked
+//! unless the scan ran with `--show-values`; fingerprints keyed).
 //!
-//! **Key.** An entry is stored under the file's canonical path and records the file's identity
-//! and stat (device, inode, size, modification time in nanoseconds), a BLAKE3 hash of its
-//! content, and a hash of everything that changes results ([`results_hash`]: tool version and
-//! build (the executable's size and time), every rule as loaded, `--min-confidence`, `--show-values`, extraction limits and the
-//! fingerprint key's identity). An entry made under other settings is never used.
+//! **Key.** An entry is stored under the file's path with its directory canonicalised (the
+//! same file reached through another spelling of a root is the same entry) and records the
+//! file's identity and stat (device, inode, size, modification and status-change times in
+//! nanoseconds), a BLAKE3 hash of its content, and a hash of everything that changes results
+//! ([`results_hash`]: tool version and build (the executable's size and time), every rule as
+//! loaded, `--min-confidence`, `--show-values`, extraction limits and the fingerprint key's
+//! identity). An entry made under other settings is never used.
 //!
-//! **Policy.**
-//! 1. Stat unchanged (device, inode, size, mtime) and the mtime older than the moment the entry
-//!    was made by more than [`RACY_NS`] ⇒ results reused without opening the file.
-//! 2. Same size but another stat (touched, copied back, restored from backup), or a stat too
-//!    close to when the entry was made to be trusted ⇒ the content is hashed; same hash ⇒
-//!    results reused and the stat refreshed; another hash ⇒ scanned again.
+//! **Trust model** (git's index works the same way). A file's content is not read again when
+//! its stat says it has not changed:
+//! 1. Stat unchanged (device, inode, size, mtime, ctime) and both times older than the moment
+//!    the entry was made by more than [`RACY_NS`] ⇒ results reused without opening the file.
+//!    Writing a file always moves its ctime, which no program can set back, so content
+//!    rewritten with the same size and its mtime restored (`touch -d`, `cp -p`, `rsync -t`)
+//!    is still noticed; what is trusted is that the clock does not go backwards and that
+//!    nobody writes the block device under the file system.
+//! 2. Same size but another stat (touched, copied back, restored from backup, metadata
+//!    changed), or a time too close to when the entry was made to be trusted ("racily clean":
+//!    the file may have been written again within the file system's timestamp granularity,
+//!    2 s on FAT) ⇒ the content is hashed; same hash ⇒ results reused and the stat refreshed;
+//!    another hash ⇒ scanned again.
 //! 3. New file, other size, other settings ⇒ hashed and scanned, entry written.
 //!
 //! A file that could not be opened at all is never stored (the next scan tries again); errors
@@ -24,34 +34,51 @@
 //! same errors. Entries of files that no longer exist under the scanned roots are removed at
 //! the end of each scan.
 //!
+//! **Layout.** Two tables keyed by path: `head` (settings hash, stat, time recorded, content
+//! hash: a hundred bytes, all a rescan reads of a file that turns out changed, and all the
+//! clean-up at the end walks) and `body` (findings, errors and skipped parts in the compact
+//! encoding of [`codec`]). A scan reads from one snapshot taken when it starts; its own writes
+//! are batched.
+//!
 //! **Concurrency.** redb locks the database file: a second scan while one is running gets
 //! [`OpenError::InUse`] and should scan without the cache. An unreadable (corrupt) cache file is
 //! replaced by an empty one. Any later database error switches the cache off for the rest of
 //! the scan with one warning; results are never wrong because of the cache, only slower.
 
+mod codec;
+
+use std::collections::{HashMap, HashSet};
 use std::fs::OpenOptions;
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::SystemTime;
 
 use redb::backends::FileBackend;
-use redb::{Builder, Database, DatabaseError, Durability, ReadableDatabase, TableDefinition};
-use serde::{Deserialize, Serialize};
+use redb::{
+    Builder, Database, DatabaseError, Durability, ReadOnlyTable, ReadableDatabase, TableDefinition,
+    TableHandle,
+};
 
 use crate::extract::{open_read_only, ExtractError, Outcome};
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
+use codec::{Dec, Enc};
 
 /// File name of the cache inside its directory.
 pub const FILE_NAME: &str = "cache.redb";
 
-/// Canonical path → JSON-encoded [`Entry`].
-const FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("files");
+/// Path → [`Head`] (encoded).
+const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v2");
+/// Path → the file's results (encoded, see [`Cache::scan_file`]).
+const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v2");
+/// The table of the first cache format (JSON entries), dropped when found.
+const OLD_FILES: &str = "files";
 
-/// A modification time this close to (or after) the moment an entry was made is not trusted:
-/// the file may have been written again within the file system's timestamp granularity
-/// (2 s on FAT), so its content is hashed instead ("racily clean", as git calls it).
+/// A time this close to (or after) the moment an entry was made is not trusted: the file may
+/// have been written again within the file system's timestamp granularity (2 s on FAT), so
+/// its content is hashed instead ("racily clean", as git calls it).
 pub const RACY_NS: i64 = 2_000_000_000;
 
 /// Files with more findings than this are scanned every time instead of being stored.
@@ -68,7 +95,7 @@ const BATCH_BYTES: usize = 8 << 20;
 /// A hash of everything besides a file's bytes that decides its results. Hex, 64 digits.
 pub fn results_hash(scanner: &Scanner) -> String {
     let mut h = blake3::Hasher::new();
-    h.update(b"sporhund cache v1\0");
+    h.update(b"sporhund cache v2\0");
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     // This very build (size and time of the executable): a rebuilt extractor with the same
     // version number, as in development, must not be served an older build's results.
@@ -114,30 +141,42 @@ impl std::fmt::Display for OpenError {
 }
 
 /// The stat fields compared before a file is trusted unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Stat {
     dev: u64,
     ino: u64,
     size: u64,
     mtime_ns: i64,
+    /// Status change time: moves on every write and cannot be set back (0 where unknown).
+    ctime_ns: i64,
 }
 
 impl Stat {
     fn of(path: &Path) -> std::io::Result<Stat> {
         let m = std::fs::metadata(path)?;
         #[cfg(unix)]
-        let (dev, ino) = {
+        let (dev, ino, ctime_ns) = {
             use std::os::unix::fs::MetadataExt;
-            (m.dev(), m.ino())
+            (
+                m.dev(),
+                m.ino(),
+                m.ctime().saturating_mul(1_000_000_000) + m.ctime_nsec(),
+            )
         };
         #[cfg(not(unix))]
-        let (dev, ino) = (0, 0);
+        let (dev, ino, ctime_ns) = (0, 0, 0);
         Ok(Stat {
             dev,
             ino,
             size: m.len(),
             mtime_ns: m.modified().map(unix_ns)?,
+            ctime_ns,
         })
+    }
+
+    /// The later of the two times.
+    fn changed_ns(&self) -> i64 {
+        self.mtime_ns.max(self.ctime_ns)
     }
 }
 
@@ -149,48 +188,121 @@ fn unix_ns(t: SystemTime) -> i64 {
     }
 }
 
-/// What is stored per file.
-#[derive(Debug, Serialize, Deserialize)]
-struct Entry {
-    stat: Stat,
-    /// BLAKE3 of the content, hex.
-    hash: String,
+/// What is stored per file besides its results: enough to decide whether they still hold.
+#[derive(Debug, PartialEq)]
+struct Head {
     /// [`results_hash`] of the scan that made the entry.
     results: String,
+    stat: Stat,
     /// When the stat was taken (ns since the epoch).
     recorded_ns: i64,
+    /// BLAKE3 of the content.
+    hash: [u8; 32],
+}
+
+/// Version byte in front of every head.
+const HEAD_V2: u8 = 2;
+
+impl Head {
+    fn encode(&self) -> Vec<u8> {
+        let mut e = Enc(Vec::with_capacity(128));
+        e.0.push(HEAD_V2);
+        e.str(&self.results);
+        let s = &self.stat;
+        e.u64(s.dev);
+        e.u64(s.ino);
+        e.u64(s.size);
+        e.i64(s.mtime_ns);
+        e.i64(s.ctime_ns);
+        e.i64(self.recorded_ns);
+        e.0.extend_from_slice(&self.hash);
+        e.0
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Head> {
+        let mut d = Dec(bytes);
+        (d.byte()? == HEAD_V2).then_some(())?;
+        Some(Head {
+            results: d.str()?.to_string(),
+            stat: Stat {
+                dev: d.u64()?,
+                ino: d.u64()?,
+                size: d.u64()?,
+                mtime_ns: d.i64()?,
+                ctime_ns: d.i64()?,
+            },
+            recorded_ns: d.i64()?,
+            hash: d.bytes(32)?.try_into().ok()?,
+        })
+    }
+}
+
+/// A file's stored results: its outcome, findings, errors and parts skipped, all without
+/// their path (the path as found is filled in when they are reused).
+struct Results {
     /// `Some(reason)` when the file was skipped by format rather than extracted.
     skipped: Option<String>,
-    /// Findings with an empty `path` (filled in with the path as found when reused).
     findings: Vec<Finding>,
-    /// Errors inside the file, `path` empty likewise.
     errors: Vec<FileError>,
-    /// Parts of the file not read on purpose (an image attachment), `path` empty likewise.
-    #[serde(default)]
     parts_skipped: Vec<Skipped>,
 }
 
-impl Entry {
-    /// Sends the stored findings and errors on, with `shown` as their path; the file's outcome.
+impl Results {
+    fn encode(
+        outcome: &Outcome,
+        findings: &[Finding],
+        errors: &[FileError],
+        parts: &[Skipped],
+    ) -> Vec<u8> {
+        let mut e = Enc(Vec::with_capacity(64 + 160 * findings.len()));
+        match outcome {
+            Outcome::Extracted => e.0.push(0),
+            Outcome::Skipped(reason) => {
+                e.0.push(1);
+                e.str(reason);
+            }
+        }
+        e.u64(findings.len() as u64);
+        findings.iter().for_each(|f| e.finding(f));
+        e.u64(errors.len() as u64);
+        errors.iter().for_each(|x| e.error(x));
+        e.u64(parts.len() as u64);
+        parts.iter().for_each(|k| e.skipped(k));
+        e.0
+    }
+
+    /// Decoded with `shown` as the path of everything.
+    fn decode(bytes: &[u8], shown: &str) -> Option<Results> {
+        let mut d = Dec(bytes);
+        let skipped = match d.byte()? {
+            0 => None,
+            1 => Some(d.str()?.to_string()),
+            _ => return None,
+        };
+        let n = d.count()?;
+        let findings = (0..n).map(|_| d.finding(shown)).collect::<Option<_>>()?;
+        let n = d.count()?;
+        let errors = (0..n).map(|_| d.error(shown)).collect::<Option<_>>()?;
+        let n = d.count()?;
+        let parts_skipped = (0..n).map(|_| d.skipped(shown)).collect::<Option<_>>()?;
+        d.0.is_empty().then_some(Results {
+            skipped,
+            findings,
+            errors,
+            parts_skipped,
+        })
+    }
+
+    /// Sends the results on; the file's outcome.
     fn replay(
         self,
-        shown: &str,
         on_finding: &mut dyn FnMut(Finding),
         on_error: &mut dyn FnMut(FileError),
         on_skipped: &mut dyn FnMut(Skipped),
     ) -> Outcome {
-        for mut f in self.findings {
-            f.path = shown.to_string();
-            on_finding(f);
-        }
-        for mut e in self.errors {
-            e.path = shown.to_string();
-            on_error(e);
-        }
-        for mut k in self.parts_skipped {
-            k.path = shown.to_string();
-            on_skipped(k);
-        }
+        self.findings.into_iter().for_each(on_finding);
+        self.errors.into_iter().for_each(on_error);
+        self.parts_skipped.into_iter().for_each(on_skipped);
         match self.skipped {
             Some(reason) => Outcome::Skipped(reason),
             None => Outcome::Extracted,
@@ -212,12 +324,36 @@ fn uncached(scan: ScanFn<'_>) -> (Result<Outcome, ExtractError>, bool) {
     (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false)
 }
 
+/// The tables as they were when the scan started.
+struct Snapshot {
+    heads: ReadOnlyTable<&'static str, &'static [u8]>,
+    bodies: ReadOnlyTable<&'static str, &'static [u8]>,
+}
+
+/// Keys written, pending the next batch: (key, head, body); no body when only the stat was
+/// refreshed.
+type Pending = Vec<(String, Vec<u8>, Option<Vec<u8>>)>;
+
+/// A hasher with fixed keys (the set of keys seen needs no protection against collisions
+/// chosen by an attacker: a collision only keeps an entry of a removed file).
+type FixedState = BuildHasherDefault<DefaultHasher>;
+
 /// An open cache, shared by the scan's worker threads.
 pub struct Cache {
     db: Database,
     path: PathBuf,
     results: String,
-    pending: Mutex<Vec<(String, Vec<u8>)>>,
+    /// [`RACY_NS`], smaller in tests.
+    racy_ns: i64,
+    /// Read by every lookup; replaced at the end of each scan.
+    snapshot: RwLock<Option<Snapshot>>,
+    /// Canonical form of the directories files were found in.
+    dirs: Mutex<HashMap<PathBuf, Option<String>>>,
+    /// Hashes of the keys of every file looked up in this scan (those exist).
+    seen: Mutex<HashSet<u64, FixedState>>,
+    pending: Mutex<Pending>,
+    /// Something was written in this scan (the end makes it durable).
+    dirty: AtomicBool,
     failed: AtomicBool,
     warning: Mutex<Option<String>>,
 }
@@ -266,17 +402,22 @@ impl Cache {
                 (db, Some(w))
             }
         };
-        Ok((
-            Cache {
-                db,
-                path: path.to_path_buf(),
-                results,
-                pending: Mutex::new(Vec::new()),
-                failed: AtomicBool::new(false),
-                warning: Mutex::new(None),
-            },
-            warning,
-        ))
+        let cache = Cache {
+            db,
+            path: path.to_path_buf(),
+            results,
+            racy_ns: RACY_NS,
+            snapshot: RwLock::new(None),
+            dirs: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashSet::default()),
+            pending: Mutex::new(Vec::new()),
+            dirty: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            warning: Mutex::new(None),
+        };
+        cache.drop_old_format();
+        cache.take_snapshot();
+        Ok((cache, warning))
     }
 
     /// The warning of an error that switched the cache off during the scan, if any.
@@ -300,34 +441,31 @@ impl Cache {
         if self.failed.load(Ordering::Relaxed) {
             return uncached(scan);
         }
-        let canonical = path.canonicalize();
-        let (Ok(canonical), Ok(stat)) = (&canonical, Stat::of(path)) else {
+        let (Some(key), Ok(stat)) = (self.key(path), Stat::of(path)) else {
             return uncached(scan);
         };
-        let Some(key) = canonical.to_str() else {
-            return uncached(scan); // not UTF-8: no stable key
-        };
+        let seen = FixedState::default().hash_one(&key);
+        self.seen.lock().expect("cache keys").insert(seen);
         let recorded_ns = unix_ns(SystemTime::now());
         let mut hash = None;
-        if let Some(mut entry) = self.get(key).filter(|e| e.results == self.results) {
-            if entry.stat == stat && stat.mtime_ns + RACY_NS < entry.recorded_ns {
-                return (
-                    Ok(entry.replay(shown, on_finding, on_error, on_skipped)),
-                    true,
-                );
+        if let Some((head, body)) = self.lookup(&key, &stat, shown) {
+            if let Some(results) = body {
+                return (Ok(results.replay(on_finding, on_error, on_skipped)), true);
             }
-            if entry.stat.size == stat.size {
+            if head.stat.size == stat.size {
                 let Ok(h) = hash_file(path) else {
                     return uncached(scan);
                 };
-                if h == entry.hash {
-                    entry.stat = stat;
-                    entry.recorded_ns = recorded_ns;
-                    self.put(key, &entry);
-                    return (
-                        Ok(entry.replay(shown, on_finding, on_error, on_skipped)),
-                        true,
-                    );
+                if h == head.hash {
+                    if let Some(results) = self.results_of(&key, shown) {
+                        let head = Head {
+                            stat,
+                            recorded_ns,
+                            ..head
+                        };
+                        self.put(key, head.encode(), None);
+                        return (Ok(results.replay(on_finding, on_error, on_skipped)), true);
+                    }
                 }
                 hash = Some(h);
             }
@@ -343,110 +481,173 @@ impl Cache {
         let result = scan(
             &mut |f| {
                 if findings.len() < MAX_FINDINGS_STORED {
-                    findings.push(Finding {
-                        path: String::new(),
-                        ..f
-                    });
+                    findings.push(f);
                 } else {
                     complete = false;
                 }
             },
-            &mut |e| {
-                errors.push(FileError {
-                    path: String::new(),
-                    ..e
-                });
-            },
-            &mut |k| {
-                parts_skipped.push(Skipped {
-                    path: String::new(),
-                    ..k
-                });
-            },
+            &mut |e| errors.push(e),
+            &mut |k| parts_skipped.push(k),
         );
         if let (Ok(outcome), true) = (&result, complete) {
-            let entry = Entry {
-                stat,
-                hash,
+            let head = Head {
                 results: self.results.clone(),
+                stat,
                 recorded_ns,
-                skipped: match outcome {
-                    Outcome::Extracted => None,
-                    Outcome::Skipped(reason) => Some(reason.clone()),
-                },
-                findings,
-                errors,
-                parts_skipped,
+                hash,
             };
-            self.put(key, &entry);
+            let body = Results::encode(outcome, &findings, &errors, &parts_skipped);
+            self.put(key, head.encode(), Some(body));
         }
         (result, false)
     }
 
-    /// Writes what is pending and removes the entries of files under `roots` that no longer
-    /// exist. Called once when the scan has ended.
-    pub fn finish(&self, roots: &[PathBuf]) {
-        let batch = std::mem::take(&mut *self.pending.lock().expect("cache batch"));
-        self.write(batch, Durability::Immediate);
+    /// The stored head of `key` when it was made with this scan's settings, with the results
+    /// decoded (path `shown`) when the stat says they can be trusted without hashing.
+    fn lookup(&self, key: &str, stat: &Stat, shown: &str) -> Option<(Head, Option<Results>)> {
+        let snapshot = self.snapshot.read().expect("cache snapshot");
+        let s = snapshot.as_ref()?;
+        let head =
+            self.guarded(|| Ok(s.heads.get(key)?.and_then(|v| Head::decode(v.value()))))??;
+        if head.results != self.results {
+            return None;
+        }
+        let trusted =
+            head.stat == *stat && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
+        // A body that does not decode is a miss (the file is read and the entry rewritten).
+        let results = if trusted {
+            Some(self.guarded(|| {
+                Ok(s.bodies
+                    .get(key)?
+                    .and_then(|v| Results::decode(v.value(), shown)))
+            })??)
+        } else {
+            None
+        };
+        Some((head, results))
+    }
+
+    /// The stored results of `key`, decoded with path `shown`.
+    fn results_of(&self, key: &str, shown: &str) -> Option<Results> {
+        let snapshot = self.snapshot.read().expect("cache snapshot");
+        let s = snapshot.as_ref()?;
         self.guarded(|| {
-            let gone = self.gone(roots)?;
-            if gone.is_empty() {
-                return Ok(());
+            Ok(s.bodies
+                .get(key)?
+                .and_then(|v| Results::decode(v.value(), shown)))
+        })?
+    }
+
+    /// The key of `path`: its directory canonicalised (once per directory), then its name.
+    /// `None` when that fails or the path is not UTF-8 (no stable key).
+    fn key(&self, path: &Path) -> Option<String> {
+        let name = path.file_name()?.to_str()?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let mut dirs = self.dirs.lock().expect("cache directories");
+        let canonical = match dirs.get(dir) {
+            Some(c) => c.clone(),
+            None => {
+                let c = dir
+                    .canonicalize()
+                    .ok()
+                    .and_then(|c| c.into_os_string().into_string().ok());
+                dirs.insert(dir.to_path_buf(), c.clone());
+                c
             }
-            let txn = self.db.begin_write()?;
-            {
-                let mut table = txn.open_table(FILES)?;
-                for key in &gone {
-                    table.remove(key.as_str())?;
+        }?;
+        drop(dirs);
+        let mut key = canonical;
+        if !key.ends_with(std::path::MAIN_SEPARATOR) {
+            key.push(std::path::MAIN_SEPARATOR);
+        }
+        key.push_str(name);
+        Some(key)
+    }
+
+    /// Writes what is pending, removes the entries of files under `roots` that no longer
+    /// exist, and makes it durable. Called once when the scan has ended; the cache is then
+    /// ready for another scan.
+    pub fn finish(&self, roots: &[PathBuf]) {
+        let gone = self.gone(roots).unwrap_or_default();
+        // The snapshot goes first, so the store can reuse the pages it kept alive.
+        *self.snapshot.write().expect("cache snapshot") = None;
+        let batch = std::mem::take(&mut *self.pending.lock().expect("cache batch"));
+        if !batch.is_empty() || !gone.is_empty() || self.dirty.load(Ordering::Relaxed) {
+            self.write(batch, &gone, Durability::Immediate);
+        }
+        self.dirty.store(false, Ordering::Relaxed);
+        self.seen.lock().expect("cache keys").clear();
+        self.dirs.lock().expect("cache directories").clear();
+        self.take_snapshot();
+    }
+
+    /// Keys under `roots` (canonicalised) whose file is gone: those not seen in this scan and
+    /// not on disk.
+    fn gone(&self, roots: &[PathBuf]) -> Option<Vec<String>> {
+        let snapshot = self.snapshot.read().expect("cache snapshot");
+        let s = snapshot.as_ref()?;
+        let seen = self.seen.lock().expect("cache keys");
+        let state = FixedState::default();
+        self.guarded(|| {
+            let mut gone = Vec::new();
+            for root in roots.iter().filter_map(|r| r.canonicalize().ok()) {
+                let Some(start) = root.to_str() else { continue };
+                for item in s.heads.range(start..)? {
+                    let (key, _) = item?;
+                    let key = key.value();
+                    if !key.starts_with(start) {
+                        break;
+                    }
+                    if !seen.contains(&state.hash_one(key))
+                        && Path::new(key).starts_with(&root)
+                        && std::fs::symlink_metadata(key)
+                            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+                    {
+                        gone.push(key.to_string());
+                    }
                 }
             }
-            txn.commit()?;
+            Ok(gone)
+        })
+    }
+
+    /// Opens the read snapshot lookups use (none when the tables do not exist yet).
+    fn take_snapshot(&self) {
+        let snapshot = self
+            .guarded(|| {
+                let txn = self.db.begin_read()?;
+                let open = |t| match txn.open_table(t) {
+                    Ok(t) => Ok(Some(t)),
+                    Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+                    Err(e) => Err(redb::Error::from(e)),
+                };
+                Ok(match (open(HEADS)?, open(BODIES)?) {
+                    (Some(heads), Some(bodies)) => Some(Snapshot { heads, bodies }),
+                    _ => None,
+                })
+            })
+            .flatten();
+        *self.snapshot.write().expect("cache snapshot") = snapshot;
+    }
+
+    /// Removes the table of the first format (JSON entries under the canonical path).
+    fn drop_old_format(&self) {
+        self.guarded(|| {
+            let old = self
+                .db
+                .begin_read()?
+                .list_tables()?
+                .any(|t| t.name() == OLD_FILES);
+            if old {
+                let txn = self.db.begin_write()?;
+                txn.delete_table(TableDefinition::<&str, &[u8]>::new(OLD_FILES))?;
+                txn.commit()?;
+            }
             Ok(())
         });
-    }
-
-    /// Keys under `roots` (canonicalised) whose file is gone.
-    fn gone(&self, roots: &[PathBuf]) -> Result<Vec<String>, redb::Error> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(FILES) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut gone = Vec::new();
-        for root in roots.iter().filter_map(|r| r.canonicalize().ok()) {
-            let Some(start) = root.to_str() else { continue };
-            for item in table.range(start..)? {
-                let (key, _) = item?;
-                let key = key.value();
-                if !key.starts_with(start) {
-                    break;
-                }
-                if Path::new(key).starts_with(&root)
-                    && std::fs::symlink_metadata(key)
-                        .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
-                {
-                    gone.push(key.to_string());
-                }
-            }
-        }
-        Ok(gone)
-    }
-
-    fn get(&self, key: &str) -> Option<Entry> {
-        self.guarded(|| {
-            let txn = self.db.begin_read()?;
-            let table = match txn.open_table(FILES) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-                Err(e) => return Err(e.into()),
-            };
-            // Decoded in place; an entry that does not decode (another format) is a miss and
-            // gets overwritten.
-            Ok(table
-                .get(key)?
-                .and_then(|v| serde_json::from_slice(v.value()).ok()))
-        })?
     }
 
     /// Runs a database operation; an error, or a panic of the store on a damaged file, turns
@@ -468,30 +669,41 @@ impl Cache {
         }
     }
 
-    fn put(&self, key: &str, entry: &Entry) {
-        let bytes = serde_json::to_vec(entry).expect("cache entries serialise");
+    fn put(&self, key: String, head: Vec<u8>, body: Option<Vec<u8>>) {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
-            pending.push((key.to_string(), bytes));
-            let size: usize = pending.iter().map(|(k, v)| k.len() + v.len()).sum();
+            pending.push((key, head, body));
+            let size: usize = pending
+                .iter()
+                .map(|(k, h, b)| k.len() + h.len() + b.as_ref().map_or(0, Vec::len))
+                .sum();
             if pending.len() < BATCH_ENTRIES && size < BATCH_BYTES {
                 return;
             }
             std::mem::take(&mut *pending)
         };
         // Durable once at the end (finish); a crash before loses only this scan's entries.
-        self.write(batch, Durability::None);
+        self.dirty.store(true, Ordering::Relaxed);
+        self.write(batch, &[], Durability::None);
     }
 
-    fn write(&self, batch: Vec<(String, Vec<u8>)>, durability: Durability) {
+    fn write(&self, batch: Pending, remove: &[String], durability: Durability) {
         self.guarded(|| {
             let mut txn = self.db.begin_write()?;
             txn.set_durability(durability)
                 .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
             {
-                let mut table = txn.open_table(FILES)?;
-                for (key, value) in &batch {
-                    table.insert(key.as_str(), value.as_slice())?;
+                let mut heads = txn.open_table(HEADS)?;
+                let mut bodies = txn.open_table(BODIES)?;
+                for (key, head, body) in &batch {
+                    heads.insert(key.as_str(), head.as_slice())?;
+                    if let Some(body) = body {
+                        bodies.insert(key.as_str(), body.as_slice())?;
+                    }
+                }
+                for key in remove {
+                    heads.remove(key.as_str())?;
+                    bodies.remove(key.as_str())?;
                 }
             }
             txn.commit()?;
@@ -506,6 +718,14 @@ impl Cache {
                 self.path.display()
             ));
         }
+    }
+
+    /// Whether an entry is stored for `key` (reads the database as it is now).
+    #[cfg(test)]
+    fn stored(&self, key: &str) -> bool {
+        let txn = self.db.begin_read().unwrap();
+        txn.open_table(HEADS)
+            .is_ok_and(|t| t.get(key).unwrap().is_some())
     }
 }
 
@@ -537,11 +757,11 @@ fn open_db(path: &Path) -> Result<Database, DatabaseError> {
     })
 }
 
-/// BLAKE3 of a file's content, hex.
-fn hash_file(path: &Path) -> std::io::Result<String> {
+/// BLAKE3 of a file's content.
+fn hash_file(path: &Path) -> std::io::Result<[u8; 32]> {
     let mut h = blake3::Hasher::new();
     h.update_reader(open_read_only(path)?)?;
-    Ok(h.finalize().to_hex().to_string())
+    Ok(*h.finalize().as_bytes())
 }
 
 #[cfg(test)]
@@ -651,6 +871,61 @@ mod tests {
         assert_eq!(calls.get(), 4);
     }
 
+    /// The stat check with ctime: a rewrite hidden by a restored mtime is noticed, a touch
+    /// costs one hash and then nothing.
+    #[test]
+    fn content_rewritten_with_its_size_and_mtime_restored_is_read_again() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("a.txt");
+        std::fs::write(&file, "one").unwrap();
+        age(&file, 100);
+        let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+        let (mut cache, _) = Cache::open(&d.path().join("cache.redb"), "r".into()).unwrap();
+        // No racy window: the stat is trusted as soon as the entry is older than the file's
+        // times (the real window only makes more files hashed).
+        cache.racy_ns = 0;
+        let calls = Cell::new(0);
+        assert!(!scan_once(&cache, &file, &calls).1);
+        assert!(scan_once(&cache, &file, &calls).1);
+        let key = cache.key(&file).unwrap();
+        let head = |c: &Cache| {
+            let txn = c.db.begin_read().unwrap();
+            let t = txn.open_table(HEADS).unwrap();
+            Head::decode(t.get(key.as_str()).unwrap().unwrap().value()).unwrap()
+        };
+        let before = head(&cache);
+        // Trusted on stat alone: neither scanned nor hashed (the head was not rewritten).
+        assert!(scan_once(&cache, &file, &calls).1);
+        assert_eq!((calls.get(), head(&cache)), (1, before));
+
+        // Other bytes of the same size, the modification time set back to what it was: only
+        // the status-change time tells, and it does.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&file, "two").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), mtime);
+        let (found, cached) = scan_once(&cache, &file, &calls);
+        assert!(!cached);
+        assert_eq!((calls.get(), found[0].value.as_str()), (2, "two"));
+
+        // Touched without a change (times move): hashed, same bytes, reused; the new stat is
+        // recorded, so the next scan trusts it without hashing.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        age(&file, 50);
+        let before = head(&cache);
+        assert!(scan_once(&cache, &file, &calls).1);
+        let after = head(&cache);
+        assert_ne!(after.stat, before.stat);
+        assert_eq!((calls.get(), after.hash), (2, before.hash));
+        assert!(scan_once(&cache, &file, &calls).1);
+        assert_eq!((calls.get(), head(&cache)), (2, after));
+    }
+
     #[test]
     fn entries_survive_reopening_and_removed_files_are_pruned() {
         let d = tempfile::tempdir().unwrap();
@@ -670,9 +945,9 @@ mod tests {
         let key = gone.canonicalize().unwrap();
         std::fs::remove_file(&gone).unwrap();
         let (cache, _) = Cache::open(&db, "r".into()).unwrap();
-        assert!(cache.get(key.to_str().unwrap()).is_some());
+        assert!(cache.stored(key.to_str().unwrap()));
         cache.finish(&[d.path().to_path_buf()]);
-        assert!(cache.get(key.to_str().unwrap()).is_none());
+        assert!(!cache.stored(key.to_str().unwrap()));
         assert!(scan_once(&cache, &keep, &calls).1);
         assert_eq!(calls.get(), 2);
         #[cfg(unix)]

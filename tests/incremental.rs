@@ -243,3 +243,69 @@ fn the_cache_file_itself_is_never_scanned() {
     assert!(!r.to_string().contains("cache.redb"), "{r:#}");
     assert_eq!(r["summary"]["files_scanned"], 4);
 }
+
+#[test]
+fn content_rewritten_with_size_and_mtime_restored_is_read_again() {
+    let t = tree();
+    let c = tempfile::tempdir().unwrap();
+    from_cache(t.path(), c.path(), &[]);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+    // Another fødselsnummer of the same length, the modification time set back to what it
+    // was (as `touch -d`, `cp -p` or a careless tool would): the file's status-change time
+    // moved, so it is hashed and read again.
+    let kunde = t.path().join("kunde.txt");
+    let mtime = fs::metadata(&kunde).unwrap().modified().unwrap();
+    fs::write(&kunde, format!("Fødselsnummer: {FNR2}\n")).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&kunde)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 3);
+    let r = scan(t.path(), c.path(), &[]).json();
+    let fnrs: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with("kunde.txt"))
+        .collect();
+    assert_eq!(fnrs.len(), 1);
+    assert!(fnrs[0]["value"].as_str().unwrap().ends_with("00"), "{r:#}");
+}
+
+#[test]
+fn the_cache_holds_no_raw_identifier_and_mail_locations_are_reported_alike() {
+    let t = tempfile::tempdir().unwrap();
+    let mail = format!(
+        "From: Kari Nordmann <kari.nordmann@firma.no>\r\nTo: hr@firma.no\r\n\
+         Subject: Sykmelding for {FNR}\r\nDate: Mon, 1 Jan 2024 10:00:00 +0100\r\n\
+         Message-ID: <abc@firma.no>\r\n\r\nHei, fnr {FNR2}, mobil 912 34 567.\r\n"
+    );
+    let p = t.path().join("melding.eml");
+    fs::write(&p, mail).unwrap();
+    // (Paths are keys and shown in reports as they are; the texts inside files are not.)
+    let cv = t.path().join("cv.txt");
+    fs::write(&cv, format!("kari.nordmann@firma.no {FNR2}\n")).unwrap();
+    age(&p, 3600);
+    age(&cv, 3600);
+    let c = tempfile::tempdir().unwrap();
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 0);
+    // Reused with masked location texts, reported exactly as when read.
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 2);
+    let report = scan(t.path(), c.path(), &[]).json().to_string();
+    assert!(report.contains("Sykmelding for"), "{report}");
+    let cache = fs::read(c.path().join("cache.redb")).unwrap();
+    for raw in [
+        FNR,
+        FNR2,
+        "kari.nordmann@firma.no",
+        "912 34 567",
+        "91234567",
+    ] {
+        assert!(
+            !cache.windows(raw.len()).any(|w| w == raw.as_bytes()),
+            "{raw} in the cache"
+        );
+    }
+}

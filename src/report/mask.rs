@@ -288,6 +288,14 @@ impl<'e> LocationMasker<'e> {
         Location(masked)
     }
 
+    /// Masks the location of `finding` and of the identifier it is paired with.
+    pub fn mask_finding(&mut self, finding: &mut crate::report::Finding) {
+        finding.location = self.mask(&finding.location);
+        if let Some(r) = &mut finding.related {
+            r.location = self.mask(&r.location);
+        }
+    }
+
     fn step(&mut self, step: &Step) -> Step {
         let mut step = step.clone();
         match &mut step {

@@ -144,10 +144,13 @@ impl Summary {
     /// Counts one finding.
     pub fn add_finding(&mut self, f: &Finding) {
         self.findings += 1;
-        *self
-            .findings_by_category
-            .entry(f.category.clone())
-            .or_default() += 1;
+        // Looked up before inserting: a category's name is copied once, not per finding.
+        match self.findings_by_category.get_mut(&f.category) {
+            Some(n) => *n += 1,
+            None => {
+                self.findings_by_category.insert(f.category.clone(), 1);
+            }
+        }
         *self.findings_by_severity.entry(f.severity).or_default() += 1;
     }
 
@@ -223,6 +226,39 @@ pub trait ReportSink {
     fn finish(&mut self, summary: &Summary, duration_seconds: f64) -> std::io::Result<()>;
 }
 
+/// Sorts `items` stably by path, then by `within`: the same order as one stable sort by both,
+/// but each path is compared once per distinct path instead of in every comparison (reports
+/// hold many findings per file, and long paths with a common prefix are slow to compare).
+fn sort_by_path<T>(
+    items: &mut Vec<T>,
+    path: impl Fn(&T) -> &str,
+    within: impl Fn(&T, &T) -> std::cmp::Ordering,
+) {
+    let ranks: Vec<u32> = {
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let of_item: Vec<u32> = items
+            .iter()
+            .map(|t| {
+                let next = ids.len() as u32;
+                *ids.entry(path(t)).or_insert(next)
+            })
+            .collect();
+        let mut paths: Vec<(&str, u32)> = ids.into_iter().collect();
+        paths.sort_unstable();
+        let mut rank = vec![0u32; paths.len()];
+        for (r, (_, id)) in paths.into_iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        of_item.into_iter().map(|id| rank[id as usize]).collect()
+    };
+    let mut keyed: Vec<(u32, T)> = ranks.into_iter().zip(items.drain(..)).collect();
+    keyed.sort_by_key(|&(rank, _)| rank);
+    for group in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
+        group.sort_by(|a, b| within(&a.1, &b.1));
+    }
+    items.extend(keyed.into_iter().map(|(_, t)| t));
+}
+
 /// Keeps everything in memory and builds a sorted [`Report`] at the end (for JSON and
 /// human output, which need the whole scan before writing).
 #[derive(Debug)]
@@ -280,8 +316,11 @@ impl ReportSink for Collector {
         let r = &mut self.report;
         r.summary = summary.clone();
         r.duration_seconds = duration_seconds;
-        r.findings
-            .sort_by(|a, b| (&a.path, &a.location, &a.rule).cmp(&(&b.path, &b.location, &b.rule)));
+        sort_by_path(
+            &mut r.findings,
+            |f| &f.path,
+            |a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)),
+        );
         r.errors
             .sort_by(|a, b| (&a.path, &a.location).cmp(&(&b.path, &b.location)));
         r.skipped
@@ -290,5 +329,30 @@ impl ReportSink for Collector {
             r.messages = Some(group::group_by_message(&r.findings));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_by_path;
+
+    #[test]
+    fn sorting_by_path_then_within_equals_one_stable_sort() {
+        // (path, key, arrival): ties in (path, key) must keep their arrival order.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let items: Vec<(String, u64, usize)> = (0..2000)
+            .map(|i| (format!("/srv/share/dir/{}", next(40)), next(30), i))
+            .collect();
+        let mut expected = items.clone();
+        expected.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let mut got = items;
+        sort_by_path(&mut got, |t| &t.0, |a, b| a.1.cmp(&b.1));
+        assert_eq!(got, expected);
     }
 }

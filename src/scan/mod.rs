@@ -404,7 +404,20 @@ impl Scanner {
                 // One more than the cache stores, so it can tell a file it must not keep.
                 let tapped = out.tapped(crate::cache::MAX_FINDINGS_STORED + 1);
                 let result = self.scan_file(path, scratch, &tapped);
-                let (findings, errors, skipped) = tapped.take_recorded();
+                let (mut findings, mut errors, mut skipped) = tapped.take_recorded();
+                // Stored as reported: the texts of locations (subjects, senders, attachment
+                // names) masked like values, so no raw identifier is kept in the cache.
+                let any = !(findings.is_empty() && errors.is_empty() && skipped.is_empty());
+                if any && !self.options.show_values {
+                    let mut m = LocationMasker::new(&self.engine);
+                    findings.iter_mut().for_each(|f| m.mask_finding(f));
+                    errors
+                        .iter_mut()
+                        .for_each(|e| e.location = m.mask(&e.location));
+                    skipped
+                        .iter_mut()
+                        .for_each(|k| k.location = m.mask(&k.location));
+                }
                 findings.into_iter().for_each(&mut *record_finding);
                 errors.into_iter().for_each(&mut *record_error);
                 skipped.into_iter().for_each(&mut *record_skipped);
@@ -496,10 +509,7 @@ struct Admitted<'a> {
 impl ItemSink<Finding> for Admitted<'_> {
     fn item(&mut self, mut finding: Finding, summary: &mut Summary) -> std::io::Result<()> {
         if let Some(m) = &mut self.masker {
-            finding.location = m.mask(&finding.location);
-            if let Some(r) = &mut finding.related {
-                r.location = m.mask(&r.location);
-            }
+            m.mask_finding(&mut finding);
         }
         if !self.policy.admit(&mut self.tracker, &finding) {
             summary.hidden_by_baseline += 1;

@@ -132,12 +132,18 @@ where
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect();
+    // Only an entry with one of their names, or a link, can be one of them: the others are
+    // not canonicalised (a system call per path component, for every file of the walk).
+    let exact_names: Vec<std::ffi::OsString> = exact
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_os_string()))
+        .collect();
     builder
         .standard_filters(false)
         .follow_links(options.follow_symlinks)
         .threads(options.threads)
         .filter_entry(move |entry| {
-            if !exact.is_empty()
+            if (entry.path_is_symlink() || exact_names.iter().any(|n| n == entry.file_name()))
                 && entry
                     .path()
                     .canonicalize()
