@@ -3,7 +3,8 @@
 //! only in their exact spelling (acronyms), and minus the rule's `exclude` words that start at
 //! the same place and are at least as long (`diagnoseverktøy*` is not `diagnos*`).
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{dfa, AhoCorasick, Anchored, StartKind};
 
 use super::context::{case_variants, word_end, word_start};
 use super::rules::Rule;
@@ -34,6 +35,8 @@ struct Word {
 #[derive(Debug, Default)]
 pub struct KeywordMatcher {
     automaton: Option<AhoCorasick>,
+    /// The same keywords searched at word starts only; `None` searches everywhere.
+    at_word_starts: Option<WordStartSearch>,
     words: Vec<Word>,
 }
 
@@ -75,6 +78,7 @@ impl KeywordMatcher {
         let automaton = super::word_automaton(&patterns).map_err(|e| e.to_string())?;
         Ok(KeywordMatcher {
             automaton: Some(automaton),
+            at_word_starts: WordStartSearch::new(&patterns)?,
             words,
         })
     }
@@ -91,20 +95,29 @@ impl KeywordMatcher {
             return;
         };
         let mut found: Vec<(KeywordHit, bool)> = Vec::new();
-        for m in ac.find_overlapping_iter(&text.as_bytes()[lo..hi]) {
-            let word = &self.words[m.pattern().as_usize()];
-            let (start, mut end) = (lo + m.start(), lo + m.end());
+        let mut consider = |pattern: usize, start: usize, end: usize| {
+            let word = &self.words[pattern];
             if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-                continue;
+                return;
             }
             let whole = word_start(text, start) && (word.prefix || word_end(text, end));
             let spelled = word.exact.as_deref().is_none_or(|e| &text[start..end] == e);
-            if word.prefix {
-                end = end_of_word(text, end);
-            }
+            let end = if word.prefix {
+                end_of_word(text, end)
+            } else {
+                end
+            };
             if whole && spelled {
                 let rule = word.rule;
                 found.push((KeywordHit { rule, start, end }, word.exclude));
+            }
+        };
+        match &self.at_word_starts {
+            Some(search) => search.find(text.as_bytes(), lo, hi, &mut consider),
+            None => {
+                for m in ac.find_overlapping_iter(&text.as_bytes()[lo..hi]) {
+                    consider(m.pattern().as_usize(), lo + m.start(), lo + m.end());
+                }
             }
         }
         // Longest first at each place, exclusions first, so a covering word is seen before what it
@@ -128,6 +141,141 @@ impl KeywordMatcher {
 }
 
 /// Where the word that goes on at `at` ends.
+/// The keywords searched only where a word starts, and only where its first three bytes can
+/// begin one: every keyword starts with a letter or digit, and so must be at a word start
+/// (after no ASCII letter or digit). Word starts are found sixteen bytes at a time; at each
+/// the three bytes are looked up in a 32 K-bit set (five low bits of each byte, so ASCII case
+/// does not matter), and only then is the automaton run, anchored there.
+#[derive(Debug)]
+struct WordStartSearch {
+    /// The keywords as a DFA that only runs anchored.
+    automaton: dfa::DFA,
+    /// Its anchored start state.
+    start: StateID,
+    /// Bit [`prefix_key`] set: some keyword can begin with those three bytes.
+    prefixes: Box<[u64; 512]>,
+    #[cfg(target_arch = "x86_64")]
+    starts: Option<super::sse2::StartBytes>,
+}
+
+/// The first byte of a word: an ASCII letter or digit, or the first byte of a non-ASCII
+/// character.
+fn may_start_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0xC0
+}
+
+/// The prefix-set key of three bytes: their five low bits, so ASCII letters of either case
+/// give the same key.
+fn prefix_key(a: u8, b: u8, c: u8) -> usize {
+    usize::from(a & 0x1F) << 10 | usize::from(b & 0x1F) << 5 | usize::from(c & 0x1F)
+}
+
+impl WordStartSearch {
+    /// `None` when some keyword does not start like a word (the caller then searches
+    /// everywhere).
+    fn new(patterns: &[String]) -> Result<Option<WordStartSearch>, String> {
+        if !patterns
+            .iter()
+            .all(|p| p.as_bytes().first().is_some_and(|&b| may_start_word(b)))
+        {
+            return Ok(None);
+        }
+        let mut prefixes = Box::new([0u64; 512]);
+        for p in patterns {
+            // A byte a keyword does not have (it is shorter than three) may be anything.
+            let any: Vec<u8> = (0..32).collect();
+            let at = |i: usize| p.as_bytes().get(i).map_or(any.clone(), |&b| vec![b]);
+            for &a in &at(0) {
+                for &b in &at(1) {
+                    for &c in &at(2) {
+                        let k = prefix_key(a, b, c);
+                        prefixes[k / 64] |= 1 << (k % 64);
+                    }
+                }
+            }
+        }
+        let automaton = dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .start_kind(StartKind::Anchored)
+            .build(patterns)
+            .map_err(|e| e.to_string())?;
+        let start = automaton
+            .start_state(Anchored::Yes)
+            .map_err(|e| e.to_string())?;
+        let mut word_bytes = [false; 256];
+        for b in 0..=255u8 {
+            word_bytes[usize::from(b)] = may_start_word(b);
+        }
+        Ok(Some(WordStartSearch {
+            automaton,
+            start,
+            prefixes,
+            #[cfg(target_arch = "x86_64")]
+            starts: super::sse2::StartBytes::new(&word_bytes, true),
+        }))
+    }
+
+    /// The keywords that start at word start `p` and end by `hi`, if its first three bytes
+    /// can begin one.
+    #[inline(always)]
+    fn at_word_start(
+        &self,
+        hay: &[u8],
+        p: usize,
+        hi: usize,
+        found: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let byte = |i: usize| hay.get(i).copied().unwrap_or(0);
+        let key = prefix_key(hay[p], byte(p + 1), byte(p + 2));
+        if self.prefixes[key / 64] & (1 << (key % 64)) == 0 {
+            return;
+        }
+        let dfa = &self.automaton;
+        let mut sid = self.start;
+        for (at, &b) in hay[..hi].iter().enumerate().skip(p) {
+            sid = dfa.next_state(Anchored::Yes, sid, b);
+            if dfa.is_special(sid) {
+                if dfa.is_dead(sid) {
+                    return;
+                }
+                // A state also lists the keywords that end here but started later (its
+                // suffixes); only those starting at `p` are this search's.
+                for i in 0..dfa.match_len(sid) {
+                    let pattern = dfa.match_pattern(sid, i);
+                    if at + 1 - dfa.pattern_len(pattern) == p {
+                        found(pattern.as_usize(), p, at + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `found(pattern, start, end)` with every keyword match (overlapping) that starts
+    /// at a word start in `hay[lo..hi]` and ends by `hi`.
+    fn find(&self, hay: &[u8], lo: usize, hi: usize, found: &mut impl FnMut(usize, usize, usize)) {
+        let mut i = lo;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = &self.starts {
+            while let Some(block) = hay.get(i..i + 16).filter(|_| i + 16 <= hi) {
+                let block = block.try_into().expect("a 16-byte slice");
+                let prev_alnum = i > 0 && hay[i - 1].is_ascii_alphanumeric();
+                let mut bits = simd.candidates(block, prev_alnum);
+                while bits != 0 {
+                    self.at_word_start(hay, i + bits.trailing_zeros() as usize, hi, found);
+                    bits &= bits - 1;
+                }
+                i += 16;
+            }
+        }
+        for p in i..hi {
+            if may_start_word(hay[p]) && (p == 0 || !hay[p - 1].is_ascii_alphanumeric()) {
+                self.at_word_start(hay, p, hi, found);
+            }
+        }
+    }
+}
+
 fn end_of_word(text: &str, at: usize) -> usize {
     text[at..]
         .char_indices()
@@ -158,6 +306,24 @@ mod tests {
         out.iter()
             .map(|h| text[h.start..h.end].to_string())
             .collect()
+    }
+
+    proptest::proptest! {
+        /// The word-start search finds what searching every position finds.
+        #[test]
+        fn word_starts_find_what_a_full_search_finds(
+            text in "(diagnose|Diagnosen|DIAGNOSEVERKTØY|psykisk helse|helse|HELSEsjekk|sykmeldt|a|x|ø|Ø|1| |-|\\.|«|\n){0,24}",
+            lo in 0usize..8,
+        ) {
+            let m = matcher("exclude=['diagnoseverktøy*']\nexact_keywords=['HIV']");
+            proptest::prop_assert!(m.at_word_starts.is_some());
+            let lo = crate::detect::context::floor_char_boundary(&text, lo.min(text.len()));
+            let everywhere = KeywordMatcher { at_word_starts: None, ..matcher("exclude=['diagnoseverktøy*']\nexact_keywords=['HIV']") };
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            m.find(&text, lo, text.len(), &mut a);
+            everywhere.find(&text, lo, text.len(), &mut b);
+            proptest::prop_assert_eq!(a, b);
+        }
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod examples;
 pub mod keywords;
 pub mod pairing;
 pub mod rules;
+#[cfg(target_arch = "x86_64")]
+mod sse2;
 mod starts;
 pub mod subject;
 pub mod validate;

@@ -20,7 +20,7 @@ use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind, PatternID};
 
 #[cfg(target_arch = "x86_64")]
-mod sse2;
+use super::sse2;
 
 /// Start-byte sets larger than this do not pay for the table-driven jump.
 const MAX_START_BYTES: usize = 64;
@@ -137,6 +137,7 @@ impl StartTable {
     /// The first position at or after `at` whose byte (after its predecessor) can start a
     /// match, with the 64 K table, eight positions per branch: most text has no candidate in
     /// most 8-byte blocks.
+    #[inline]
     fn next_start_scalar(&self, hay: &[u8], at: usize) -> Option<usize> {
         if at == 0 {
             if self.first[usize::from(*hay.first()?)] {
@@ -167,6 +168,7 @@ impl StartTable {
 
     /// The leftmost-first match of the main patterns (of pattern `only`, when given) that
     /// starts exactly at `start`: its pattern and end.
+    #[inline]
     pub(super) fn match_at(
         &self,
         hay: &[u8],
@@ -207,6 +209,7 @@ pub(super) struct Candidates<'a> {
 
 impl Candidates<'_> {
     /// The next position at or after `at` where a match may start.
+    #[inline]
     pub(super) fn next_from(&mut self, mut at: usize) -> Option<usize> {
         loop {
             let p = self.next_start(at)?;
@@ -222,6 +225,7 @@ impl Candidates<'_> {
 
     /// The first position at or after `at` whose byte (after its predecessor) can start a
     /// match; a block's candidates are computed once however many are taken from it.
+    #[inline]
     fn next_start(&mut self, mut at: usize) -> Option<usize> {
         if let Some(offset) = at.checked_sub(self.block).filter(|&o| o < 16) {
             let bits = self.bits & (u32::MAX << offset);

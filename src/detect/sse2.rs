@@ -1,4 +1,5 @@
-//! Sixteen positions at a time: which bytes can start a match (SSE2, part of every x86-64).
+//! Sixteen positions at a time: which bytes can start a match, or a word (SSE2, part of
+//! every x86-64).
 //!
 //! A byte set made of a few ranges is tested with two vector operations per range
 //! (`min(b - lo, hi - lo) == b - lo`, unsigned); "is an ASCII letter or digit" the same way,
@@ -10,7 +11,7 @@ use std::arch::x86_64::{
 };
 
 /// At most this many ranges are tested per block; larger sets use the scalar table.
-pub(super) const MAX_RANGES: usize = 6;
+pub(crate) const MAX_RANGES: usize = 6;
 
 /// One byte range `lo..=lo + width`, broadcast to every lane.
 #[derive(Clone, Copy, Debug)]
@@ -29,6 +30,7 @@ impl Range {
     }
 
     /// 0xFF in each lane of `v` inside the range.
+    #[inline]
     #[target_feature(enable = "sse2")]
     fn test(&self, v: __m128i) -> __m128i {
         let d = _mm_sub_epi8(v, self.lo);
@@ -39,7 +41,7 @@ impl Range {
 /// The bytes that can start a match, as ranges, and whether a start right after an ASCII
 /// letter or digit is excluded.
 #[derive(Clone, Debug)]
-pub(super) struct StartBytes {
+pub(crate) struct StartBytes {
     ranges: Vec<Range>,
     skip_after_alnum: bool,
     digit: Range,
@@ -49,7 +51,7 @@ pub(super) struct StartBytes {
 
 impl StartBytes {
     /// `None` when `first` needs more than [`MAX_RANGES`] ranges.
-    pub(super) fn new(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
+    pub(crate) fn new(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
         // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
         unsafe { Self::new_sse2(first, skip_after_alnum) }
     }
@@ -79,11 +81,13 @@ impl StartBytes {
 
     /// Bit `k` set when `block[k]` can start a match; `prev_alnum` says whether the byte
     /// before the block is an ASCII letter or digit.
-    pub(super) fn candidates(&self, block: &[u8; 16], prev_alnum: bool) -> u32 {
+    #[inline]
+    pub(crate) fn candidates(&self, block: &[u8; 16], prev_alnum: bool) -> u32 {
         // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
         unsafe { self.candidates_sse2(block, prev_alnum) }
     }
 
+    #[inline]
     #[target_feature(enable = "sse2")]
     fn candidates_sse2(&self, block: &[u8; 16], prev_alnum: bool) -> u32 {
         // SAFETY: `block` is 16 readable bytes and the load is unaligned.
