@@ -126,13 +126,20 @@ pub fn stream_text(
     let mut first = true;
     while !eof || !buf.is_empty() {
         while !eof && buf.len() < chunk_size {
-            let want = raw.len().min(chunk_size - buf.len());
-            let n = read_retrying(&mut reader, &mut raw[..want])?;
             match decoder.as_mut() {
-                None => buf.extend_from_slice(&raw[..n]),
-                Some(d) => decode_into(d, &raw[..n], n == 0, &mut buf),
+                None => {
+                    // Straight into the buffer: the text is not copied on its way in.
+                    let want = chunk_size - buf.len();
+                    let n = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
+                    eof = n < want;
+                }
+                Some(d) => {
+                    let want = raw.len().min(chunk_size - buf.len());
+                    let n = read_retrying(&mut reader, &mut raw[..want])?;
+                    decode_into(d, &raw[..n], n == 0, &mut buf);
+                    eof = n == 0;
+                }
             }
-            eof = n == 0;
         }
         if first {
             first = false;
