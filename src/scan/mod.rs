@@ -12,7 +12,9 @@ use std::time::Instant;
 use crossbeam_channel::{bounded, Sender};
 
 use crate::cache::Cache;
-use crate::detect::pairing::search_ranges;
+use crate::detect::keywords::KeywordHit;
+use crate::detect::names::{self, NAME_RULE, PERSON_NAME};
+use crate::detect::pairing::{name_ranges, names_in, pairs_names, search_ranges};
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
@@ -20,7 +22,7 @@ use crate::policy::baseline::Tracker;
 use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet, LocationMasker};
-use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
+use crate::report::{FileError, Finding, Related, ReportSink, Skipped, Summary};
 use crate::walk::{walk, WalkEvent, WalkOptions};
 use records::Pairing;
 
@@ -31,6 +33,9 @@ pub struct FindingOptions {
     pub show_values: bool,
     /// Findings below this confidence are dropped.
     pub min_confidence: f32,
+    /// Special-category words are searched in all text, so a name alone can pair with them
+    /// outside records too (costs a keyword search over every byte).
+    pub names_everywhere: bool,
 }
 
 impl Default for FindingOptions {
@@ -38,6 +43,7 @@ impl Default for FindingOptions {
         FindingOptions {
             show_values: false,
             min_confidence: 0.5,
+            names_everywhere: false,
         }
     }
 }
@@ -435,6 +441,7 @@ impl Scanner {
             scratch,
             out: out.clone(),
             pairing: Pairing::default(),
+            names: pairs_names(&self.engine),
         };
         // Dropping the sink pairs the special-category keywords still waiting.
         self.dispatcher.extract_file(path, &mut sink)
@@ -541,7 +548,13 @@ struct FindingSink<'a, S> {
     out: Outbox<Finding>,
     /// Special-category keywords waiting for the end of their record.
     pairing: Pairing,
+    /// Some keyword rule counts person names as identifiers.
+    names: bool,
 }
+
+/// A record's text up to this many bytes (a CSV field, a cell, a header line) is searched
+/// whole for names; a longer one (a message body) only around its keywords.
+const SHORT_FIELD: usize = 128;
 
 impl<S> FindingSink<'_, S> {
     /// Finds the keyword-rule hits of `segment` and hands them to the pairing: the whole text
@@ -551,9 +564,28 @@ impl<S> FindingSink<'_, S> {
         let engine = &scanner.engine;
         let text = segment.text;
         let mut hits = Vec::new();
-        for range in search_ranges(engine, text, found, self.pairing.in_record()) {
+        // Outside a record, only the windows around identifiers — unless names may be the only
+        // identifier there.
+        let everywhere = self.names && scanner.options.names_everywhere;
+        let whole = self.pairing.in_record() || everywhere;
+        for range in search_ranges(engine, text, found, whole) {
             engine.find_keywords(text, range, segment.report_before, &mut hits);
         }
+        let names = if self.names {
+            self.names(segment, &hits)
+        } else {
+            Vec::new()
+        };
+        // Names are masked in the keywords' snippets like the values found.
+        let mut masked = Vec::new();
+        let spans = if names.is_empty() {
+            spans
+        } else {
+            masked.extend_from_slice(spans);
+            masked.extend(names);
+            masked.sort_unstable();
+            &masked[..]
+        };
         let mut lines = LineIndex::default();
         for h in hits {
             let d = Pairing::keyword_detection(engine, text, h.rule, h.start, h.end);
@@ -570,6 +602,43 @@ impl<S> FindingSink<'_, S> {
             self.pairing
                 .keyword(&d, f, engine, fp, &mut |f| out.item(f));
         }
+    }
+
+    /// Hands the person names keywords of `segment` may pair with to the pairing: all of a short
+    /// field of a record, else only those around the keyword `hits` (never a whole text: a
+    /// name list fires on ordinary prose, and the search would cost every byte). Returns their
+    /// spans.
+    fn names(&mut self, segment: &Segment<'_>, hits: &[KeywordHit]) -> Vec<(usize, usize)> {
+        let text = segment.text;
+        let field = self.pairing.in_record()
+            && text.len() <= SHORT_FIELD
+            && memchr::memchr2(b' ', b',', text.as_bytes()).is_some();
+        let ranges = name_ranges(&self.scanner.engine, text, hits, field);
+        if ranges.is_empty() {
+            return Vec::new();
+        }
+        let found = names_in(text, &ranges);
+        let mut lines = LineIndex::default();
+        for n in &found {
+            let normalized = names::normalize(&text[n.start..n.end]);
+            let mut location = segment.location.clone();
+            if segment.first_line.is_some() {
+                let (line, column) = lines.position(segment, n.start);
+                location = location.child(Step::Line { line, column });
+            }
+            let related = Related {
+                rule: NAME_RULE.to_string(),
+                category: PERSON_NAME.to_string(),
+                kind: None,
+                fingerprint: self
+                    .scanner
+                    .fingerprinter
+                    .fingerprint(NAME_RULE, &normalized),
+                location,
+            };
+            self.pairing.name(*n, normalized, related);
+        }
+        found.iter().map(|n| (n.start, n.end)).collect()
     }
 }
 
@@ -644,6 +713,7 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             scratch: self.scanner.engine.scratch(),
             out: self.out.clone(),
             pairing: Pairing::default(),
+            names: self.names,
         }))
     }
 }

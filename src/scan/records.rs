@@ -11,7 +11,8 @@
 //! segment outside it arrives, or when the file ends. Text outside any record is paired on its
 //! own, by window.
 
-use crate::detect::pairing::{best_partner, distance, Candidate};
+use crate::detect::names::NameHit;
+use crate::detect::pairing::{best_partner, distance, Candidate, Partner, NAME_SEVERITY};
 use crate::detect::{Detection, Engine, Severity};
 use crate::location::{Location, Step};
 use crate::report::fingerprint::Fingerprinter;
@@ -78,10 +79,10 @@ struct HeldKeyword {
     span: (usize, usize),
 }
 
-/// An identifier finding a keyword may pair with.
+/// An identifier finding or a name a keyword may pair with.
 #[derive(Debug)]
 struct HeldIdentifier {
-    rule: usize,
+    partner: Partner,
     severity: Severity,
     related: Box<Related>,
     normalized: String,
@@ -155,12 +156,31 @@ impl Pairing {
         };
         if open.identifiers.len() < MAX_HELD {
             open.identifiers.push(HeldIdentifier {
-                rule: d.rule,
+                partner: Partner::Rule(d.rule),
                 severity: d.severity,
                 related: Box::new(Related::to(finding)),
                 normalized: d.normalized.clone(),
                 text,
                 span: (d.start, d.end),
+            });
+        }
+    }
+
+    /// A person's name in the current text: `normalized` as fingerprinted, `related` what a
+    /// keyword paired with it will say.
+    pub fn name(&mut self, hit: NameHit, normalized: String, related: Related) {
+        let text = self.text;
+        let Some(open) = self.open.last_mut() else {
+            return;
+        };
+        if open.identifiers.len() < MAX_HELD {
+            open.identifiers.push(HeldIdentifier {
+                partner: Partner::Name,
+                severity: NAME_SEVERITY,
+                related: Box::new(related),
+                normalized,
+                text,
+                span: (hit.start, hit.end),
             });
         }
     }
@@ -241,7 +261,7 @@ fn pair_keywords(
     let in_record = open.record.is_some();
     for kw in open.keywords.drain(..) {
         let candidates = open.identifiers.iter().map(|id| Candidate {
-            rule: id.rule,
+            partner: id.partner,
             severity: id.severity,
             distance: (id.text == kw.text).then(|| distance(kw.span, id.span)),
         });
