@@ -79,6 +79,7 @@ fn names_pair_in_records_by_default_and_in_running_text_when_asked() {
     assert_eq!(s(first, "value"), "******dt");
     assert_eq!(first["related"]["rule"], "no.person_name");
     assert_eq!(first["related"]["category"], "person_name");
+    assert_eq!(s(&first["related"], "fingerprint").len(), 32);
     let context = s(first, "context");
     assert!(
         !context.contains("Kari") && !context.contains("Nordmann"),

@@ -148,25 +148,36 @@ fn is_word_char(c: char) -> bool {
     c.is_alphabetic()
 }
 
-/// The words of `text[lo..hi]`, the range widened to whole words.
+/// The letter (and its length in bytes) at byte `i` of `text`, a char boundary.
+fn letter_at(text: &str, i: usize) -> (bool, usize) {
+    let b = text.as_bytes()[i];
+    if b.is_ascii() {
+        (b.is_ascii_alphabetic(), 1)
+    } else {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        (is_word_char(c), c.len_utf8())
+    }
+}
+
+/// The words of `text[lo..hi]`, the range widened to whole words. Bytes, not chars, are
+/// walked: ASCII is most of any text.
 fn words(text: &str, lo: usize, hi: usize) -> Vec<Word> {
     let mut lo = floor_char_boundary(text, lo);
     let hi = ceil_char_boundary(text, hi.min(text.len()));
     while let Some(c) = text[..lo].chars().next_back().filter(|&c| is_word_char(c)) {
         lo -= c.len_utf8();
     }
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
-    let mut iter = text[lo..]
-        .char_indices()
-        .map(|(i, c)| (lo + i, c))
-        .peekable();
-    while let Some((i, c)) = iter.next() {
-        let inside = is_word_char(c)
-            || ((c == '-' || c == '\'')
-                && start.is_some()
-                && iter.peek().is_some_and(|&(_, n)| is_word_char(n)));
-        match (inside, start) {
+    let mut i = lo;
+    while i < bytes.len() {
+        let (letter, len) = letter_at(text, i);
+        let joiner = matches!(bytes[i], b'-' | b'\'')
+            && start.is_some()
+            && i + 1 < bytes.len()
+            && letter_at(text, i + 1).0;
+        match (letter || joiner, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 out.push(Word { start: s, end: i });
@@ -178,6 +189,7 @@ fn words(text: &str, lo: usize, hi: usize) -> Vec<Word> {
             (false, None) if i >= hi => return out,
             _ => {}
         }
+        i += len;
     }
     if let Some(s) = start {
         out.push(Word {
@@ -206,8 +218,14 @@ fn lower(word: &str) -> String {
 
 /// `word`, in lower case, is one of the words of `list`.
 fn in_list(list: &str, word: &str) -> bool {
-    let l = lower(word);
-    listed(list, &l)
+    listed(list, &lower(word))
+}
+
+/// `word` is one of [`NOT_SURNAME`] (the long list, kept as a set).
+fn not_surname(word: &str) -> bool {
+    static SET: LazyLock<HashSet<&'static str>> =
+        LazyLock::new(|| NOT_SURNAME.split_whitespace().collect());
+    SET.contains(lower(word).as_str())
 }
 
 /// `word` is one of the words of `list` as written.
@@ -232,7 +250,15 @@ pub fn find_names(text: &str, lo: usize, hi: usize, out: &mut Vec<NameHit>) {
     let words = words(text, lo, hi);
     let mut i = 0;
     while i < words.len() {
-        if let Some((hit, next)) = forward(text, &words, i).or_else(|| reversed(text, &words, i)) {
+        // Every name starts with a capital letter: most words are out at the first byte.
+        let capital = text[words[i].start..]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+        let found = capital
+            .then(|| forward(text, &words, i).or_else(|| reversed(text, &words, i)))
+            .flatten();
+        if let Some((hit, next)) = found {
             out.push(hit);
             i = next;
         } else {
@@ -273,7 +299,7 @@ fn forward(text: &str, words: &[Word], i: usize) -> Option<(NameHit, usize)> {
             j += 1;
             continue;
         }
-        if !name_shaped(word, style) || in_list(NOT_SURNAME, word) {
+        if !name_shaped(word, style) || not_surname(word) {
             break;
         }
         if in_list(STREET_ENDINGS, word) || ends_like_street(word) {
@@ -298,12 +324,15 @@ fn forward(text: &str, words: &[Word], i: usize) -> Option<(NameHit, usize)> {
 /// `Surname[ Surname], Given[ Middle]` at the start of a line, field or label value, starting
 /// at word `i`.
 fn reversed(text: &str, words: &[Word], i: usize) -> Option<(NameHit, usize)> {
+    if !text[words[i].end..].starts_with(',') {
+        return None;
+    }
     let surname = word_text(text, &words[i]);
     let style = shape(surname);
     if !matches!(style, Shape::Title | Shape::Upper)
         || !name_shaped(surname, style)
         || is_given(surname)
-        || in_list(NOT_SURNAME, surname)
+        || not_surname(surname)
         || in_list(TITLE, surname)
     {
         return None;
@@ -332,7 +361,7 @@ fn reversed(text: &str, words: &[Word], i: usize) -> Option<(NameHit, usize)> {
         let letter = shape(word) == Shape::Letter && text[next.end..].starts_with('.');
         if letter || (name_shaped(word, style) && is_given(word)) {
             last += 1;
-        } else if name_shaped(word, style) && !in_list(NOT_SURNAME, word) {
+        } else if name_shaped(word, style) && !not_surname(word) {
             return None;
         } else {
             break;
@@ -385,10 +414,14 @@ fn followed_by_street_or_organisation(text: &str, end: usize) -> bool {
 
 /// A name as compared and fingerprinted: lower case, words separated by one space.
 pub fn normalize(name: &str) -> String {
-    name.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
 }
 
 #[cfg(test)]

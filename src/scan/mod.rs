@@ -630,10 +630,7 @@ impl<S> FindingSink<'_, S> {
                 rule: NAME_RULE.to_string(),
                 category: PERSON_NAME.to_string(),
                 kind: None,
-                fingerprint: self
-                    .scanner
-                    .fingerprinter
-                    .fingerprint(NAME_RULE, &normalized),
+                fingerprint: String::new(), // by the pairing, if it pairs
                 location,
             };
             self.pairing.name(*n, normalized, related);

@@ -11,7 +11,7 @@
 //! segment outside it arrives, or when the file ends. Text outside any record is paired on its
 //! own, by window.
 
-use crate::detect::names::NameHit;
+use crate::detect::names::{NameHit, NAME_RULE};
 use crate::detect::pairing::{best_partner, distance, Candidate, Partner, NAME_SEVERITY};
 use crate::detect::{Detection, Engine, Severity};
 use crate::location::{Location, Step};
@@ -167,7 +167,7 @@ impl Pairing {
     }
 
     /// A person's name in the current text: `normalized` as fingerprinted, `related` what a
-    /// keyword paired with it will say.
+    /// keyword paired with it will say (its fingerprint is filled in when it pairs).
     pub fn name(&mut self, hit: NameHit, normalized: String, related: Related) {
         let text = self.text;
         let Some(open) = self.open.last_mut() else {
@@ -275,7 +275,12 @@ fn pair_keywords(
             &finding.rule,
             &format!("{}\u{1f}{}", kw.word, partner.normalized),
         );
-        finding.related = Some(partner.related.clone());
+        let mut related = partner.related.clone();
+        if partner.partner == Partner::Name {
+            // Hashed only now: most names held never pair.
+            related.fingerprint = fp.fingerprint(NAME_RULE, &partner.normalized);
+        }
+        finding.related = Some(related);
         emit(finding);
     }
 }
