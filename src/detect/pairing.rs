@@ -129,20 +129,15 @@ pub fn search_ranges(
     windows(engine, text, identifiers, whole)
 }
 
-/// The ranges of a text to search for names: all of it when `whole` (a short field of a
-/// record), else the windows around the keyword `hits` of rules that count names, merged.
-/// Names are never searched elsewhere (a name list fires on ordinary prose, and costs time).
-pub fn name_ranges(
-    engine: &Engine,
-    text: &str,
-    hits: &[KeywordHit],
-    whole: bool,
-) -> Vec<(usize, usize)> {
+/// The ranges of a text to search for names: the windows around the keyword `hits` of rules
+/// that count names, merged. (A record's short fields are read whole, by the scan, only when
+/// the record has a keyword; a name list fires on ordinary prose, and reading costs time.)
+pub fn name_ranges(engine: &Engine, text: &str, hits: &[KeywordHit]) -> Vec<(usize, usize)> {
     let keywords = hits
         .iter()
         .filter(|h| names_count(engine, h.rule))
         .map(|h| (h.start, h.end));
-    windows(engine, text, keywords, whole)
+    windows(engine, text, keywords, false)
 }
 
 /// All of `text` when `whole`, else the windows of the engine's keyword reach around `spans`
@@ -199,7 +194,7 @@ pub fn pair_in_text(
 ) -> Vec<(KeywordHit, Paired, Severity)> {
     let mut hits = Vec::new();
     engine.find_keywords(text, (0, text.len()), text.len(), &mut hits);
-    let names = names_in(text, &name_ranges(engine, text, &hits, false));
+    let names = names_in(text, &name_ranges(engine, text, &hits));
     hits.into_iter()
         .filter_map(|h| {
             let near = |start, end| Some(distance((h.start, h.end), (start, end)));

@@ -13,8 +13,7 @@ use crossbeam_channel::{bounded, Sender};
 
 use crate::cache::Cache;
 use crate::detect::keywords::KeywordHit;
-use crate::detect::names::{self, NAME_RULE, PERSON_NAME};
-use crate::detect::pairing::{name_ranges, names_in, pairs_names, search_ranges};
+use crate::detect::pairing::{name_ranges, pairs_names, search_ranges};
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
@@ -22,7 +21,7 @@ use crate::policy::baseline::Tracker;
 use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::mask::{mask_value, snippet, LocationMasker};
-use crate::report::{FileError, Finding, Related, ReportSink, Skipped, Summary};
+use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
 use crate::walk::{walk, WalkEvent, WalkOptions};
 use records::Pairing;
 
@@ -552,10 +551,6 @@ struct FindingSink<'a, S> {
     names: bool,
 }
 
-/// A record's text up to this many bytes (a CSV field, a cell, a header line) is searched
-/// whole for names; a longer one (a message body) only around its keywords.
-const SHORT_FIELD: usize = 128;
-
 impl<S> FindingSink<'_, S> {
     /// Finds the keyword-rule hits of `segment` and hands them to the pairing: the whole text
     /// inside a record, only the windows around identifiers elsewhere.
@@ -604,38 +599,20 @@ impl<S> FindingSink<'_, S> {
         }
     }
 
-    /// Hands the person names keywords of `segment` may pair with to the pairing: all of a short
-    /// field of a record, else only those around the keyword `hits` (never a whole text: a
-    /// name list fires on ordinary prose, and the search would cost every byte). Returns their
-    /// spans.
+    /// Hands the person names keywords of `segment` may pair with to the pairing: those
+    /// around the keyword `hits` now; a short field of a record is kept for the end of the
+    /// record instead (read only if the record has a keyword). Never a whole text: a name list
+    /// fires on ordinary prose, and the search would cost every byte. Returns the spans of the
+    /// names found now.
     fn names(&mut self, segment: &Segment<'_>, hits: &[KeywordHit]) -> Vec<(usize, usize)> {
-        let text = segment.text;
-        let field = self.pairing.in_record()
-            && text.len() <= SHORT_FIELD
-            && memchr::memchr2(b' ', b',', text.as_bytes()).is_some();
-        let ranges = name_ranges(&self.scanner.engine, text, hits, field);
+        let ranges = name_ranges(&self.scanner.engine, segment.text, hits);
         if ranges.is_empty() {
+            if self.pairing.in_record() {
+                self.pairing.field(segment);
+            }
             return Vec::new();
         }
-        let found = names_in(text, &ranges);
-        let mut lines = LineIndex::default();
-        for n in &found {
-            let normalized = names::normalize(&text[n.start..n.end]);
-            let mut location = segment.location.clone();
-            if segment.first_line.is_some() {
-                let (line, column) = lines.position(segment, n.start);
-                location = location.child(Step::Line { line, column });
-            }
-            let related = Related {
-                rule: NAME_RULE.to_string(),
-                category: PERSON_NAME.to_string(),
-                kind: None,
-                fingerprint: String::new(), // by the pairing, if it pairs
-                location,
-            };
-            self.pairing.name(*n, normalized, related);
-        }
-        found.iter().map(|n| (n.start, n.end)).collect()
+        self.pairing.names(segment, &ranges)
     }
 }
 

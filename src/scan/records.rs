@@ -11,12 +11,16 @@
 //! segment outside it arrives, or when the file ends. Text outside any record is paired on its
 //! own, by window.
 
-use crate::detect::names::{NameHit, NAME_RULE};
-use crate::detect::pairing::{best_partner, distance, Candidate, Partner, NAME_SEVERITY};
+use crate::detect::names::{self, NAME_RULE, PERSON_NAME};
+use crate::detect::pairing::{
+    best_partner, distance, names_count, names_in, Candidate, Partner, NAME_SEVERITY,
+};
 use crate::detect::{Detection, Engine, Severity};
+use crate::extract::Segment;
 use crate::location::{Location, Step};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::{Finding, Related};
+use crate::scan::LineIndex;
 
 /// Keyword hits or identifiers held per record; more are paired early (keywords) or not kept
 /// (identifiers), so one huge record cannot take unbounded memory.
@@ -97,7 +101,24 @@ struct Open {
     record: Option<Location>,
     keywords: Vec<HeldKeyword>,
     identifiers: Vec<HeldIdentifier>,
+    /// Short fields that may hold a name, read for names only when the record is paired and
+    /// has a keyword (most records have none).
+    fields: Vec<HeldField>,
 }
+
+/// A copy of a short text of a record (a cell, a CSV field, a header line).
+#[derive(Debug)]
+struct HeldField {
+    text: String,
+    location: Location,
+    first_line: Option<u64>,
+    first_column: u64,
+    id: u64,
+}
+
+/// A record's text up to this many bytes (a CSV field, a cell, a header line) may be read
+/// whole for names; a longer one (a message body) only around its keywords.
+const SHORT_FIELD: usize = 128;
 
 /// Pairs the keyword hits of one file's texts with its identifiers.
 #[derive(Debug, Default)]
@@ -139,6 +160,7 @@ impl Pairing {
                 record,
                 keywords: Vec::new(),
                 identifiers: Vec::new(),
+                fields: Vec::new(),
             });
         }
     }
@@ -166,21 +188,38 @@ impl Pairing {
         }
     }
 
-    /// A person's name in the current text: `normalized` as fingerprinted, `related` what a
-    /// keyword paired with it will say (its fingerprint is filled in when it pairs).
-    pub fn name(&mut self, hit: NameHit, normalized: String, related: Related) {
+    /// The person names in `ranges` of the current text (`segment`) become identifiers a
+    /// keyword may pair with. Returns their spans.
+    pub fn names(
+        &mut self,
+        segment: &Segment<'_>,
+        ranges: &[(usize, usize)],
+    ) -> Vec<(usize, usize)> {
         let text = self.text;
+        let Some(open) = self.open.last_mut() else {
+            return Vec::new();
+        };
+        hold_names(open, segment, ranges, text)
+    }
+
+    /// The current text, when it is a short field of a record that may hold a name, is kept
+    /// until the record is paired (then read for names if the record has a keyword).
+    pub fn field(&mut self, segment: &Segment<'_>) {
+        let text = segment.text;
+        let may_be_name = text.len() <= SHORT_FIELD
+            && text.starts_with(|c: char| c.is_uppercase())
+            && memchr::memchr2(b' ', b',', text.as_bytes()).is_some();
+        let id = self.text;
         let Some(open) = self.open.last_mut() else {
             return;
         };
-        if open.identifiers.len() < MAX_HELD {
-            open.identifiers.push(HeldIdentifier {
-                partner: Partner::Name,
-                severity: NAME_SEVERITY,
-                related: Box::new(related),
-                normalized,
-                text,
-                span: (hit.start, hit.end),
+        if may_be_name && open.record.is_some() && open.fields.len() < MAX_HELD {
+            open.fields.push(HeldField {
+                text: text.to_string(),
+                location: segment.location.clone(),
+                first_line: segment.first_line,
+                first_column: segment.first_column,
+                id,
             });
         }
     }
@@ -247,6 +286,44 @@ impl Pairing {
     }
 }
 
+/// Finds the names in `ranges` of text number `id` (`segment`) and adds them to `open`'s
+/// identifiers. Returns their spans.
+fn hold_names(
+    open: &mut Open,
+    segment: &Segment<'_>,
+    ranges: &[(usize, usize)],
+    id: u64,
+) -> Vec<(usize, usize)> {
+    let text = segment.text;
+    let found = names_in(text, ranges);
+    let mut lines = LineIndex::default();
+    for n in &found {
+        if open.identifiers.len() >= MAX_HELD {
+            break;
+        }
+        let mut location = segment.location.clone();
+        if segment.first_line.is_some() {
+            let (line, column) = lines.position(segment, n.start);
+            location = location.child(Step::Line { line, column });
+        }
+        open.identifiers.push(HeldIdentifier {
+            partner: Partner::Name,
+            severity: NAME_SEVERITY,
+            related: Box::new(Related {
+                rule: NAME_RULE.to_string(),
+                category: PERSON_NAME.to_string(),
+                kind: None,
+                fingerprint: String::new(), // hashed when it pairs: most names never do
+                location,
+            }),
+            normalized: names::normalize(&text[n.start..n.end]),
+            text: id,
+            span: (n.start, n.end),
+        });
+    }
+    found.iter().map(|n| (n.start, n.end)).collect()
+}
+
 fn pair(mut open: Open, engine: &Engine, fp: &Fingerprinter, emit: &mut dyn FnMut(Finding)) {
     pair_keywords(&mut open, engine, fp, emit);
 }
@@ -259,6 +336,18 @@ fn pair_keywords(
     emit: &mut dyn FnMut(Finding),
 ) {
     let in_record = open.record.is_some();
+    if open.keywords.iter().any(|k| names_count(engine, k.rule)) {
+        for f in std::mem::take(&mut open.fields) {
+            let segment = Segment {
+                location: &f.location,
+                text: &f.text,
+                first_line: f.first_line,
+                first_column: f.first_column,
+                report_before: f.text.len(),
+            };
+            hold_names(open, &segment, &[(0, f.text.len())], f.id);
+        }
+    }
     for kw in open.keywords.drain(..) {
         let candidates = open.identifiers.iter().map(|id| Candidate {
             partner: id.partner,
