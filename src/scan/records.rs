@@ -485,6 +485,57 @@ mod tests {
         })
     }
 
+    fn segment<'a>(location: &'a Location, text: &'a str) -> Segment<'a> {
+        Segment {
+            location,
+            text,
+            first_line: None,
+            first_column: 1,
+            report_before: text.len(),
+        }
+    }
+
+    /// A CSV record whose keyword comes before the name: the name field is kept and read when
+    /// the record ends. A record without a keyword pairs nothing.
+    #[test]
+    fn a_name_later_in_the_record_pairs_with_an_earlier_keyword() {
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let fp = Fingerprinter::from_secret("t");
+        let health = engine
+            .rules()
+            .iter()
+            .position(|r| r.rule.id == "no.special.health")
+            .unwrap();
+        let mut out = Vec::new();
+        let mut emit = |f: Finding| out.push(f);
+        let mut p = Pairing::default();
+        let field = |row, column| Location::root().child(Step::Record { row, column });
+        for (row, remark) in [(2, "Sykmeldt"), (3, "Ferie")] {
+            let (remark_at, name_at) = (field(row, 1), field(row, 2));
+            p.begin_text(&remark_at, &engine, &fp, &mut emit);
+            if remark == "Sykmeldt" {
+                let d = Pairing::keyword_detection(&engine, remark, health, 0, remark.len());
+                let f = finding(&engine, &d, &remark_at);
+                p.keyword(&d, f, &engine, &fp, &mut emit);
+            }
+            p.field(&segment(&remark_at, remark));
+            p.end_text(&engine, &fp, &mut emit);
+            p.begin_text(&name_at, &engine, &fp, &mut emit);
+            p.field(&segment(&name_at, "Kari Nordmann"));
+            p.end_text(&engine, &fp, &mut emit);
+        }
+        p.finish(&engine, &fp, &mut emit);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        let related = out[0].related.as_ref().unwrap();
+        assert_eq!(related.rule, NAME_RULE);
+        assert_eq!(related.location, field(2, 2));
+        assert_eq!(out[0].severity, Severity::High);
+        assert_eq!(
+            related.fingerprint,
+            fp.fingerprint(NAME_RULE, "kari nordmann")
+        );
+    }
+
     #[test]
     fn records_of_cells_fields_and_messages() {
         assert_eq!(
