@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sporhund::detect::pairing::pair_in_text;
+use sporhund::detect::pairing::{pair_in_text, Paired};
 use sporhund::detect::validate::Validator;
 use sporhund::detect::{Detection, Engine, RuleSet, Scratch};
 
@@ -309,7 +309,13 @@ proptest! {
             prop_assert!(hit.start < hit.end && hit.end <= text.len());
             prop_assert!(text.is_char_boundary(hit.start) && text.is_char_boundary(hit.end));
             prop_assert!(engine().rules()[hit.rule].rule.requires.is_some());
-            prop_assert!(partner < detections.len());
+            match partner {
+                Paired::Detection(i) => prop_assert!(i < detections.len()),
+                Paired::Name(n) => {
+                    prop_assert!(n.start < n.end && n.end <= text.len());
+                    prop_assert!(text.is_char_boundary(n.start) && text.is_char_boundary(n.end));
+                }
+            }
         }
     }
 

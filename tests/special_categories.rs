@@ -37,9 +37,18 @@ fn sorted_keys(list: &Value) -> Vec<String> {
 fn fixtures_give_exactly_the_expected_findings() {
     let expected = documents::expected(DIR);
     let files = expected["files"].as_object().expect("files");
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 5);
     for (file, want) in files {
-        let (code, report) = scan_json([format!("{DIR}/{file}")]);
+        let mut args: Vec<String> = want["args"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        args.push(format!("{DIR}/{file}"));
+        let (code, report) = scan_json(args);
         assert_eq!(code, Some(1), "{file}");
         let got = sorted_keys(&report["findings"]);
         let wanted = sorted_keys(&want["findings"]);
@@ -50,6 +59,49 @@ fn fixtures_give_exactly_the_expected_findings() {
             "{file}:\nmissing {missing:#?}\nextra {extra:#?}"
         );
     }
+}
+
+/// A name alone identifies the person in a record (a CSV row, a sheet row, a message) by
+/// default, in running text only with `--names-everywhere`; the name is masked in the snippet.
+#[test]
+fn names_pair_in_records_by_default_and_in_running_text_when_asked() {
+    let (code, report) = scan_json([format!("{DIR}/navn.txt")]);
+    assert_eq!(code, Some(1));
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| s(f, "rule"))
+        .collect();
+    assert_eq!(rules, ["no.fnr", "no.special.health"]);
+    let (_, report) = scan_json(["--names-everywhere", &format!("{DIR}/navn.txt")]);
+    let first = &report["findings"][0];
+    assert_eq!(s(first, "value"), "******dt");
+    assert_eq!(first["related"]["rule"], "no.person_name");
+    assert_eq!(first["related"]["category"], "person_name");
+    assert_eq!(s(&first["related"], "fingerprint").len(), 32);
+    let context = s(first, "context");
+    assert!(
+        !context.contains("Kari") && !context.contains("Nordmann"),
+        "{context}"
+    );
+    let (_, shown) = scan_json([
+        "--names-everywhere",
+        "--show-values",
+        &format!("{DIR}/navn.txt"),
+    ]);
+    assert!(s(&shown["findings"][0], "context").contains("Kari Nordmann"));
+    // In the CSV the name column pairs with the remark of its own row only.
+    let (_, report) = scan_json([format!("{DIR}/personer.csv")]);
+    let union = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| s(f, "kind") == "trade_union" && f["related"]["rule"] == "no.person_name")
+        .expect("Ola Hansen's union membership");
+    assert_eq!(union["location"][0]["row"], 3);
+    assert_eq!(union["related"]["location"][0]["column"], 1);
+    assert_eq!(s(union, "severity"), "medium");
 }
 
 #[test]

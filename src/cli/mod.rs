@@ -144,6 +144,12 @@ struct ScanArgs {
     /// Show matched values and snippets unmasked (the report then holds personal data).
     #[arg(long)]
     show_values: bool,
+    /// Let a person's name alone pair with special-category words in running text too
+    /// (documents, PDF pages, plain text), not only in records (CSV rows, sheet rows, mail
+    /// messages): the words are then searched in all text, not only around fødselsnummer,
+    /// e-mail addresses and phone numbers. Costs CPU (see README); no cache.
+    #[arg(long)]
+    names_everywhere: bool,
     #[command(flatten)]
     rules: RuleSourceArgs,
     #[command(flatten)]

@@ -42,6 +42,7 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         FindingOptions {
             show_values: args.show_values,
             min_confidence: args.min_confidence,
+            names_everywhere: args.names_everywhere,
         },
     );
     if let Some(age) = args.older_than {
@@ -54,6 +55,9 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         // Allowlisted values are dropped while a file is read, so cached results would not
         // follow an edited sporhund.toml nor count what it hides.
         eprintln!("sporhund: note: allowlists in use, so every file is read (no cache)");
+    } else if args.names_everywhere && !args.no_cache {
+        // The cache's settings do not include this option: it must not serve other results.
+        eprintln!("sporhund: note: --names-everywhere reads every file (no cache)");
     } else if !args.no_cache {
         scanner.cache = cache_path.as_deref().and_then(|p| open_cache(p, &scanner));
     }

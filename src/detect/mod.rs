@@ -10,6 +10,7 @@ pub mod context;
 pub mod engine;
 pub mod examples;
 pub mod keywords;
+pub mod names;
 pub mod pairing;
 pub mod rules;
 #[cfg(target_arch = "x86_64")]

@@ -2,25 +2,75 @@
 //!
 //! A keyword is a finding only when an identifier of a category its rule `requires` is near:
 //! within the rule's window in the same text, or (scope `record`) anywhere in the same record,
-//! row or message. Of several identifiers the one giving the most serious pair wins, then the
-//! one in the same text, then the nearest. The record bookkeeping lives with the scan (it
-//! needs locations); the choice is made here, for the scan and for `rules check` alike.
+//! row or message. A person's name counts when the rule lists the category `person_name`
+//! ([`super::names`] finds names, only around keywords). Of several identifiers the one giving
+//! the most serious pair wins, then an identifier finding over a name, then the one in the same
+//! text, then the nearest. The record bookkeeping lives with the scan (it needs locations); the
+//! choice is made here, for the scan and for `rules check` alike.
 
 use std::cmp::Reverse;
 
 use super::engine::{Detection, Engine};
 use super::keywords::KeywordHit;
+use super::names::{find_names, NameHit, PERSON_NAME};
 use super::rules::{PairScope, Severity};
+
+/// What a keyword may be paired with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Partner {
+    /// A finding of the rule with this index.
+    Rule(usize),
+    /// A person's name.
+    Name,
+}
+
+/// The severity a name has as an identifier: personal data like an e-mail address, so a name
+/// raises a pair to at most `high`.
+pub const NAME_SEVERITY: Severity = Severity::Medium;
 
 /// An identifier a keyword may be paired with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Candidate {
-    /// Rule of the identifier's finding.
-    pub rule: usize,
-    /// Severity of the identifier's finding.
+    /// The identifier's rule, or a name.
+    pub partner: Partner,
+    /// Severity of the identifier.
     pub severity: Severity,
     /// Bytes between keyword and identifier when both are in the same text.
     pub distance: Option<usize>,
+}
+
+/// True when some keyword rule counts person names as identifiers.
+pub fn pairs_names(engine: &Engine) -> bool {
+    (0..engine.rules().len()).any(|rule| names_count(engine, rule))
+}
+
+/// True when keyword rule `keyword_rule` counts person names as identifiers.
+pub fn names_count(engine: &Engine, keyword_rule: usize) -> bool {
+    engine.rules()[keyword_rule]
+        .rule
+        .requires
+        .as_ref()
+        .is_some_and(|q| q.categories.iter().any(|c| c == PERSON_NAME))
+}
+
+/// The severity of keyword rule `keyword_rule`'s finding paired with `partner` of severity
+/// `severity`; `None` when the rule does not count that partner.
+fn pair_severity(
+    engine: &Engine,
+    keyword_rule: usize,
+    partner: Partner,
+    severity: Severity,
+) -> Option<Severity> {
+    match partner {
+        Partner::Rule(rule) => engine.pair_severity(keyword_rule, rule, severity),
+        Partner::Name => {
+            let rule = &engine.rules()[keyword_rule].rule;
+            let requires = rule.requires.as_ref()?;
+            let table = requires.severity.get(PERSON_NAME).copied();
+            names_count(engine, keyword_rule)
+                .then(|| table.unwrap_or(rule.severity).min(severity.raised()))
+        }
+    }
 }
 
 /// Bytes between two spans of one text (0 when they touch or overlap).
@@ -50,10 +100,12 @@ pub fn best_partner(
             if !near && !record_counts {
                 return None;
             }
-            let severity = engine.pair_severity(keyword_rule, c.rule, c.severity)?;
-            // Most serious, then in the same text, then nearest, then first.
+            let severity = pair_severity(engine, keyword_rule, c.partner, c.severity)?;
+            // Most serious, then an identifier finding (a name may be a namesake's), then in
+            // the same text, then nearest, then first.
+            let finding = matches!(c.partner, Partner::Rule(_));
             let nearest = Reverse(c.distance.unwrap_or(usize::MAX));
-            let rank = (severity, c.distance.is_some(), nearest, Reverse(i));
+            let rank = (severity, finding, c.distance.is_some(), nearest, Reverse(i));
             Some((i, severity, rank))
         })
         .max_by_key(|&(_, _, rank)| rank)
@@ -70,17 +122,40 @@ pub fn search_ranges(
     detections: &[Detection],
     whole: bool,
 ) -> Vec<(usize, usize)> {
+    let identifiers = detections
+        .iter()
+        .filter(|d| engine.identifies_person(d.rule))
+        .map(|d| (d.start, d.end));
+    windows(engine, text, identifiers, whole)
+}
+
+/// The ranges of a text to search for names: the windows around the keyword `hits` of rules
+/// that count names, merged. (A record's short fields are read whole, by the scan, only when
+/// the record has a keyword; a name list fires on ordinary prose, and reading costs time.)
+pub fn name_ranges(engine: &Engine, text: &str, hits: &[KeywordHit]) -> Vec<(usize, usize)> {
+    let keywords = hits
+        .iter()
+        .filter(|h| names_count(engine, h.rule))
+        .map(|h| (h.start, h.end));
+    windows(engine, text, keywords, false)
+}
+
+/// All of `text` when `whole`, else the windows of the engine's keyword reach around `spans`
+/// (in order), merged.
+fn windows(
+    engine: &Engine,
+    text: &str,
+    spans: impl Iterator<Item = (usize, usize)>,
+    whole: bool,
+) -> Vec<(usize, usize)> {
     if whole {
         return vec![(0, text.len())];
     }
     let reach = engine.keyword_reach();
     let mut ranges: Vec<(usize, usize)> = Vec::new();
-    for d in detections
-        .iter()
-        .filter(|d| engine.identifies_person(d.rule))
-    {
-        let lo = super::context::floor_char_boundary(text, d.start.saturating_sub(reach));
-        let hi = super::context::ceil_char_boundary(text, (d.end + reach).min(text.len()));
+    for (start, end) in spans {
+        let lo = super::context::floor_char_boundary(text, start.saturating_sub(reach));
+        let hi = super::context::ceil_char_boundary(text, (end + reach).min(text.len()));
         match ranges.last_mut() {
             Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
             _ => ranges.push((lo, hi)),
@@ -89,26 +164,56 @@ pub fn search_ranges(
     ranges
 }
 
+/// The names in `ranges` of `text`, in order, each once.
+pub fn names_in(text: &str, ranges: &[(usize, usize)]) -> Vec<NameHit> {
+    let mut names = Vec::new();
+    for &(lo, hi) in ranges {
+        find_names(text, lo, hi, &mut names);
+    }
+    names.sort_by_key(|n| (n.start, n.end));
+    names.dedup();
+    names
+}
+
+/// What a keyword of one text on its own was paired with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paired {
+    /// The detection with this index.
+    Detection(usize),
+    /// A person's name.
+    Name(NameHit),
+}
+
 /// Keyword findings of one text on its own (no record around it): each hit with the
-/// identifier it pairs with (index into `detections`) and the pair's severity. `rules check`
-/// runs examples through this.
+/// identifier or name it pairs with and the pair's severity. `rules check` runs examples
+/// through this; they are short, so the whole text is searched for keywords.
 pub fn pair_in_text(
     engine: &Engine,
     text: &str,
     detections: &[Detection],
-) -> Vec<(KeywordHit, usize, Severity)> {
+) -> Vec<(KeywordHit, Paired, Severity)> {
     let mut hits = Vec::new();
-    for range in search_ranges(engine, text, detections, false) {
-        engine.find_keywords(text, range, text.len(), &mut hits);
-    }
+    engine.find_keywords(text, (0, text.len()), text.len(), &mut hits);
+    let names = names_in(text, &name_ranges(engine, text, &hits));
     hits.into_iter()
         .filter_map(|h| {
-            let candidates = detections.iter().map(|d| Candidate {
-                rule: d.rule,
+            let near = |start, end| Some(distance((h.start, h.end), (start, end)));
+            let found = detections.iter().map(|d| Candidate {
+                partner: Partner::Rule(d.rule),
                 severity: d.severity,
-                distance: Some(distance((h.start, h.end), (d.start, d.end))),
+                distance: near(d.start, d.end),
             });
-            best_partner(engine, h.rule, candidates, false).map(|(i, s)| (h, i, s))
+            let named = names.iter().map(|n| Candidate {
+                partner: Partner::Name,
+                severity: NAME_SEVERITY,
+                distance: near(n.start, n.end),
+            });
+            let (i, s) = best_partner(engine, h.rule, found.chain(named), false)?;
+            let paired = match i.checked_sub(detections.len()) {
+                None => Paired::Detection(i),
+                Some(n) => Paired::Name(names[n]),
+            };
+            Some((h, paired, s))
         })
         .collect()
 }
@@ -125,11 +230,14 @@ mod tests {
         engine.scan(text, text.len(), &mut scratch, |d| found.push(d));
         pair_in_text(&engine, text, &found)
             .into_iter()
-            .map(|(h, i, s)| {
-                let d = &found[i];
+            .map(|(h, paired, s)| {
+                let (start, end) = match paired {
+                    Paired::Detection(i) => (found[i].start, found[i].end),
+                    Paired::Name(n) => (n.start, n.end),
+                };
                 (
                     text[h.start..h.end].to_string(),
-                    text[d.start..d.end].to_string(),
+                    text[start..end].to_string(),
                     s,
                 )
             })
@@ -183,6 +291,46 @@ mod tests {
             []
         );
         assert_eq!(pairs("Arbeiderpartiet vant valget i Kirkegata 5"), []);
+    }
+
+    #[test]
+    fn a_name_is_an_identifier_below_fnr_and_after_findings() {
+        assert_eq!(
+            pairs("Kari Nordmann er sykmeldt med depresjon."),
+            [
+                (
+                    "sykmeldt".to_string(),
+                    "Kari Nordmann".to_string(),
+                    Severity::High
+                ),
+                (
+                    "depresjon".to_string(),
+                    "Kari Nordmann".to_string(),
+                    Severity::High
+                ),
+            ]
+        );
+        assert_eq!(
+            pairs("Ola Hansen er medlem av Fagforbundet."),
+            [(
+                "Fagforbundet".to_string(),
+                "Ola Hansen".to_string(),
+                Severity::Medium
+            )]
+        );
+        // An fnr is more serious; an e-mail address as serious, and a finding wins the tie.
+        let got = pairs("Kari Nordmann (15108695088) er sykmeldt.");
+        assert_eq!(got[0].1, "15108695088");
+        assert_eq!(got[0].2, Severity::Critical);
+        let got = pairs("Kari Nordmann, kari@firma.no, er sykmeldt.");
+        assert_eq!(got[0].1, "kari@firma.no");
+        // Technical text, a street, a company: nothing.
+        assert_eq!(
+            pairs("Ola Hansen: feildiagnose av serveren, kjør diagnose på databasen."),
+            []
+        );
+        assert_eq!(pairs("Diagnose: F32 i Olav Kyrres gate."), []);
+        assert_eq!(pairs("Kari Nordmann AS leverer diagnoseutstyr."), []);
     }
 
     #[test]

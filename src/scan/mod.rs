@@ -12,7 +12,8 @@ use std::time::Instant;
 use crossbeam_channel::{bounded, Sender};
 
 use crate::cache::Cache;
-use crate::detect::pairing::search_ranges;
+use crate::detect::keywords::KeywordHit;
+use crate::detect::pairing::{name_ranges, pairs_names, search_ranges};
 use crate::detect::{Detection, Engine, Scratch};
 use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
 use crate::location::{Location, Step};
@@ -31,6 +32,9 @@ pub struct FindingOptions {
     pub show_values: bool,
     /// Findings below this confidence are dropped.
     pub min_confidence: f32,
+    /// Special-category words are searched in all text, so a name alone can pair with them
+    /// outside records too (costs a keyword search over every byte).
+    pub names_everywhere: bool,
 }
 
 impl Default for FindingOptions {
@@ -38,6 +42,7 @@ impl Default for FindingOptions {
         FindingOptions {
             show_values: false,
             min_confidence: 0.5,
+            names_everywhere: false,
         }
     }
 }
@@ -448,6 +453,7 @@ impl Scanner {
             scratch,
             out: out.clone(),
             pairing: Pairing::default(),
+            names: pairs_names(&self.engine),
         };
         // Dropping the sink pairs the special-category keywords still waiting.
         self.dispatcher.extract_file(path, &mut sink)
@@ -551,6 +557,8 @@ struct FindingSink<'a, S> {
     out: Outbox<Finding>,
     /// Special-category keywords waiting for the end of their record.
     pairing: Pairing,
+    /// Some keyword rule counts person names as identifiers.
+    names: bool,
 }
 
 impl<S> FindingSink<'_, S> {
@@ -561,9 +569,28 @@ impl<S> FindingSink<'_, S> {
         let engine = &scanner.engine;
         let text = segment.text;
         let mut hits = Vec::new();
-        for range in search_ranges(engine, text, found, self.pairing.in_record()) {
+        // Outside a record, only the windows around identifiers — unless names may be the only
+        // identifier there.
+        let everywhere = self.names && scanner.options.names_everywhere;
+        let whole = self.pairing.in_record() || everywhere;
+        for range in search_ranges(engine, text, found, whole) {
             engine.find_keywords(text, range, segment.report_before, &mut hits);
         }
+        let names = if self.names {
+            self.names(segment, &hits)
+        } else {
+            Vec::new()
+        };
+        // Names are masked in the keywords' snippets like the values found.
+        let mut masked = Vec::new();
+        let spans = if names.is_empty() {
+            spans
+        } else {
+            masked.extend_from_slice(spans);
+            masked.extend(names);
+            masked.sort_unstable();
+            &masked[..]
+        };
         let mut lines = LineIndex::default();
         for h in hits {
             let d = Pairing::keyword_detection(engine, text, h.rule, h.start, h.end);
@@ -580,6 +607,22 @@ impl<S> FindingSink<'_, S> {
             self.pairing
                 .keyword(&d, f, engine, fp, &mut |f| out.item(f));
         }
+    }
+
+    /// Hands the person names keywords of `segment` may pair with to the pairing: those
+    /// around the keyword `hits` now; a short field of a record is kept for the end of the
+    /// record instead (read only if the record has a keyword). Never a whole text: a name list
+    /// fires on ordinary prose, and the search would cost every byte. Returns the spans of the
+    /// names found now.
+    fn names(&mut self, segment: &Segment<'_>, hits: &[KeywordHit]) -> Vec<(usize, usize)> {
+        let ranges = name_ranges(&self.scanner.engine, segment.text, hits);
+        if ranges.is_empty() {
+            if self.pairing.in_record() {
+                self.pairing.field(segment);
+            }
+            return Vec::new();
+        }
+        self.pairing.names(segment, &ranges)
     }
 }
 
@@ -654,6 +697,7 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             scratch: self.scanner.engine.scratch(),
             out: self.out.clone(),
             pairing: Pairing::default(),
+            names: self.names,
         }))
     }
 }

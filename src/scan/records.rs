@@ -11,11 +11,16 @@
 //! segment outside it arrives, or when the file ends. Text outside any record is paired on its
 //! own, by window.
 
-use crate::detect::pairing::{best_partner, distance, Candidate};
+use crate::detect::names::{self, NAME_RULE, PERSON_NAME};
+use crate::detect::pairing::{
+    best_partner, distance, names_count, names_in, Candidate, Partner, NAME_SEVERITY,
+};
 use crate::detect::{Detection, Engine, Severity};
+use crate::extract::Segment;
 use crate::location::{Location, Step};
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::{Finding, Related};
+use crate::scan::LineIndex;
 
 /// Keyword hits or identifiers held per record; more are paired early (keywords) or not kept
 /// (identifiers), so one huge record cannot take unbounded memory.
@@ -78,10 +83,10 @@ struct HeldKeyword {
     span: (usize, usize),
 }
 
-/// An identifier finding a keyword may pair with.
+/// An identifier finding or a name a keyword may pair with.
 #[derive(Debug)]
 struct HeldIdentifier {
-    rule: usize,
+    partner: Partner,
     severity: Severity,
     related: Box<Related>,
     normalized: String,
@@ -96,7 +101,24 @@ struct Open {
     record: Option<Location>,
     keywords: Vec<HeldKeyword>,
     identifiers: Vec<HeldIdentifier>,
+    /// Short fields that may hold a name, read for names only when the record is paired and
+    /// has a keyword (most records have none).
+    fields: Vec<HeldField>,
 }
+
+/// A copy of a short text of a record (a cell, a CSV field, a header line).
+#[derive(Debug)]
+struct HeldField {
+    text: String,
+    location: Location,
+    first_line: Option<u64>,
+    first_column: u64,
+    id: u64,
+}
+
+/// A record's text up to this many bytes (a CSV field, a cell, a header line) may be read
+/// whole for names; a longer one (a message body) only around its keywords.
+const SHORT_FIELD: usize = 128;
 
 /// Pairs the keyword hits of one file's texts with its identifiers.
 #[derive(Debug, Default)]
@@ -138,6 +160,7 @@ impl Pairing {
                 record,
                 keywords: Vec::new(),
                 identifiers: Vec::new(),
+                fields: Vec::new(),
             });
         }
     }
@@ -155,12 +178,48 @@ impl Pairing {
         };
         if open.identifiers.len() < MAX_HELD {
             open.identifiers.push(HeldIdentifier {
-                rule: d.rule,
+                partner: Partner::Rule(d.rule),
                 severity: d.severity,
                 related: Box::new(Related::to(finding)),
                 normalized: d.normalized.clone(),
                 text,
                 span: (d.start, d.end),
+            });
+        }
+    }
+
+    /// The person names in `ranges` of the current text (`segment`) become identifiers a
+    /// keyword may pair with. Returns their spans.
+    pub fn names(
+        &mut self,
+        segment: &Segment<'_>,
+        ranges: &[(usize, usize)],
+    ) -> Vec<(usize, usize)> {
+        let text = self.text;
+        let Some(open) = self.open.last_mut() else {
+            return Vec::new();
+        };
+        hold_names(open, segment, ranges, text)
+    }
+
+    /// The current text, when it is a short field of a record that may hold a name, is kept
+    /// until the record is paired (then read for names if the record has a keyword).
+    pub fn field(&mut self, segment: &Segment<'_>) {
+        let text = segment.text;
+        let may_be_name = text.len() <= SHORT_FIELD
+            && text.starts_with(|c: char| c.is_uppercase())
+            && memchr::memchr2(b' ', b',', text.as_bytes()).is_some();
+        let id = self.text;
+        let Some(open) = self.open.last_mut() else {
+            return;
+        };
+        if may_be_name && open.record.is_some() && open.fields.len() < MAX_HELD {
+            open.fields.push(HeldField {
+                text: text.to_string(),
+                location: segment.location.clone(),
+                first_line: segment.first_line,
+                first_column: segment.first_column,
+                id,
             });
         }
     }
@@ -227,6 +286,44 @@ impl Pairing {
     }
 }
 
+/// Finds the names in `ranges` of text number `id` (`segment`) and adds them to `open`'s
+/// identifiers. Returns their spans.
+fn hold_names(
+    open: &mut Open,
+    segment: &Segment<'_>,
+    ranges: &[(usize, usize)],
+    id: u64,
+) -> Vec<(usize, usize)> {
+    let text = segment.text;
+    let found = names_in(text, ranges);
+    let mut lines = LineIndex::default();
+    for n in &found {
+        if open.identifiers.len() >= MAX_HELD {
+            break;
+        }
+        let mut location = segment.location.clone();
+        if segment.first_line.is_some() {
+            let (line, column) = lines.position(segment, n.start);
+            location = location.child(Step::Line { line, column });
+        }
+        open.identifiers.push(HeldIdentifier {
+            partner: Partner::Name,
+            severity: NAME_SEVERITY,
+            related: Box::new(Related {
+                rule: NAME_RULE.to_string(),
+                category: PERSON_NAME.to_string(),
+                kind: None,
+                fingerprint: String::new(), // hashed when it pairs: most names never do
+                location,
+            }),
+            normalized: names::normalize(&text[n.start..n.end]),
+            text: id,
+            span: (n.start, n.end),
+        });
+    }
+    found.iter().map(|n| (n.start, n.end)).collect()
+}
+
 fn pair(mut open: Open, engine: &Engine, fp: &Fingerprinter, emit: &mut dyn FnMut(Finding)) {
     pair_keywords(&mut open, engine, fp, emit);
 }
@@ -239,9 +336,21 @@ fn pair_keywords(
     emit: &mut dyn FnMut(Finding),
 ) {
     let in_record = open.record.is_some();
+    if open.keywords.iter().any(|k| names_count(engine, k.rule)) {
+        for f in std::mem::take(&mut open.fields) {
+            let segment = Segment {
+                location: &f.location,
+                text: &f.text,
+                first_line: f.first_line,
+                first_column: f.first_column,
+                report_before: f.text.len(),
+            };
+            hold_names(open, &segment, &[(0, f.text.len())], f.id);
+        }
+    }
     for kw in open.keywords.drain(..) {
         let candidates = open.identifiers.iter().map(|id| Candidate {
-            rule: id.rule,
+            partner: id.partner,
             severity: id.severity,
             distance: (id.text == kw.text).then(|| distance(kw.span, id.span)),
         });
@@ -255,7 +364,12 @@ fn pair_keywords(
             &finding.rule,
             &format!("{}\u{1f}{}", kw.word, partner.normalized),
         );
-        finding.related = Some(partner.related.clone());
+        let mut related = partner.related.clone();
+        if partner.partner == Partner::Name {
+            // Hashed only now: most names held never pair.
+            related.fingerprint = fp.fingerprint(NAME_RULE, &partner.normalized);
+        }
+        finding.related = Some(related);
         emit(finding);
     }
 }
@@ -369,6 +483,57 @@ mod tests {
             sheet: sheet.into(),
             cell: cell.into(),
         })
+    }
+
+    fn segment<'a>(location: &'a Location, text: &'a str) -> Segment<'a> {
+        Segment {
+            location,
+            text,
+            first_line: None,
+            first_column: 1,
+            report_before: text.len(),
+        }
+    }
+
+    /// A CSV record whose keyword comes before the name: the name field is kept and read when
+    /// the record ends. A record without a keyword pairs nothing.
+    #[test]
+    fn a_name_later_in_the_record_pairs_with_an_earlier_keyword() {
+        let engine = Engine::new(&RuleSet::builtin().unwrap()).unwrap();
+        let fp = Fingerprinter::from_secret("t");
+        let health = engine
+            .rules()
+            .iter()
+            .position(|r| r.rule.id == "no.special.health")
+            .unwrap();
+        let mut out = Vec::new();
+        let mut emit = |f: Finding| out.push(f);
+        let mut p = Pairing::default();
+        let field = |row, column| Location::root().child(Step::Record { row, column });
+        for (row, remark) in [(2, "Sykmeldt"), (3, "Ferie")] {
+            let (remark_at, name_at) = (field(row, 1), field(row, 2));
+            p.begin_text(&remark_at, &engine, &fp, &mut emit);
+            if remark == "Sykmeldt" {
+                let d = Pairing::keyword_detection(&engine, remark, health, 0, remark.len());
+                let f = finding(&engine, &d, &remark_at);
+                p.keyword(&d, f, &engine, &fp, &mut emit);
+            }
+            p.field(&segment(&remark_at, remark));
+            p.end_text(&engine, &fp, &mut emit);
+            p.begin_text(&name_at, &engine, &fp, &mut emit);
+            p.field(&segment(&name_at, "Kari Nordmann"));
+            p.end_text(&engine, &fp, &mut emit);
+        }
+        p.finish(&engine, &fp, &mut emit);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        let related = out[0].related.as_ref().unwrap();
+        assert_eq!(related.rule, NAME_RULE);
+        assert_eq!(related.location, field(2, 2));
+        assert_eq!(out[0].severity, Severity::High);
+        assert_eq!(
+            related.fingerprint,
+            fp.fingerprint(NAME_RULE, "kari nordmann")
+        );
     }
 
     #[test]
