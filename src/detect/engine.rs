@@ -149,15 +149,28 @@ const KEYWORD_LENGTH: usize = 64;
 impl Engine {
     /// Compiles a rule set. Errors name the rule and pattern at fault.
     pub fn new(set: &RuleSet) -> Result<Engine, RuleError> {
-        let mut order: Vec<usize> = (0..set.rules().len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(set.rules()[i].priority));
+        let mut ordered: Vec<&Rule> = set.rules().iter().collect();
+        ordered.sort_by_key(|r| std::cmp::Reverse(r.priority));
+        // The keyword automata take about as long to build as the patterns: another thread
+        // builds them meanwhile.
+        std::thread::scope(|scope| {
+            let keywords = scope.spawn(|| KeywordMatcher::new(&ordered));
+            Self::compile(&ordered, keywords)
+        })
+    }
+
+    /// [`Engine::new`] for the rules in priority order, with the keyword matcher being built.
+    fn compile(
+        ordered: &[&Rule],
+        keywords: std::thread::ScopedJoinHandle<'_, Result<KeywordMatcher, String>>,
+    ) -> Result<Engine, RuleError> {
         let mut rules = Vec::new();
         let mut main_patterns = Vec::new();
         let mut pattern_rule = Vec::new();
         let mut anchor_words = Vec::new();
         let mut anchor_rule = Vec::new();
-        for (index, &i) in order.iter().enumerate() {
-            let rule = set.rules()[i].clone();
+        for (index, &rule) in ordered.iter().enumerate() {
+            let rule = rule.clone();
             let fail = |message: String| RuleError {
                 source: rule.source.clone(),
                 message: format!("rule {}: {message}", rule.id),
@@ -165,8 +178,11 @@ impl Engine {
             let mut expanded = Vec::new();
             for p in &rule.patterns {
                 let e = expand_pattern(p);
-                // Compile alone first so a bad pattern is reported with its rule.
-                build_regex(&[e.as_str()]).map_err(|e| fail(format!("pattern {p:?}: {e}")))?;
+                // Parsed alone first so a bad pattern is reported with its rule (parsing is
+                // what fails for a mistyped pattern; compiling each alone cost more than the
+                // combined build).
+                syntax::parse_with(&e, &syntax_config())
+                    .map_err(|e| fail(format!("pattern {p:?}: {e}")))?;
                 expanded.push(e);
             }
             let anchored_regex = if rule.anchors.is_empty() {
@@ -221,7 +237,10 @@ impl Engine {
         };
         let rule_refs: Vec<&Rule> = rules.iter().map(|r| &r.rule).collect();
         let context = ContextMatcher::new(&rule_refs).map_err(compile_error)?;
-        let keywords = KeywordMatcher::new(&rule_refs).map_err(compile_error)?;
+        let keywords = keywords
+            .join()
+            .map_err(|_| compile_error("building the keyword matcher failed".into()))?
+            .map_err(compile_error)?;
         let requires: Vec<_> = rules
             .iter()
             .filter_map(|r| r.rule.requires.as_ref())
