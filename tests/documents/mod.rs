@@ -61,28 +61,14 @@ pub fn check_fixture_dir(dir: &str) {
     assert!(!files.is_empty());
     let mut problems = String::new();
     for (file, want) in files {
-        let path = format!("{dir}/{file}");
-        let mut cmd = sporhund();
-        // Locations are compared as written; masking of their texts is tested on its own.
-        cmd.args([
-            "scan",
-            "--format",
-            "json",
-            "--no-progress",
-            "--show-values",
-            &path,
-        ]);
-        let r = run(cmd, Vec::<String>::new());
-        let report = r.json();
-        if r.code.map(i64::from) != Some(exit_code(want)) {
+        let (code, actual, report) = scan_keys(&format!("{dir}/{file}"));
+        if code.map(i64::from) != Some(exit_code(want)) {
             let _ = writeln!(
                 problems,
-                "  {file}: exit code {:?}, want {}",
-                r.code,
+                "  {file}: exit code {code:?}, want {}",
                 exit_code(want)
             );
         }
-        let actual = keys(&report["findings"]);
         let wanted = keys(&want["findings"]);
         let gaps = keys(&want["known_gaps"]);
         for k in wanted.iter().filter(|k| !actual.contains(k)) {
@@ -136,7 +122,8 @@ fn compare_errors(file: &str, want: &Value, errors: &Value, problems: &mut Strin
     }
 }
 
-/// The findings of a scan of one fixture, as `(rule/kind at location)` keys.
+/// The findings of a scan of one fixture, as `(rule/kind at location)` keys. Locations are
+/// compared as written (`--show-values`); masking of their texts is tested on its own.
 pub fn scan_keys(path: &str) -> (Option<i32>, Vec<String>, Value) {
     let mut cmd = sporhund();
     cmd.args([
