@@ -18,7 +18,7 @@ use super::boundary;
 use super::context::{ceil_char_boundary, floor_char_boundary, ContextMatcher};
 use super::keywords::{KeywordHit, KeywordMatcher};
 use super::rules::{Boundary, Rule, RuleError, RuleSet, Severity};
-use super::starts::StartTable;
+use super::starts::{Candidates, StartTable};
 use super::validate::{Validator, Verdict};
 
 /// Placeholders rule patterns may use, expanded before compiling.
@@ -81,6 +81,7 @@ pub struct Detection {
 /// Per-thread scratch space for [`Engine::scan`].
 #[derive(Debug)]
 pub struct Scratch {
+    /// The main patterns' meta regex cache, when they are searched that way (made on use).
     main: Option<meta::Cache>,
     anchored: Vec<Option<meta::Cache>>,
     found: Vec<Detection>,
@@ -89,34 +90,51 @@ pub struct Scratch {
 /// The rules without anchors, as one automaton.
 #[derive(Debug)]
 struct MainMatcher {
-    regex: Regex,
+    search: MainSearch,
     /// Pattern id → rule index; patterns are sorted by rule priority, highest first.
     pattern_rule: Vec<usize>,
-    /// Bytes that can start a match, when few enough to jump between.
-    starts: Option<StartTable>,
+}
+
+/// How the main patterns are searched.
+#[derive(Debug)]
+enum MainSearch {
+    /// Jumping between the bytes that can start a match and walking a DFA at each.
+    Table(Box<StartTable>),
+    /// The meta regex over the text, for rule sets the table does not suit (too many start
+    /// bytes, look-around, a DFA past its size limit).
+    Regex(Regex),
+}
+
+/// Where [`Engine::scan_main`] finds the next match of one text.
+enum NextMatch<'a> {
+    /// The start table's candidates, each tried with its DFA.
+    Candidates(Candidates<'a>),
+    /// The meta regex, searching on from a position.
+    Regex(&'a Regex),
 }
 
 impl MainMatcher {
     /// The leftmost-first match of the main patterns (of pattern `only`, when given) that
-    /// starts exactly at `start`: its pattern and end. The start table's DFA answers when
-    /// there is one; else the meta regex.
+    /// starts exactly at `start`: its pattern and end. `cache` is the meta regex's, made on
+    /// first use.
     fn match_at(
         &self,
-        cache: &mut meta::Cache,
+        cache: &mut Option<meta::Cache>,
         hay: &[u8],
         start: usize,
         only: Option<usize>,
     ) -> Option<(usize, usize)> {
-        if let Some(t) = &self.starts {
-            return t.match_at(hay, start, only);
-        }
+        let regex = match &self.search {
+            MainSearch::Table(t) => return t.match_at(hay, start, only),
+            MainSearch::Regex(regex) => regex,
+        };
         let anchored = match only {
             Some(p) => Anchored::Pattern(PatternID::must(p)),
             None => Anchored::Yes,
         };
         let input = Input::new(hay).range(start..).anchored(anchored);
-        self.regex
-            .search_with(cache, &input)
+        regex
+            .search_with(cache.get_or_insert_with(|| regex.create_cache()), &input)
             .map(|m| (m.pattern().as_usize(), m.end()))
     }
 }
@@ -216,10 +234,15 @@ impl Engine {
             None
         } else {
             let refs: Vec<&str> = main_patterns.iter().map(String::as_str).collect();
+            // The meta regex is built only for rule sets the start table does not suit.
+            let search = match StartTable::new(&refs, syntax_config(), main_rules_need_boundary)
+                .map_err(compile_error)?
+            {
+                Some(table) => MainSearch::Table(Box::new(table)),
+                None => MainSearch::Regex(build_regex(&refs).map_err(compile_error)?),
+            };
             Some(MainMatcher {
-                regex: build_regex(&refs).map_err(compile_error)?,
-                starts: StartTable::new(&refs, syntax_config(), main_rules_need_boundary)
-                    .map_err(compile_error)?,
+                search,
                 pattern_rule,
             })
         };
@@ -339,7 +362,7 @@ impl Engine {
     /// Fresh scratch space; keep one per thread.
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            main: self.main.as_ref().map(|m| m.regex.create_cache()),
+            main: None,
             anchored: self
                 .rules
                 .iter()
@@ -365,8 +388,8 @@ impl Engine {
         found.clear();
         // Candidates are searched in the whole text and overlaps resolved before the cut, so a
         // chunked scan decides exactly as a scan of the whole text would.
-        if let (Some(main), Some(cache)) = (&self.main, scratch.main.as_mut()) {
-            self.scan_main(main, cache, text, &mut found);
+        if let Some(main) = &self.main {
+            self.scan_main(main, &mut scratch.main, text, &mut found);
         }
         if let Some(anchors) = &self.anchors {
             self.scan_anchored(anchors, &mut scratch.anchored, text, &mut found);
@@ -402,18 +425,21 @@ impl Engine {
     fn scan_main(
         &self,
         main: &MainMatcher,
-        cache: &mut meta::Cache,
+        cache: &mut Option<meta::Cache>,
         text: &str,
         found: &mut Vec<Detection>,
     ) {
         let hay = text.as_bytes();
         let limit = hay.len();
-        let mut candidates = main.starts.as_ref().map(|t| t.candidates(hay));
+        let mut next = match &main.search {
+            MainSearch::Table(t) => NextMatch::Candidates(t.candidates(hay)),
+            MainSearch::Regex(regex) => NextMatch::Regex(regex),
+        };
         let mut at = 0;
         while at < limit {
             // The next place a match could start, and a match there (or the next one at all).
-            let (first, start, end) = match candidates.as_mut() {
-                Some(candidates) => {
+            let (first, start, end) = match &mut next {
+                NextMatch::Candidates(candidates) => {
                     let Some(p) = candidates.next_from(at) else {
                         break;
                     };
@@ -425,9 +451,10 @@ impl Engine {
                         }
                     }
                 }
-                None => {
+                NextMatch::Regex(regex) => {
                     let input = Input::new(hay).range(at..);
-                    match main.regex.search_with(cache, &input) {
+                    let cache = cache.get_or_insert_with(|| regex.create_cache());
+                    match regex.search_with(cache, &input) {
                         Some(m) if m.start() < limit => {
                             (m.pattern().as_usize(), m.start(), m.end())
                         }
@@ -627,5 +654,37 @@ mod tests {
     fn longer_digit_runs_are_not_identifiers() {
         let e = engine();
         assert!(found(&e, "KID 0015108695088 og 1510869508812").is_empty());
+    }
+
+    #[test]
+    fn rule_sets_the_start_table_does_not_suit_use_the_meta_regex_alike() {
+        let table = engine();
+        assert!(matches!(
+            table.main.as_ref().unwrap().search,
+            MainSearch::Table(_)
+        ));
+        // A look-around pattern puts every main pattern on the meta regex instead.
+        let mut set = RuleSet::builtin().unwrap();
+        set.add_toml(
+            "[[rule]]\nid='ans'\nname='ans'\ncategory='employee'\nseverity='low'\n\
+             patterns=['\\bANS-\\d{6}\\b']\n",
+            "t",
+        )
+        .unwrap();
+        let regex = Engine::new(&set).unwrap();
+        assert!(matches!(
+            regex.main.as_ref().unwrap().search,
+            MainSearch::Regex(_)
+        ));
+        let text = "Fnr: 15108695088, 2020-12-13, konto 8601 11 17947, mobil 912 34 567,\n\
+                    fødselsnummer 151086\n95088, KID 0015108695088, ansatt ANS-123456, \
+                    NO93 8601 1117 947, kort 4111 1111 1111 1111, kari@firma.no.";
+        let mut want = found(&table, text);
+        assert_eq!(want.len(), 7, "{want:?}");
+        want.push(("ans".into(), "ANS-123456".into()));
+        let mut got = found(&regex, text);
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
     }
 }
