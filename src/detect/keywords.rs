@@ -34,15 +34,29 @@ struct Word {
 /// The keywords of every keyword rule, compiled.
 #[derive(Debug, Default)]
 pub struct KeywordMatcher {
-    automaton: Option<AhoCorasick>,
-    /// The same keywords searched at word starts only; `None` searches everywhere.
-    at_word_starts: Option<WordStartSearch>,
+    /// `None` when no rule has keywords.
+    search: Option<Search>,
     words: Vec<Word>,
+}
+
+/// How the keywords are looked for.
+#[derive(Debug)]
+enum Search {
+    /// Only at word starts that can begin one (every keyword starts like a word).
+    AtWordStarts(Box<WordStartSearch>),
+    /// At every position, overlapping.
+    Everywhere(AhoCorasick),
 }
 
 impl KeywordMatcher {
     /// Builds the matcher for the keyword rules among `rules` (indices are positions in it).
     pub fn new(rules: &[&Rule]) -> Result<Self, String> {
+        Self::build(rules, true)
+    }
+
+    /// [`KeywordMatcher::new`]; `at_word_starts: false` searches every position even where
+    /// the word-start search would do (the reference it is tested against).
+    fn build(rules: &[&Rule], at_word_starts: bool) -> Result<Self, String> {
         let mut patterns: Vec<String> = Vec::new();
         let mut words = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
@@ -75,23 +89,31 @@ impl KeywordMatcher {
         if patterns.is_empty() {
             return Ok(KeywordMatcher::default());
         }
-        let automaton = super::word_automaton(&patterns).map_err(|e| e.to_string())?;
+        let word_starts = match at_word_starts {
+            true => WordStartSearch::new(&patterns)?,
+            false => None,
+        };
+        let search = match word_starts {
+            Some(w) => Search::AtWordStarts(Box::new(w)),
+            None => {
+                Search::Everywhere(super::word_automaton(&patterns).map_err(|e| e.to_string())?)
+            }
+        };
         Ok(KeywordMatcher {
-            automaton: Some(automaton),
-            at_word_starts: WordStartSearch::new(&patterns)?,
+            search: Some(search),
             words,
         })
     }
 
     /// True when no rule has keywords.
     pub fn is_empty(&self) -> bool {
-        self.automaton.is_none()
+        self.search.is_none()
     }
 
     /// Appends the keywords found in `text[lo..hi]` to `out`, in order of position. A word
     /// inside another found word of the same rule (`helse` in `psykisk helse`) is left out.
     pub fn find(&self, text: &str, lo: usize, hi: usize, out: &mut Vec<KeywordHit>) {
-        let Some(ac) = &self.automaton else {
+        let Some(search) = &self.search else {
             return;
         };
         let mut found: Vec<(KeywordHit, bool)> = Vec::new();
@@ -112,9 +134,9 @@ impl KeywordMatcher {
                 found.push((KeywordHit { rule, start, end }, word.exclude));
             }
         };
-        match &self.at_word_starts {
-            Some(search) => search.find(text.as_bytes(), lo, hi, &mut consider),
-            None => {
+        match search {
+            Search::AtWordStarts(w) => w.find(text.as_bytes(), lo, hi, &mut consider),
+            Search::Everywhere(ac) => {
                 for m in ac.find_overlapping_iter(&text.as_bytes()[lo..hi]) {
                     consider(m.pattern().as_usize(), lo + m.start(), lo + m.end());
                 }
@@ -289,6 +311,10 @@ mod tests {
     use crate::detect::rules::RuleSet;
 
     fn matcher(extra: &str) -> KeywordMatcher {
+        matcher_searching(extra, true)
+    }
+
+    fn matcher_searching(extra: &str, at_word_starts: bool) -> KeywordMatcher {
         let mut set = RuleSet::empty();
         let text = format!(
             "[[rule]]\nid='h'\nname='h'\ncategory='special_category'\n\
@@ -297,7 +323,7 @@ mod tests {
         );
         set.add_toml(&text, "t").unwrap();
         let rules: Vec<&Rule> = set.rules().iter().collect();
-        KeywordMatcher::new(&rules).unwrap()
+        KeywordMatcher::build(&rules, at_word_starts).unwrap()
     }
 
     fn words(m: &KeywordMatcher, text: &str) -> Vec<String> {
@@ -315,10 +341,12 @@ mod tests {
             text in "(diagnose|Diagnosen|DIAGNOSEVERKTØY|psykisk helse|helse|HELSEsjekk|sykmeldt|a|x|ø|Ø|1| |-|\\.|«|\n){0,24}",
             lo in 0usize..8,
         ) {
-            let m = matcher("exclude=['diagnoseverktøy*']\nexact_keywords=['HIV']");
-            proptest::prop_assert!(m.at_word_starts.is_some());
+            let extra = "exclude=['diagnoseverktøy*']\nexact_keywords=['HIV']";
+            let m = matcher(extra);
+            proptest::prop_assert!(matches!(m.search, Some(Search::AtWordStarts(_))));
             let lo = crate::detect::context::floor_char_boundary(&text, lo.min(text.len()));
-            let everywhere = KeywordMatcher { at_word_starts: None, ..matcher("exclude=['diagnoseverktøy*']\nexact_keywords=['HIV']") };
+            let everywhere = matcher_searching(extra, false);
+            proptest::prop_assert!(matches!(everywhere.search, Some(Search::Everywhere(_))));
             let (mut a, mut b) = (Vec::new(), Vec::new());
             m.find(&text, lo, text.len(), &mut a);
             everywhere.find(&text, lo, text.len(), &mut b);
