@@ -11,7 +11,7 @@ use std::arch::x86_64::{
 };
 
 /// At most this many ranges are tested per block; larger sets use the scalar table.
-pub(crate) const MAX_RANGES: usize = 6;
+const MAX_RANGES: usize = 6;
 
 /// One byte range `lo..=lo + width`, broadcast to every lane.
 #[derive(Clone, Copy, Debug)]

@@ -193,10 +193,12 @@ fn push_side(
     }
 }
 
+/// Characters an e-mail local part does not reach back over (besides white space).
+const LOCAL_PART_STOPS: &str = "<(«\"'";
+
 /// Masks the local part of every e-mail address in `out[from..]`: the letters and digits
 /// before each `@`, back to a space or an opening bracket or quote.
 fn mask_local_parts(out: &mut String, from: usize) {
-    const STOPS: &str = "<(«\"'";
     if !out[from..].is_ascii() {
         let side = mask_local_parts_chars(&out[from..]);
         out.truncate(from);
@@ -209,7 +211,7 @@ fn mask_local_parts(out: &mut String, from: usize) {
         let mut j = i;
         while j > from
             && !bytes[j - 1].is_ascii_whitespace()
-            && !STOPS.contains(char::from(bytes[j - 1]))
+            && !LOCAL_PART_STOPS.contains(char::from(bytes[j - 1]))
         {
             j -= 1;
             if bytes[j].is_ascii_alphanumeric() {
@@ -227,7 +229,8 @@ fn mask_local_parts_chars(s: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         if c == '@' {
             let mut j = i;
-            while j > 0 && !chars[j - 1].is_whitespace() && !"<(«\"'".contains(chars[j - 1]) {
+            while j > 0 && !chars[j - 1].is_whitespace() && !LOCAL_PART_STOPS.contains(chars[j - 1])
+            {
                 j -= 1;
                 if chars[j].is_alphanumeric() {
                     out[j] = '*';
