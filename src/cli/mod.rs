@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::detect::{RuleError, RuleSet};
+use crate::detect::{Engine, RuleError, RuleSet};
 use crate::walk::shard::Shard;
 
 /// Exit codes, documented in the README.
@@ -114,6 +114,18 @@ impl RuleSourceArgs {
             });
         }
         Ok(set)
+    }
+
+    /// The engine for these rules. The built-in rules are known to compile (tested), so their
+    /// automata wait until a file is read, and a scan answered from the cache never builds
+    /// them; rule files of the user's are built now, so an error stops the scan before it
+    /// starts.
+    fn engine(&self, set: &RuleSet) -> Result<Engine, RuleError> {
+        if self.rule_dirs.is_empty() && self.rule_files.is_empty() && !self.no_builtin_rules {
+            Engine::deferred(set)
+        } else {
+            Engine::new(set)
+        }
     }
 }
 

@@ -8,14 +8,13 @@ use super::progress::ProgressLine;
 use super::shared::{exit_code, or_fatal};
 use super::{Format, GroupBy, ScanArgs};
 use crate::cache::{self, Cache};
-use crate::detect::Engine;
 use crate::report::csv::CsvWriter;
 use crate::report::fingerprint::Fingerprinter;
 use crate::report::json::JsonLinesWriter;
 use crate::report::roots::Roots;
 use crate::report::sarif::{self, SarifInput};
 use crate::report::stores::{self, StoreCounter};
-use crate::report::{human, json, Collector, SCHEMA_VERSION};
+use crate::report::{human, json, Collector, Report, Summary, SCHEMA_VERSION};
 use crate::scan::{FindingOptions, Progress, Scanner};
 
 pub(super) fn run(args: ScanArgs) -> i32 {
@@ -25,7 +24,7 @@ pub(super) fn run(args: ScanArgs) -> i32 {
 fn scan(args: ScanArgs) -> Result<i32, String> {
     args.walk.check_paths()?;
     let rules = args.rules.load().map_err(|e| e.to_string())?;
-    let engine = Engine::new(&rules).map_err(|e| e.to_string())?;
+    let engine = args.rules.engine(&rules).map_err(|e| e.to_string())?;
     let (fingerprinter, warning) = Fingerprinter::configured();
     if let Some(w) = warning {
         eprintln!("sporhund: warning: {w}");
@@ -121,7 +120,7 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
                     }
                     _ => human::write_report(&report, &mut out)?,
                 }
-                Ok(report.summary)
+                Ok(summary_for_exit(report))
             })
         }
     };
@@ -146,6 +145,15 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
             .sum(),
     };
     Ok(exit_code(summary.complete, failing > 0))
+}
+
+/// The process ends soon after the report is written: its findings are not freed one by one
+/// (for 100,000 findings that costs more than taking them from the cache did). Returns the
+/// summary.
+fn summary_for_exit(report: Report) -> Summary {
+    let summary = report.summary.clone();
+    std::mem::forget(report);
+    summary
 }
 
 /// Where the cache is (even with `--no-cache`: it is never scanned); `None` when there is no

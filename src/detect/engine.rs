@@ -9,6 +9,8 @@
 //! only in a window around each. Boundary checks, validators and context keywords then run on
 //! the few candidates, and overlapping detections are resolved by rule priority.
 
+use std::sync::OnceLock;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
@@ -55,8 +57,6 @@ pub struct CompiledRule {
     /// The rule as loaded.
     pub rule: Rule,
     validator: Option<Validator>,
-    /// For anchored rules: the rule's own patterns.
-    anchored_regex: Option<Regex>,
 }
 
 /// A validated match of one rule in a text.
@@ -151,14 +151,26 @@ struct AnchorMatcher {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    main: Option<MainMatcher>,
-    anchors: Option<AnchorMatcher>,
-    context: ContextMatcher,
-    keywords: KeywordMatcher,
+    /// The automata: built by [`Engine::new`], or when the first text is scanned after
+    /// [`Engine::deferred`].
+    matchers: OnceLock<Matchers>,
+    /// Some rule has keywords (special categories).
+    has_keyword_rules: bool,
     /// Per rule: its category is one a keyword rule pairs with.
     identifies_person: Vec<bool>,
     /// Bytes around an identifier searched for keywords.
     keyword_reach: usize,
+}
+
+/// The automata built from the rules (most of the cost of making an [`Engine`]).
+#[derive(Debug)]
+struct Matchers {
+    main: Option<MainMatcher>,
+    anchors: Option<AnchorMatcher>,
+    /// Per rule, for anchored rules: the rule's own patterns.
+    anchored: Vec<Option<Regex>>,
+    context: ContextMatcher,
+    keywords: KeywordMatcher,
 }
 
 /// Bytes added to a keyword rule's window so a keyword that starts inside it is read whole.
@@ -167,103 +179,39 @@ const KEYWORD_LENGTH: usize = 64;
 impl Engine {
     /// Compiles a rule set. Errors name the rule and pattern at fault.
     pub fn new(set: &RuleSet) -> Result<Engine, RuleError> {
-        let mut ordered: Vec<&Rule> = set.rules().iter().collect();
-        ordered.sort_by_key(|r| std::cmp::Reverse(r.priority));
-        // The keyword automata take about as long to build as the patterns: another thread
-        // builds them meanwhile.
-        std::thread::scope(|scope| {
-            let keywords = scope.spawn(|| KeywordMatcher::new(&ordered));
-            Self::compile(&ordered, keywords)
-        })
+        let engine = Engine::deferred(set)?;
+        let matchers = Matchers::build(&engine.rules)?;
+        engine
+            .matchers
+            .set(matchers)
+            .expect("a new engine has no automata yet");
+        Ok(engine)
     }
 
-    /// [`Engine::new`] for the rules in priority order, with the keyword matcher being built.
-    fn compile(
-        ordered: &[&Rule],
-        keywords: std::thread::ScopedJoinHandle<'_, Result<KeywordMatcher, String>>,
-    ) -> Result<Engine, RuleError> {
+    /// A rule set whose automata are built only when the first text is scanned, so that a
+    /// scan answered entirely from the cache does not pay for them. Pattern syntax is
+    /// checked now; for a rule set not known to compile (any but the built-in rules) use
+    /// [`Engine::new`], which reports every build error before the scan starts.
+    pub fn deferred(set: &RuleSet) -> Result<Engine, RuleError> {
+        let mut ordered: Vec<&Rule> = set.rules().iter().collect();
+        ordered.sort_by_key(|r| std::cmp::Reverse(r.priority));
         let mut rules = Vec::new();
-        let mut main_patterns = Vec::new();
-        let mut pattern_rule = Vec::new();
-        let mut anchor_words = Vec::new();
-        let mut anchor_rule = Vec::new();
-        for (index, &rule) in ordered.iter().enumerate() {
-            let rule = rule.clone();
-            let fail = |message: String| RuleError {
-                source: rule.source.clone(),
-                message: format!("rule {}: {message}", rule.id),
-            };
-            let mut expanded = Vec::new();
+        for rule in ordered {
             for p in &rule.patterns {
-                let e = expand_pattern(p);
-                // Parsed alone first so a bad pattern is reported with its rule (parsing is
-                // what fails for a mistyped pattern; compiling each alone cost more than the
-                // combined build).
-                syntax::parse_with(&e, &syntax_config())
-                    .map_err(|e| fail(format!("pattern {p:?}: {e}")))?;
-                expanded.push(e);
+                // Parsed alone so a bad pattern is reported with its rule (parsing is what
+                // fails for a mistyped pattern; compiling each alone costs more).
+                syntax::parse_with(&expand_pattern(p), &syntax_config()).map_err(|e| {
+                    RuleError {
+                        source: rule.source.clone(),
+                        message: format!("rule {}: pattern {p:?}: {e}", rule.id),
+                    }
+                })?;
             }
-            let anchored_regex = if rule.anchors.is_empty() {
-                main_patterns.extend(expanded);
-                pattern_rule.extend(std::iter::repeat_n(index, rule.patterns.len()));
-                None
-            } else {
-                for a in &rule.anchors {
-                    anchor_words.push(a.clone());
-                    anchor_rule.push(index);
-                }
-                let refs: Vec<&str> = expanded.iter().map(String::as_str).collect();
-                Some(build_regex(&refs).map_err(fail)?)
-            };
-            let validator = rule.validator.as_deref().and_then(Validator::from_name);
             rules.push(CompiledRule {
-                rule,
-                validator,
-                anchored_regex,
+                rule: rule.clone(),
+                validator: rule.validator.as_deref().and_then(Validator::from_name),
             });
         }
-        let compile_error = |message: String| RuleError {
-            source: "rules".into(),
-            message,
-        };
-        let main_rules_need_boundary = rules
-            .iter()
-            .filter(|r| r.anchored_regex.is_none() && !r.rule.patterns.is_empty())
-            .all(|r| r.rule.boundary != Boundary::None);
-        let main = if main_patterns.is_empty() {
-            None
-        } else {
-            let refs: Vec<&str> = main_patterns.iter().map(String::as_str).collect();
-            // The meta regex is built only for rule sets the start table does not suit.
-            let search = match StartTable::new(&refs, syntax_config(), main_rules_need_boundary)
-                .map_err(compile_error)?
-            {
-                Some(table) => MainSearch::Table(Box::new(table)),
-                None => MainSearch::Regex(build_regex(&refs).map_err(compile_error)?),
-            };
-            Some(MainMatcher {
-                search,
-                pattern_rule,
-            })
-        };
-        let anchors = if anchor_words.is_empty() {
-            None
-        } else {
-            Some(AnchorMatcher {
-                automaton: AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(AcMatchKind::LeftmostLongest)
-                    .build(&anchor_words)
-                    .map_err(|e| compile_error(e.to_string()))?,
-                anchor_rule,
-            })
-        };
-        let rule_refs: Vec<&Rule> = rules.iter().map(|r| &r.rule).collect();
-        let context = ContextMatcher::new(&rule_refs).map_err(compile_error)?;
-        let keywords = keywords
-            .join()
-            .map_err(|_| compile_error("building the keyword matcher failed".into()))?
-            .map_err(compile_error)?;
         let requires: Vec<_> = rules
             .iter()
             .filter_map(|r| r.rule.requires.as_ref())
@@ -277,14 +225,24 @@ impl Engine {
             })
             .collect();
         let keyword_reach = requires.iter().map(|q| q.window).max().unwrap_or(0) + KEYWORD_LENGTH;
+        let has_keyword_rules = rules.iter().any(|r| {
+            let r = &r.rule;
+            !(r.keywords.is_empty() && r.exact_keywords.is_empty() && r.exclude.is_empty())
+        });
         Ok(Engine {
             identifies_person,
             keyword_reach,
+            has_keyword_rules,
             rules,
-            main,
-            anchors,
-            context,
-            keywords,
+            matchers: OnceLock::new(),
+        })
+    }
+
+    /// The automata, built now if they were deferred.
+    fn matchers(&self) -> &Matchers {
+        self.matchers.get_or_init(|| {
+            // Only rule sets known to compile are deferred (see `Engine::deferred`).
+            Matchers::build(&self.rules).unwrap_or_else(|e| panic!("deferred rules: {e}"))
         })
     }
 
@@ -295,7 +253,7 @@ impl Engine {
 
     /// True when some rule is a keyword rule (special categories).
     pub fn has_keyword_rules(&self) -> bool {
-        !self.keywords.is_empty()
+        self.has_keyword_rules
     }
 
     /// True when rule `rule`'s findings are identifiers some keyword rule pairs with.
@@ -319,12 +277,13 @@ impl Engine {
         out: &mut Vec<KeywordHit>,
     ) {
         let first = out.len();
-        self.keywords.find(text, lo, hi, out);
+        let matchers = self.matchers();
+        matchers.keywords.find(text, lo, hi, out);
         let mut kept = first;
         for i in first..out.len() {
             let h = out[i];
             if h.start < report_before
-                && !self
+                && !matchers
                     .context
                     .evidence(text, h.rule, h.start, h.end)
                     .negative_near
@@ -359,15 +318,11 @@ impl Engine {
         )
     }
 
-    /// Fresh scratch space; keep one per thread.
+    /// Fresh scratch space; keep one per thread. (Its regex caches are made on first use.)
     pub fn scratch(&self) -> Scratch {
         Scratch {
             main: None,
-            anchored: self
-                .rules
-                .iter()
-                .map(|r| r.anchored_regex.as_ref().map(Regex::create_cache))
-                .collect(),
+            anchored: Vec::new(),
             found: Vec::new(),
         }
     }
@@ -388,10 +343,11 @@ impl Engine {
         found.clear();
         // Candidates are searched in the whole text and overlaps resolved before the cut, so a
         // chunked scan decides exactly as a scan of the whole text would.
-        if let Some(main) = &self.main {
+        let matchers = self.matchers();
+        if let Some(main) = &matchers.main {
             self.scan_main(main, &mut scratch.main, text, &mut found);
         }
-        if let Some(anchors) = &self.anchors {
+        if let Some(anchors) = &matchers.anchors {
             self.scan_anchored(anchors, &mut scratch.anchored, text, &mut found);
         }
         let mut emit = |d: Detection| {
@@ -487,11 +443,13 @@ impl Engine {
     fn scan_anchored(
         &self,
         anchors: &AnchorMatcher,
-        caches: &mut [Option<meta::Cache>],
+        caches: &mut Vec<Option<meta::Cache>>,
         text: &str,
         found: &mut Vec<Detection>,
     ) {
         let hay = text.as_bytes();
+        let anchored = &self.matchers().anchored;
+        caches.resize_with(anchored.len(), || None);
         // End of the last accepted match per rule, so an anchor inside it is not redone.
         let mut covered = vec![0usize; self.rules.len()];
         for a in anchors.automaton.find_iter(hay) {
@@ -499,12 +457,10 @@ impl Engine {
             if a.start() < covered[rule] {
                 continue;
             }
-            let (Some(regex), Some(cache)) = (
-                self.rules[rule].anchored_regex.as_ref(),
-                caches[rule].as_mut(),
-            ) else {
+            let Some(regex) = anchored[rule].as_ref() else {
                 continue;
             };
+            let cache = caches[rule].get_or_insert_with(|| regex.create_cache());
             let lo = floor_char_boundary(text, a.start().saturating_sub(ANCHOR_REACH_BEFORE));
             let hi = ceil_char_boundary(text, (a.end() + ANCHOR_REACH_AFTER).min(hay.len()));
             // The leftmost match that contains the anchor.
@@ -544,7 +500,10 @@ impl Engine {
             .range
             .clone()
             .map_or((start, end), |r| (r.start, r.end));
-        let evidence = self.context.evidence(text, rule_index, start, end);
+        let evidence = self
+            .matchers()
+            .context
+            .evidence(text, rule_index, start, end);
         if evidence.contradicted || (verdict.needs_context && !evidence.positive) {
             return None;
         }
@@ -571,6 +530,97 @@ impl Engine {
             normalized: verdict.normalized,
             confidence: confidence.clamp(0.0, 1.0),
             severity: kind_spec.and_then(|k| k.severity).unwrap_or(rule.severity),
+        })
+    }
+}
+
+impl Matchers {
+    /// Builds the automata of `rules` (in priority order, as [`Engine::rules`] holds them).
+    fn build(rules: &[CompiledRule]) -> Result<Matchers, RuleError> {
+        let ordered: Vec<&Rule> = rules.iter().map(|r| &r.rule).collect();
+        // The keyword automata take about as long to build as the patterns: another thread
+        // builds them meanwhile.
+        std::thread::scope(|scope| {
+            let keywords = scope.spawn(|| KeywordMatcher::new(&ordered));
+            Self::build_patterns(&ordered, keywords)
+        })
+    }
+
+    /// [`Matchers::build`] with the keyword matcher being built.
+    fn build_patterns(
+        ordered: &[&Rule],
+        keywords: std::thread::ScopedJoinHandle<'_, Result<KeywordMatcher, String>>,
+    ) -> Result<Matchers, RuleError> {
+        let mut main_patterns = Vec::new();
+        let mut pattern_rule = Vec::new();
+        let mut anchor_words = Vec::new();
+        let mut anchor_rule = Vec::new();
+        let mut anchored = Vec::new();
+        for (index, rule) in ordered.iter().enumerate() {
+            let expanded: Vec<String> = rule.patterns.iter().map(|p| expand_pattern(p)).collect();
+            anchored.push(if rule.anchors.is_empty() {
+                main_patterns.extend(expanded);
+                pattern_rule.extend(std::iter::repeat_n(index, rule.patterns.len()));
+                None
+            } else {
+                for a in &rule.anchors {
+                    anchor_words.push(a.clone());
+                    anchor_rule.push(index);
+                }
+                let refs: Vec<&str> = expanded.iter().map(String::as_str).collect();
+                Some(build_regex(&refs).map_err(|message| RuleError {
+                    source: rule.source.clone(),
+                    message: format!("rule {}: {message}", rule.id),
+                })?)
+            });
+        }
+        let compile_error = |message: String| RuleError {
+            source: "rules".into(),
+            message,
+        };
+        let main_rules_need_boundary = ordered
+            .iter()
+            .filter(|r| r.anchors.is_empty() && !r.patterns.is_empty())
+            .all(|r| r.boundary != Boundary::None);
+        let main = if main_patterns.is_empty() {
+            None
+        } else {
+            let refs: Vec<&str> = main_patterns.iter().map(String::as_str).collect();
+            // The meta regex is built only for rule sets the start table does not suit.
+            let search = match StartTable::new(&refs, syntax_config(), main_rules_need_boundary)
+                .map_err(compile_error)?
+            {
+                Some(table) => MainSearch::Table(Box::new(table)),
+                None => MainSearch::Regex(build_regex(&refs).map_err(compile_error)?),
+            };
+            Some(MainMatcher {
+                search,
+                pattern_rule,
+            })
+        };
+        let anchors = if anchor_words.is_empty() {
+            None
+        } else {
+            Some(AnchorMatcher {
+                automaton: AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(AcMatchKind::LeftmostLongest)
+                    .build(&anchor_words)
+                    .map_err(|e| compile_error(e.to_string()))?,
+                anchor_rule,
+            })
+        };
+        let context = ContextMatcher::new(ordered).map_err(compile_error)?;
+        let keywords = keywords
+            .join()
+            .map_err(|_| compile_error("building the keyword matcher failed".into()))?
+            .map_err(compile_error)?;
+        Ok(Matchers {
+            main,
+            anchors,
+            anchored,
+            context,
+            keywords,
         })
     }
 }
@@ -628,6 +678,35 @@ mod tests {
     }
 
     #[test]
+    fn a_deferred_engine_builds_its_automata_on_first_use_and_finds_the_same() {
+        let set = RuleSet::builtin().unwrap();
+        let deferred = Engine::deferred(&set).unwrap();
+        assert!(deferred.matchers.get().is_none());
+        assert!(deferred.has_keyword_rules());
+        let _ = deferred.scratch();
+        assert!(
+            deferred.matchers.get().is_none(),
+            "scratch space needs no automata"
+        );
+        let t = "Fnr 15108695088, kari@firma.no, konto 1503.12.34567, sykemelding, 912 34 567";
+        assert_eq!(found(&deferred, t), found(&engine(), t));
+        assert!(deferred.matchers.get().is_some());
+    }
+
+    #[test]
+    fn a_deferred_engine_still_rejects_bad_pattern_syntax() {
+        let mut set = RuleSet::empty();
+        set.add_toml(
+            "[[rule]]\nid='bad'\nname='bad'\ncategory='email'\nseverity='low'\n\
+             patterns=['(unclosed']\n",
+            "t",
+        )
+        .unwrap();
+        let e = Engine::deferred(&set).unwrap_err();
+        assert!(e.message.contains("rule bad"), "{}", e.message);
+    }
+
+    #[test]
     fn one_pass_finds_several_rules() {
         let e = engine();
         let t = "Fnr: 15108695088, e-post kari@firma.no, mobil 912 34 567.";
@@ -660,7 +739,7 @@ mod tests {
     fn rule_sets_the_start_table_does_not_suit_use_the_meta_regex_alike() {
         let table = engine();
         assert!(matches!(
-            table.main.as_ref().unwrap().search,
+            table.matchers().main.as_ref().unwrap().search,
             MainSearch::Table(_)
         ));
         // A look-around pattern puts every main pattern on the meta regex instead.
@@ -673,7 +752,7 @@ mod tests {
         .unwrap();
         let regex = Engine::new(&set).unwrap();
         assert!(matches!(
-            regex.main.as_ref().unwrap().search,
+            regex.matchers().main.as_ref().unwrap().search,
             MainSearch::Regex(_)
         ));
         let text = "Fnr: 15108695088, 2020-12-13, konto 8601 11 17947, mobil 912 34 567,\n\

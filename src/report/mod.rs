@@ -229,6 +229,8 @@ pub trait ReportSink {
 /// Sorts `items` stably by path, then by `within`: the same order as one stable sort by both,
 /// but each path is compared once per distinct path instead of in every comparison (reports
 /// hold many findings per file, and long paths with a common prefix are slow to compare).
+/// Items of one file usually arrive together, so a path equal to the one before is not looked
+/// up again; and an order of indices is sorted, so each (large) item moves once.
 fn sort_by_path<T>(
     items: &mut Vec<T>,
     path: impl Fn(&T) -> &str,
@@ -236,11 +238,20 @@ fn sort_by_path<T>(
 ) {
     let ranks: Vec<u32> = {
         let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut previous: Option<(&str, u32)> = None;
         let of_item: Vec<u32> = items
             .iter()
             .map(|t| {
-                let next = ids.len() as u32;
-                *ids.entry(path(t)).or_insert(next)
+                let p = path(t);
+                match previous {
+                    Some((q, id)) if q == p => id,
+                    _ => {
+                        let next = ids.len() as u32;
+                        let id = *ids.entry(p).or_insert(next);
+                        previous = Some((p, id));
+                        id
+                    }
+                }
             })
             .collect();
         let mut paths: Vec<(&str, u32)> = ids.into_iter().collect();
@@ -251,12 +262,20 @@ fn sort_by_path<T>(
         }
         of_item.into_iter().map(|id| rank[id as usize]).collect()
     };
-    let mut keyed: Vec<(u32, T)> = ranks.into_iter().zip(items.drain(..)).collect();
-    keyed.sort_by_key(|&(rank, _)| rank);
-    for group in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
-        group.sort_by(|a, b| within(&a.1, &b.1));
+    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    order.sort_by_key(|&i| ranks[i as usize]);
+    for group in order.chunk_by_mut(|&a, &b| ranks[a as usize] == ranks[b as usize]) {
+        group.sort_by(|&a, &b| within(&items[a as usize], &items[b as usize]));
     }
-    items.extend(keyed.into_iter().map(|(_, t)| t));
+    if order.iter().enumerate().all(|(i, &j)| i == j as usize) {
+        return; // already in order (one file, or files that arrived sorted)
+    }
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(
+        order
+            .iter()
+            .map(|&i| slots[i as usize].take().expect("each index once")),
+    );
 }
 
 /// Keeps everything in memory and builds a sorted [`Report`] at the end (for JSON and
@@ -346,13 +365,29 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
-        let items: Vec<(String, u64, usize)> = (0..2000)
+        // Interleaved paths, then paths arriving in runs (one file's findings together, as
+        // from the cache), then input that is already in order.
+        let interleaved: Vec<(String, u64, usize)> = (0..2000)
             .map(|i| (format!("/srv/share/dir/{}", next(40)), next(30), i))
             .collect();
-        let mut expected = items.clone();
-        expected.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-        let mut got = items;
-        sort_by_path(&mut got, |t| &t.0, |a, b| a.1.cmp(&b.1));
-        assert_eq!(got, expected);
+        let mut runs = Vec::new();
+        for i in 0..2000 {
+            let file = if i % 50 == 0 {
+                next(40)
+            } else {
+                runs.last()
+                    .map_or(0, |r: &(String, u64, usize)| r.0[15..].parse().unwrap())
+            };
+            runs.push((format!("/srv/share/dir/{file}"), next(30), i));
+        }
+        let mut sorted = interleaved.clone();
+        sorted.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        for items in [interleaved, runs, sorted] {
+            let mut expected = items.clone();
+            expected.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            let mut got = items;
+            sort_by_path(&mut got, |t| &t.0, |a, b| a.1.cmp(&b.1));
+            assert_eq!(got, expected);
+        }
     }
 }
