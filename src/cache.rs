@@ -70,11 +70,11 @@ use codec::{Dec, Enc};
 pub const FILE_NAME: &str = "cache.redb";
 
 /// Path → [`Head`] (encoded).
-const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v2");
+const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v3");
 /// Path → the file's results (encoded, see [`Cache::scan_file`]).
-const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v2");
-/// The table of the first cache format (JSON entries), dropped when found.
-const OLD_FILES: &str = "files";
+const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
+/// The tables of earlier cache formats (JSON entries; strings inline), dropped when found.
+const OLD_TABLES: [&str; 3] = ["files", "head.v2", "body.v2"];
 
 /// A time this close to (or after) the moment an entry was made is not trusted: the file may
 /// have been written again within the file system's timestamp granularity (2 s on FAT), so
@@ -201,12 +201,12 @@ struct Head {
 }
 
 /// Version byte in front of every head.
-const HEAD_V2: u8 = 2;
+const HEAD_V3: u8 = 3;
 
 impl Head {
     fn encode(&self) -> Vec<u8> {
-        let mut e = Enc(Vec::with_capacity(128));
-        e.0.push(HEAD_V2);
+        let mut e = Enc::with_capacity(128);
+        e.rest.push(HEAD_V3);
         e.str(&self.results);
         let s = &self.stat;
         e.u64(s.dev);
@@ -215,13 +215,13 @@ impl Head {
         e.i64(s.mtime_ns);
         e.i64(s.ctime_ns);
         e.i64(self.recorded_ns);
-        e.0.extend_from_slice(&self.hash);
-        e.0
+        e.rest.extend_from_slice(&self.hash);
+        e.finish()
     }
 
     fn decode(bytes: &[u8]) -> Option<Head> {
-        let mut d = Dec(bytes);
-        (d.byte()? == HEAD_V2).then_some(())?;
+        let mut d = Dec::new(bytes)?;
+        (d.byte()? == HEAD_V3).then_some(())?;
         Some(Head {
             results: d.str()?.to_string(),
             stat: Stat {
@@ -254,11 +254,11 @@ impl Results {
         errors: &[FileError],
         parts: &[Skipped],
     ) -> Vec<u8> {
-        let mut e = Enc(Vec::with_capacity(64 + 160 * findings.len()));
+        let mut e = Enc::with_capacity(64 + 160 * findings.len());
         match outcome {
-            Outcome::Extracted => e.0.push(0),
+            Outcome::Extracted => e.rest.push(0),
             Outcome::Skipped(reason) => {
-                e.0.push(1);
+                e.rest.push(1);
                 e.str(reason);
             }
         }
@@ -268,12 +268,12 @@ impl Results {
         errors.iter().for_each(|x| e.error(x));
         e.u64(parts.len() as u64);
         parts.iter().for_each(|k| e.skipped(k));
-        e.0
+        e.finish()
     }
 
     /// Decoded with `shown` as the path of everything.
     fn decode(bytes: &[u8], shown: &str) -> Option<Results> {
-        let mut d = Dec(bytes);
+        let mut d = Dec::new(bytes)?;
         let skipped = match d.byte()? {
             0 => None,
             1 => Some(d.str()?.to_string()),
@@ -285,7 +285,7 @@ impl Results {
         let errors = (0..n).map(|_| d.error(shown)).collect::<Option<_>>()?;
         let n = d.count()?;
         let parts_skipped = (0..n).map(|_| d.skipped(shown)).collect::<Option<_>>()?;
-        d.0.is_empty().then_some(Results {
+        d.is_done().then_some(Results {
             skipped,
             findings,
             errors,
@@ -633,17 +633,21 @@ impl Cache {
         *self.snapshot.write().expect("cache snapshot") = snapshot;
     }
 
-    /// Removes the table of the first format (JSON entries under the canonical path).
+    /// Removes the tables of earlier formats.
     fn drop_old_format(&self) {
         self.guarded(|| {
-            let old = self
+            let old: Vec<String> = self
                 .db
                 .begin_read()?
                 .list_tables()?
-                .any(|t| t.name() == OLD_FILES);
-            if old {
+                .map(|t| t.name().to_string())
+                .filter(|name| OLD_TABLES.contains(&name.as_str()))
+                .collect();
+            if !old.is_empty() {
                 let txn = self.db.begin_write()?;
-                txn.delete_table(TableDefinition::<&str, &[u8]>::new(OLD_FILES))?;
+                for name in &old {
+                    txn.delete_table(TableDefinition::<&str, &[u8]>::new(name))?;
+                }
                 txn.commit()?;
             }
             Ok(())
@@ -956,6 +960,36 @@ mod tests {
             let mode = std::fs::metadata(&db).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn tables_of_earlier_formats_are_dropped_on_open() {
+        let d = tempfile::tempdir().unwrap();
+        let db = d.path().join("cache.redb");
+        {
+            let old = open_db(&db).unwrap();
+            let txn = old.begin_write().unwrap();
+            for name in OLD_TABLES {
+                let mut t = txn
+                    .open_table(TableDefinition::<&str, &[u8]>::new(name))
+                    .unwrap();
+                t.insert("/some/file", b"old entry".as_slice()).unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let (cache, _) = Cache::open(&db, "r".into()).unwrap();
+        let names: Vec<String> = cache
+            .db
+            .begin_read()
+            .unwrap()
+            .list_tables()
+            .unwrap()
+            .map(|t| t.name().to_string())
+            .collect();
+        assert!(
+            names.iter().all(|n| !OLD_TABLES.contains(&n.as_str())),
+            "{names:?}"
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The cache's own binary encoding of findings, errors and skipped parts: about a third of
 //! their JSON size and decoded without parsing text (a rescan decodes every stored finding).
 //!
-//! Integers are LEB128 varints, strings a length and UTF-8 bytes, options a 0/1 byte. The
+//! Integers are LEB128 varints, options a 0/1 byte, a string its length in bytes; the
+//! strings' bytes follow all the rest, one after another, so a decoder checks that they are
+//! UTF-8 once for the whole value instead of once per string (a rescan decodes millions of
+//! short strings). An encoded value is: the length of the rest, the rest, the strings. The
 //! structs are destructured without `..`, so a field added to a report type does not compile
 //! until it is encoded here too. Anything that does not decode (a damaged or foreign value)
 //! is `None`: the caller treats it as a miss.
@@ -10,33 +13,57 @@ use crate::detect::Severity;
 use crate::location::{Location, Step};
 use crate::report::{FileError, Finding, Related, Skipped};
 
-/// Appends values to a byte buffer.
+/// Encodes values: [`Enc::finish`] gives the bytes.
 #[derive(Default)]
-pub(super) struct Enc(pub(super) Vec<u8>);
+pub(super) struct Enc {
+    /// Everything but the strings' bytes.
+    pub(super) rest: Vec<u8>,
+    /// The strings' bytes, in the order they were written.
+    strings: Vec<u8>,
+}
 
 impl Enc {
+    /// An encoder with room for about `bytes` bytes.
+    pub(super) fn with_capacity(bytes: usize) -> Enc {
+        Enc {
+            rest: Vec::with_capacity(bytes / 3),
+            strings: Vec::with_capacity(bytes),
+        }
+    }
+
+    /// The encoded value.
+    pub(super) fn finish(self) -> Vec<u8> {
+        let mut head = Enc::default();
+        head.u64(self.rest.len() as u64);
+        let mut out = head.rest;
+        out.reserve(self.rest.len() + self.strings.len());
+        out.extend_from_slice(&self.rest);
+        out.extend_from_slice(&self.strings);
+        out
+    }
+
     pub(super) fn u64(&mut self, mut v: u64) {
         while v >= 0x80 {
-            self.0.push(v as u8 | 0x80);
+            self.rest.push(v as u8 | 0x80);
             v >>= 7;
         }
-        self.0.push(v as u8);
+        self.rest.push(v as u8);
     }
 
     pub(super) fn i64(&mut self, v: i64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.rest.extend_from_slice(&v.to_le_bytes());
     }
 
     pub(super) fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        self.strings.extend_from_slice(s.as_bytes());
     }
 
     fn opt_str(&mut self, s: Option<&str>) {
         match s {
-            None => self.0.push(0),
+            None => self.rest.push(0),
             Some(s) => {
-                self.0.push(1);
+                self.rest.push(1);
                 self.str(s);
             }
         }
@@ -44,9 +71,9 @@ impl Enc {
 
     fn opt_u64(&mut self, v: Option<u64>) {
         match v {
-            None => self.0.push(0),
+            None => self.rest.push(0),
             Some(v) => {
-                self.0.push(1);
+                self.rest.push(1);
                 self.u64(v);
             }
         }
@@ -62,7 +89,7 @@ impl Enc {
     fn step(&mut self, step: &Step) {
         match step {
             Step::Entry { name } => {
-                self.0.push(0);
+                self.rest.push(0);
                 self.str(name);
             }
             Step::Message {
@@ -73,36 +100,36 @@ impl Enc {
                 subject,
                 folder,
             } => {
-                self.0.push(1);
+                self.rest.push(1);
                 self.opt_u64(*index);
                 for s in [message_id, date, from, subject, folder] {
                     self.opt_str(s.as_deref());
                 }
             }
             Step::Attachment { filename } => {
-                self.0.push(2);
+                self.rest.push(2);
                 self.str(filename);
             }
             Step::Part { name } => {
-                self.0.push(3);
+                self.rest.push(3);
                 self.str(name);
             }
             Step::Page { page } => {
-                self.0.push(4);
+                self.rest.push(4);
                 self.u64(u64::from(*page));
             }
             Step::Cell { sheet, cell } => {
-                self.0.push(5);
+                self.rest.push(5);
                 self.str(sheet);
                 self.str(cell);
             }
             Step::Record { row, column } => {
-                self.0.push(6);
+                self.rest.push(6);
                 self.u64(*row);
                 self.u64(*column);
             }
             Step::Line { line, column } => {
-                self.0.push(7);
+                self.rest.push(7);
                 self.u64(*line);
                 self.u64(*column);
             }
@@ -127,15 +154,15 @@ impl Enc {
         self.str(rule);
         self.str(category);
         self.opt_str(kind.as_deref());
-        self.0.push(severity_code(*severity));
-        self.0
+        self.rest.push(severity_code(*severity));
+        self.rest
             .extend_from_slice(&confidence.to_bits().to_le_bytes());
         self.location(location);
         self.str(value);
         self.str(fingerprint);
         self.str(context);
         match related.as_deref() {
-            None => self.0.push(0),
+            None => self.rest.push(0),
             Some(Related {
                 rule,
                 category,
@@ -143,7 +170,7 @@ impl Enc {
                 fingerprint,
                 location,
             }) => {
-                self.0.push(1);
+                self.rest.push(1);
                 self.str(rule);
                 self.str(category);
                 self.opt_str(kind.as_deref());
@@ -183,22 +210,46 @@ fn severity_code(s: Severity) -> u8 {
         .expect("every severity is in ALL") as u8
 }
 
-/// Reads values written by [`Enc`] from the front of a byte slice.
-pub(super) struct Dec<'a>(pub(super) &'a [u8]);
+/// Reads a value written by [`Enc`], front to back.
+pub(super) struct Dec<'a> {
+    /// What is left of everything but the strings.
+    rest: &'a [u8],
+    /// What is left of the strings.
+    strings: &'a str,
+}
 
 impl<'a> Dec<'a> {
+    /// A decoder of `bytes`; `None` when they are not an encoded value.
+    pub(super) fn new(bytes: &'a [u8]) -> Option<Dec<'a>> {
+        let mut head = Dec {
+            rest: bytes,
+            strings: "",
+        };
+        let n = usize::try_from(head.u64()?).ok()?;
+        let (rest, strings) = (head.rest.len() >= n).then(|| head.rest.split_at(n))?;
+        Some(Dec {
+            rest,
+            strings: simdutf8::basic::from_utf8(strings).ok()?,
+        })
+    }
+
+    /// True when everything has been read.
+    pub(super) fn is_done(&self) -> bool {
+        self.rest.is_empty() && self.strings.is_empty()
+    }
+
     pub(super) fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
+        let (&b, rest) = self.rest.split_first()?;
+        self.rest = rest;
         Some(b)
     }
 
     pub(super) fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
+        if self.rest.len() < n {
             return None;
         }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
         Some(head)
     }
 
@@ -220,7 +271,10 @@ impl<'a> Dec<'a> {
 
     pub(super) fn str(&mut self) -> Option<&'a str> {
         let n = usize::try_from(self.u64()?).ok()?;
-        simdutf8::basic::from_utf8(self.bytes(n)?).ok()
+        // `get` is `None` past the end or inside a character (a damaged length).
+        let s = self.strings.get(..n)?;
+        self.strings = &self.strings[n..];
+        Some(s)
     }
 
     fn string(&mut self) -> Option<String> {
@@ -240,7 +294,7 @@ impl<'a> Dec<'a> {
     pub(super) fn count(&mut self) -> Option<usize> {
         usize::try_from(self.u64()?)
             .ok()
-            .filter(|&n| n <= self.0.len())
+            .filter(|&n| n <= self.rest.len())
     }
 
     fn location(&mut self) -> Option<Location> {
@@ -405,8 +459,8 @@ mod tests {
         e.finding(&finding);
         e.error(&error);
         e.skipped(&skipped);
-        let bytes = e.0;
-        let mut d = Dec(&bytes);
+        let bytes = e.finish();
+        let mut d = Dec::new(&bytes).unwrap();
         let with_path = |p: &str| Finding {
             path: p.into(),
             ..finding.clone()
@@ -414,12 +468,24 @@ mod tests {
         assert_eq!(d.finding("p"), Some(with_path("p")));
         assert_eq!(d.error("").as_ref(), Some(&error));
         assert_eq!(d.skipped("").as_ref(), Some(&skipped));
-        assert!(d.0.is_empty());
+        assert!(d.is_done());
         // Truncated anywhere: None, never a panic.
         for n in 0..bytes.len() {
-            let mut d = Dec(&bytes[..n]);
-            let all = d.finding("").and_then(|_| d.error("")).and(d.skipped(""));
+            let all = Dec::new(&bytes[..n]).and_then(|mut d| {
+                d.finding("")?;
+                d.error("")?;
+                d.skipped("")?;
+                d.is_done().then_some(())
+            });
             assert!(all.is_none(), "{n}");
+        }
+        // A byte changed anywhere: a value or None, never a panic.
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0xA5;
+            if let Some(mut d) = Dec::new(&damaged) {
+                let _ = d.finding("").and_then(|_| d.error("")).and(d.skipped(""));
+            }
         }
     }
 }
