@@ -77,7 +77,7 @@ const SYMBOLS: [u8; 256] = {
 /// else mailparse's own decoder decides (errors, or padding inside concatenated parts).
 pub fn decode_base64(encoded: &[u8], out: &mut Vec<u8>) -> bool {
     let start = out.len();
-    out.resize(start + encoded.len() / 4 * 3 + 3, 0);
+    out.resize(start + encoded.len() / 4 * 3 + 5, 0);
     match decode_into(encoded, &mut out[start..]) {
         Some(written) => {
             out.truncate(start + written);
@@ -90,7 +90,7 @@ pub fn decode_base64(encoded: &[u8], out: &mut Vec<u8>) -> bool {
     }
 }
 
-/// [`decode_base64`] into `out` (at least `encoded.len() / 4 * 3 + 3` bytes long): the number
+/// [`decode_base64`] into `out` (at least `encoded.len() / 4 * 3 + 5` bytes long): the number
 /// of bytes written, or `None` when `encoded` is not clean.
 fn decode_into(encoded: &[u8], out: &mut [u8]) -> Option<usize> {
     let (mut written, mut i) = (0, 0);
@@ -136,19 +136,20 @@ fn group(d: [u8; 4]) -> [u8; 3] {
     [a, b, c]
 }
 
-/// [`SYMBOLS`] shifted into place for each digit of a group (`SHIFTED[k][c]` is the value of `c`
-/// as the `k`-th digit of a 24-bit group), with bit 31 set for anything but a digit.
-const SHIFTED: [[u32; 256]; 4] = {
-    let mut tables = [[0u32; 256]; 4];
+/// [`SYMBOLS`] shifted into place for each digit of a block of eight (`SHIFTED[k][c]` is the
+/// value of `c` as the `k`-th digit of a 48-bit block, in the top bits of a `u64`), with the
+/// lowest bit set for anything but a digit.
+const SHIFTED: [[u64; 256]; 8] = {
+    let mut tables = [[0u64; 256]; 8];
     let mut k = 0;
-    while k < 4 {
+    while k < 8 {
         let mut c = 0;
         while c < 256 {
             let v = SYMBOLS[c];
             tables[k][c] = if v < 64 {
-                (v as u32) << (18 - 6 * k)
+                (v as u64) << (58 - 6 * k)
             } else {
-                1 << 31
+                1
             };
             c += 1;
         }
@@ -157,21 +158,43 @@ const SHIFTED: [[u32; 256]; 4] = {
     tables
 };
 
-/// Decodes whole groups of four base64 digits from the start of `encoded` into `out`, up to the
-/// first group with anything else in it: the number of groups decoded.
+/// Decodes whole groups of four base64 digits from the start of `encoded` into `out` (which
+/// has room for three bytes per four digits of `encoded`, and two more), up to the first
+/// group with anything else in it: the number of groups decoded.
 fn decode_groups(encoded: &[u8], out: &mut [u8]) -> usize {
     let mut groups = 0;
-    for (text, bytes) in encoded.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+    for text in encoded.chunks_exact(8) {
         let n = SHIFTED[0][usize::from(text[0])]
             | SHIFTED[1][usize::from(text[1])]
             | SHIFTED[2][usize::from(text[2])]
-            | SHIFTED[3][usize::from(text[3])];
-        if n >> 31 != 0 {
+            | SHIFTED[3][usize::from(text[3])]
+            | SHIFTED[4][usize::from(text[4])]
+            | SHIFTED[5][usize::from(text[5])]
+            | SHIFTED[6][usize::from(text[6])]
+            | SHIFTED[7][usize::from(text[7])];
+        if n & 1 != 0 {
             break;
         }
-        bytes[0] = (n >> 16) as u8;
-        bytes[1] = (n >> 8) as u8;
-        bytes[2] = n as u8;
+        let at = groups * 3;
+        let Some(bytes) = out.get_mut(at..at + 8) else {
+            break;
+        };
+        bytes.copy_from_slice(&n.to_be_bytes());
+        groups += 2;
+    }
+    while let Some(&[a, b, c, d]) = encoded.get(groups * 4..groups * 4 + 4) {
+        let n = SHIFTED[0][usize::from(a)]
+            | SHIFTED[1][usize::from(b)]
+            | SHIFTED[2][usize::from(c)]
+            | SHIFTED[3][usize::from(d)];
+        if n & 1 != 0 {
+            break;
+        }
+        let at = groups * 3;
+        let Some(bytes) = out.get_mut(at..at + 3) else {
+            break;
+        };
+        bytes.copy_from_slice(&n.to_be_bytes()[..3]);
         groups += 1;
     }
     groups
