@@ -56,7 +56,34 @@ pub fn stream_source(
     emit: impl FnMut(Segment<'_>),
 ) -> Result<(), ExtractError> {
     let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
-    stream_text(input.open()?, encoding, chunk_size, emit)
+    match (input, encoding) {
+        (Input::Bytes(bytes), TextEncoding::Utf8OrWindows1252)
+            if bytes.len() < effective_chunk_size(chunk_size) =>
+        {
+            whole_text(bytes, emit);
+            Ok(())
+        }
+        _ => stream_text(input.open()?, encoding, chunk_size, emit),
+    }
+}
+
+/// The chunk size [`stream_text`] works with for a requested `chunk_size`.
+fn effective_chunk_size(chunk_size: usize) -> usize {
+    chunk_size.max(4 * LONG_LINE_OVERLAP)
+}
+
+/// What [`stream_text`] does with UTF-8 or Windows-1252 bytes shorter than a chunk, without
+/// copying them into its buffer: one segment of all of it (BOM skipped).
+fn whole_text(bytes: &[u8], mut emit: impl FnMut(Segment<'_>)) {
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let (text, report_before) = decode_chunk(bytes, bytes.len());
+    emit(Segment {
+        location: &crate::location::Location::root(),
+        text: &text,
+        first_line: Some(1),
+        first_column: 1,
+        report_before,
+    });
 }
 
 /// How a text source is decoded.
@@ -110,7 +137,7 @@ pub fn stream_text(
     chunk_size: usize,
     mut emit: impl FnMut(Segment<'_>),
 ) -> Result<(), ExtractError> {
-    let chunk_size = chunk_size.max(4 * LONG_LINE_OVERLAP);
+    let chunk_size = effective_chunk_size(chunk_size);
     let mut decoder: Option<Decoder> = match encoding {
         TextEncoding::Utf8OrWindows1252 => None,
         TextEncoding::Utf16Le => Some(UTF_16LE.new_decoder()),
@@ -119,7 +146,8 @@ pub fn stream_text(
     let placeholder = crate::location::Location::root();
     // `buf` holds UTF-8 (or, for the fallback, raw bytes) not yet fully reported.
     let mut buf: Vec<u8> = Vec::with_capacity(chunk_size + LONG_LINE_OVERLAP);
-    let mut raw = vec![0u8; 64 * 1024];
+    // Raw bytes waiting for the UTF-16 decoder (allocated only for UTF-16).
+    let mut raw = Vec::new();
     let mut line: u64 = 1;
     let mut column: u64 = 1;
     let mut eof = false;
@@ -134,6 +162,7 @@ pub fn stream_text(
                     eof = n < want;
                 }
                 Some(d) => {
+                    raw.resize(64 * 1024, 0);
                     let want = raw.len().min(chunk_size - buf.len());
                     let n = read_retrying(&mut reader, &mut raw[..want])?;
                     decode_into(d, &raw[..n], n == 0, &mut buf);
@@ -381,5 +410,39 @@ mod tests {
         let rebuilt: String = c.iter().map(|(t, _, _, b)| &t[..*b]).collect();
         assert_eq!(rebuilt, data);
         assert_eq!(c[1].2, 1 + c[0].0[..c[0].3].chars().count() as u64);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Bytes in memory (whole or in chunks) give the chunks a reader over them gives.
+        #[test]
+        fn bytes_in_memory_stream_like_a_reader(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b"\xEF\xBB\xBF".to_vec()),
+                    proptest::strategy::Just("fødselsnummer 010203\n".as_bytes().to_vec()),
+                    proptest::strategy::Just(b"\xF8\xE6\n".to_vec()),
+                    proptest::strategy::Just(vec![b'x'; 1500]),
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+                ],
+                0..12,
+            ),
+            size in 0usize..9000,
+        ) {
+            let data = parts.concat();
+            let mut ours = Vec::new();
+            stream_source(Input::Bytes(&data), &data, size, |s| {
+                ours.push((s.text.to_string(), s.first_line, s.first_column, s.report_before))
+            })
+            .unwrap();
+            let encoding = sniff_encoding(&data).unwrap_or(TextEncoding::Utf8OrWindows1252);
+            let mut theirs = Vec::new();
+            stream_text(&data[..], encoding, size, |s| {
+                theirs.push((s.text.to_string(), s.first_line, s.first_column, s.report_before))
+            })
+            .unwrap();
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 }

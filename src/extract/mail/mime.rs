@@ -3,13 +3,15 @@
 //! file name or their part number (`part 2.1`, as IMAP numbers them), and attached messages
 //! are parsed again as messages.
 
+use std::borrow::Cow;
+
 use mailparse::{DispositionType, ParsedMail};
 
 use crate::extract::html::html_to_text;
 use crate::extract::{Context, ExtractError};
 use crate::location::Step;
 
-use super::{headers, message};
+use super::{body, headers, message};
 
 /// Scans the parts of `mail` (already located by `ctx`).
 pub fn scan_parts(ctx: &mut Context<'_>, mail: &ParsedMail<'_>) {
@@ -52,7 +54,7 @@ impl Walk<'_, '_> {
         let step = Step::Attachment {
             filename: filename.unwrap_or_else(|| format!("part {number}")),
         };
-        match part.get_body_raw() {
+        match body::body_bytes(part) {
             Ok(data) => self.ctx.recurse(step, &data),
             Err(e) => self
                 .ctx
@@ -84,13 +86,17 @@ impl Walk<'_, '_> {
     }
 
     fn text(&mut self, part: &ParsedMail<'_>, html: bool, number: &str) {
-        let body = match part.get_body() {
+        let body = match body::body_text(part) {
             Ok(b) => b,
-            Err(_) => {
-                String::from_utf8_lossy(&part.get_body_raw().unwrap_or_default()).into_owned()
-            }
+            Err(_) => Cow::Owned(
+                String::from_utf8_lossy(&body::body_bytes(part).unwrap_or_default()).into_owned(),
+            ),
         };
-        let text = if html { html_to_text(&body) } else { body };
+        let text = if html {
+            Cow::Owned(html_to_text(&body))
+        } else {
+            body
+        };
         let step = if self.has_body {
             Step::Attachment {
                 filename: format!("part {number}"),
@@ -105,7 +111,7 @@ impl Walk<'_, '_> {
     }
 
     fn attached_message(&mut self, part: &ParsedMail<'_>, step: Step) {
-        let raw = match part.get_body_raw() {
+        let raw = match body::body_bytes(part) {
             Ok(raw) => raw,
             Err(e) => {
                 let e = ExtractError::Corrupt(e.to_string());
