@@ -241,6 +241,15 @@ fn mask_local_parts_chars(s: &str) -> String {
     out.into_iter().collect()
 }
 
+/// True for the steps that carry free text (names, subjects, senders), which may hold
+/// personal data; lines, pages and rows are numbers only.
+fn has_text(step: &Step) -> bool {
+    !matches!(
+        step,
+        Step::Page { .. } | Step::Record { .. } | Step::Line { .. }
+    )
+}
+
 /// Masks personal data in the free-text parts of locations: a message's subject and sender,
 /// attachment, member and sheet names ("Sykmelding for 01019012345", `cv_01019012345.pdf`).
 /// The values the rule engine detects there are masked like finding values; the rest stays
@@ -267,15 +276,15 @@ impl<'e> LocationMasker<'e> {
     /// `location` with detected values in its texts masked.
     pub fn mask(&mut self, location: &Location) -> Location {
         let steps = location.steps();
+        if !steps.iter().any(has_text) {
+            return location.clone(); // lines, pages and rows only: nothing to mask
+        }
         if self.last.len() < steps.len() {
             self.last.resize(steps.len(), None);
         }
         let mut masked = Vec::with_capacity(steps.len());
         for (depth, step) in steps.iter().enumerate() {
-            if matches!(
-                step,
-                Step::Page { .. } | Step::Record { .. } | Step::Line { .. }
-            ) {
+            if !has_text(step) {
                 masked.push(step.clone());
                 continue;
             }
@@ -293,9 +302,13 @@ impl<'e> LocationMasker<'e> {
 
     /// Masks the location of `finding` and of the identifier it is paired with.
     pub fn mask_finding(&mut self, finding: &mut crate::report::Finding) {
-        finding.location = self.mask(&finding.location);
+        if finding.location.steps().iter().any(has_text) {
+            finding.location = self.mask(&finding.location);
+        }
         if let Some(r) = &mut finding.related {
-            r.location = self.mask(&r.location);
+            if r.location.steps().iter().any(has_text) {
+                r.location = self.mask(&r.location);
+            }
         }
     }
 
