@@ -6,8 +6,6 @@
 //! the dead state is 0 and the match states come right after it, so one comparison tells an
 //! ordinary state from one that stops the walk or records a match.
 
-use std::collections::HashMap;
-
 use regex_automata::dfa::dense::DFA;
 use regex_automata::dfa::Automaton;
 use regex_automata::util::primitives::StateID;
@@ -29,6 +27,9 @@ pub(super) struct FlatDfa {
     at_end: Vec<u32>,
     /// The anchored start states, in the order given.
     starts: Vec<u32>,
+    /// `two[a * alphabet + b]`: the state after two bytes of classes `a`, `b` from the first
+    /// start state when neither step reaches a special state, else [`NONE`] (walk them).
+    two: Vec<u32>,
 }
 
 /// No pattern (in [`FlatDfa::at_end`]).
@@ -53,13 +54,18 @@ impl FlatDfa {
         if !dfa.is_dead_state(dead) {
             return None;
         }
+        // The DFA's own ids are premultiplied too: `id >> stride2` is its row.
+        let row = |s: StateID| s.as_usize() >> dfa.stride2();
         let mut seen: Vec<StateID> = Vec::new();
-        let mut index: HashMap<StateID, usize> = HashMap::new();
+        let mut visited: Vec<bool> = Vec::new();
         let mut visit = |s: StateID, seen: &mut Vec<StateID>| {
-            index.entry(s).or_insert_with(|| {
+            if visited.len() <= row(s) {
+                visited.resize(row(s) + 1, false);
+            }
+            if !visited[row(s)] {
+                visited[row(s)] = true;
                 seen.push(s);
-                seen.len() - 1
-            });
+            }
         };
         visit(dead, &mut seen);
         for &s in starts {
@@ -83,11 +89,12 @@ impl FlatDfa {
         };
         let mut order = seen;
         order.sort_by_key(|&s| rank(s));
-        let id_of: HashMap<StateID, u32> = order
-            .iter()
-            .enumerate()
-            .map(|(row, &s)| Some((s, u32::try_from(row * alphabet).ok()?)))
-            .collect::<Option<_>>()?;
+        // Old row → new premultiplied id.
+        let mut new_id = vec![0u32; order.iter().map(|&s| row(s) + 1).max().unwrap_or(1)];
+        for (n, &s) in order.iter().enumerate() {
+            new_id[row(s)] = u32::try_from(n * alphabet).ok()?;
+        }
+        let id_of = |s: StateID| new_id[row(s)];
         let mut next = Vec::with_capacity(order.len() * alphabet);
         let mut pattern = Vec::new();
         let mut at_end = Vec::with_capacity(order.len());
@@ -96,10 +103,10 @@ impl FlatDfa {
             if dfa.is_dead_state(s) {
                 next.extend(std::iter::repeat_n(0, alphabet));
             } else {
-                next.extend(representative.iter().map(|&b| id_of[&dfa.next_state(s, b)]));
+                next.extend(representative.iter().map(|&b| id_of(dfa.next_state(s, b))));
             }
             if dfa.is_match_state(s) {
-                last_special = id_of[&s];
+                last_special = id_of(s);
                 pattern.push(pattern_u32(dfa, s));
             } else {
                 pattern.push(NONE);
@@ -111,7 +118,20 @@ impl FlatDfa {
                 NONE
             });
         }
-        let starts = starts.iter().map(|s| id_of[s]).collect();
+        let starts: Vec<u32> = starts.iter().map(|&s| id_of(s)).collect();
+        let step = |s: u32, class: usize| next[s as usize + class];
+        let mut two = Vec::with_capacity(alphabet * alphabet);
+        for a in 0..alphabet {
+            for b in 0..alphabet {
+                let s1 = step(starts[0], a);
+                let s2 = step(s1, b);
+                two.push(if s1 > last_special && s2 > last_special {
+                    s2
+                } else {
+                    NONE
+                });
+            }
+        }
         Some(FlatDfa {
             classes,
             alphabet,
@@ -120,12 +140,13 @@ impl FlatDfa {
             pattern,
             at_end,
             starts,
+            two,
         })
     }
 
     /// The leftmost-first match that starts exactly at `start`, from start state number
     /// `start_state`: its pattern and end.
-    #[inline]
+    #[inline(always)]
     pub(super) fn match_at(
         &self,
         hay: &[u8],
@@ -136,6 +157,15 @@ impl FlatDfa {
         let mut sid = self.starts[start_state];
         let mut found = None;
         let mut at = start;
+        // The first two bytes in one lookup, when they reach no special state.
+        if let (0, Some(&[a, b])) = (start_state, hay.get(start..start + 2)) {
+            let class = |x: u8| usize::from(classes[usize::from(x)]);
+            let s2 = self.two[class(a) * self.alphabet + class(b)];
+            if s2 != NONE {
+                sid = s2;
+                at = start + 2;
+            }
+        }
         while at < hay.len() {
             sid = next[sid as usize + usize::from(classes[usize::from(hay[at])])];
             if sid <= last_special {

@@ -171,7 +171,7 @@ impl StartTable {
 
     /// The leftmost-first match of the main patterns (of pattern `only`, when given) that
     /// starts exactly at `start`: its pattern and end.
-    #[inline]
+    #[inline(always)]
     pub(super) fn match_at(
         &self,
         hay: &[u8],
