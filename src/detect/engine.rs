@@ -117,6 +117,7 @@ impl MainMatcher {
     /// The leftmost-first match of the main patterns (of pattern `only`, when given) that
     /// starts exactly at `start`: its pattern and end. `cache` is the meta regex's, made on
     /// first use.
+    #[inline]
     fn match_at(
         &self,
         cache: &mut Option<meta::Cache>,
@@ -124,19 +125,31 @@ impl MainMatcher {
         start: usize,
         only: Option<usize>,
     ) -> Option<(usize, usize)> {
-        let regex = match &self.search {
-            MainSearch::Table(t) => return t.match_at(hay, start, only),
-            MainSearch::Regex(regex) => regex,
-        };
-        let anchored = match only {
-            Some(p) => Anchored::Pattern(PatternID::must(p)),
-            None => Anchored::Yes,
-        };
-        let input = Input::new(hay).range(start..).anchored(anchored);
-        regex
-            .search_with(cache.get_or_insert_with(|| regex.create_cache()), &input)
-            .map(|m| (m.pattern().as_usize(), m.end()))
+        match &self.search {
+            MainSearch::Table(t) => t.match_at(hay, start, only),
+            MainSearch::Regex(regex) => regex_match_at(regex, cache, hay, start, only),
+        }
     }
+}
+
+/// [`MainMatcher::match_at`] with the meta regex (kept out of line: the table's walk is the
+/// hot path).
+#[inline(never)]
+fn regex_match_at(
+    regex: &Regex,
+    cache: &mut Option<meta::Cache>,
+    hay: &[u8],
+    start: usize,
+    only: Option<usize>,
+) -> Option<(usize, usize)> {
+    let anchored = match only {
+        Some(p) => Anchored::Pattern(PatternID::must(p)),
+        None => Anchored::Yes,
+    };
+    let input = Input::new(hay).range(start..).anchored(anchored);
+    regex
+        .search_with(cache.get_or_insert_with(|| regex.create_cache()), &input)
+        .map(|m| (m.pattern().as_usize(), m.end()))
 }
 
 /// The anchors of anchored rules, as one automaton.

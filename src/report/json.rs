@@ -1,6 +1,8 @@
 //! JSON (one document, `--format json`) and JSON Lines (`--format jsonl`, one record per line
 //! as the scan goes, constant memory). Both follow `docs/report.schema.json`.
 
+mod pretty;
+
 use std::io::{self, Write};
 
 use rayon::prelude::*;
@@ -63,20 +65,11 @@ const ITEM_SEPARATOR: &[u8] = b",\n    ";
 /// first indented by the list's four spaces.
 fn render_findings(findings: &[Finding]) -> io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(findings.len() * 700);
-    let mut one = Vec::with_capacity(1024);
     for (i, f) in findings.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(ITEM_SEPARATOR);
         }
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, f)?;
-        let mut from = 0;
-        for nl in memchr::memchr_iter(b'\n', &one) {
-            out.extend_from_slice(&one[from..=nl]);
-            out.extend_from_slice(b"    ");
-            from = nl + 1;
-        }
-        out.extend_from_slice(&one[from..]);
+        pretty::write_finding(&mut out, f, 4)?;
     }
     Ok(out)
 }

@@ -24,6 +24,35 @@ pub fn mask_value(value: &str) -> String {
         out.push_str(&domain[tld_at..]);
         return out;
     }
+    if value.is_ascii() {
+        return mask_ascii_value(value);
+    }
+    mask_value_chars(value)
+}
+
+/// [`mask_value`] for a value that is no e-mail address, a byte at a time (ASCII only).
+fn mask_ascii_value(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let alnum = bytes.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    let keep = if alnum >= 8 { 2 } else { 0 };
+    let mut seen = 0;
+    let masked: Vec<u8> = bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() {
+                seen += 1;
+                if seen <= alnum - keep {
+                    return b'*';
+                }
+            }
+            b
+        })
+        .collect();
+    String::from_utf8(masked).expect("ASCII stays UTF-8")
+}
+
+/// [`mask_value`] for a value that is no e-mail address, a character at a time.
+fn mask_value_chars(value: &str) -> String {
     let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
     let keep = if alnum >= 8 { 2 } else { 0 };
     let mut seen = 0;
@@ -156,6 +185,20 @@ fn push_side(
             next += 1;
         }
         let in_other = next < others.len() && others[next].0 <= at;
+        if !in_other {
+            // Up to the next other value, only the bytes in `MAY_CHANGE` can change.
+            let limit = others.get(next).map_or(b, |o| o.0.min(b));
+            while at < limit && !MAY_CHANGE[usize::from(bytes[at])] {
+                at += 1;
+            }
+            if at >= limit {
+                // On to a character start, where the next value's span is decided.
+                while at < b && bytes[at] & 0xC0 == 0x80 {
+                    at += 1;
+                }
+                continue;
+            }
+        }
         let byte = bytes[at];
         let (len, replacement) = if byte.is_ascii() {
             let r = if byte.is_ascii_control() {
@@ -192,6 +235,19 @@ fn push_side(
         mask_local_parts(out, side_start);
     }
 }
+
+/// Outside another value, the bytes where [`push_side`] may change a character: ASCII control
+/// characters and digits, and `0xC2`, the first byte of the C1 control characters (and of
+/// other characters from U+0080 to U+00BF, which stay). Every other byte is copied.
+const MAY_CHANGE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b == 0x7F || (b >= 0x30 && b <= 0x39) || b == 0xC2;
+        b += 1;
+    }
+    t
+};
 
 /// Characters an e-mail local part does not reach back over (besides white space).
 const LOCAL_PART_STOPS: &str = "<(«\"'";
@@ -374,8 +430,13 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn ascii_values_mask_as_characters_do(value in "[a-zA-Z0-9 +().-]{0,20}") {
+            proptest::prop_assert_eq!(mask_ascii_value(&value), mask_value_chars(&value));
+        }
+
+        #[test]
         fn sides_mask_as_the_reference_does(
-            text in "[a-cø 0-9@<(«\"'\t\u{85}\u{1}É.]{0,60}",
+            text in "[a-cø 0-9@<(«\"'\t\u{85}\u{1}\u{7f}É.\u{a0}ª]{0,60}",
             cut in 0usize..60,
             span in (0usize..60, 0usize..20),
         ) {

@@ -726,9 +726,10 @@ pub(crate) struct LineIndex {
 impl LineIndex {
     pub(crate) fn position(&mut self, segment: &Segment<'_>, at: usize) -> (u64, u64) {
         let bytes = &segment.text.as_bytes()[self.offset..at];
-        for i in memchr::memchr_iter(b'\n', bytes) {
-            self.newlines += 1;
-            self.line_start = self.offset + i + 1;
+        // Counted, and the last one found from the end, a block of bytes at a time.
+        if let Some(last) = memchr::memrchr(b'\n', bytes) {
+            self.newlines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+            self.line_start = self.offset + last + 1;
         }
         self.offset = at;
         let first = segment.first_line.unwrap_or(1);
@@ -739,5 +740,46 @@ impl LineIndex {
             1 + chars
         };
         (first + self.newlines, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Positions visited in order agree with counting from the start of the text.
+        #[test]
+        fn line_index_counts_as_from_the_start(
+            text in "[a\nø ]{0,40}",
+            cuts in proptest::collection::vec(0usize..40, 0..6),
+            first_line in proptest::option::of(1u64..5),
+            first_column in 1u64..4,
+        ) {
+            let location = Location::default();
+            let segment = Segment {
+                location: &location,
+                text: &text,
+                first_line,
+                first_column,
+                report_before: text.len(),
+            };
+            let mut ats: Vec<usize> = cuts
+                .into_iter()
+                .map(|c| c.min(text.len()))
+                .filter(|&c| text.is_char_boundary(c))
+                .collect();
+            ats.sort_unstable();
+            let mut lines = LineIndex::default();
+            for at in ats {
+                let before = &text[..at];
+                let newlines = before.matches('\n').count() as u64;
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                let chars = text[line_start..at].chars().count() as u64;
+                let column = if newlines == 0 { first_column + chars } else { 1 + chars };
+                let want = (first_line.unwrap_or(1) + newlines, column);
+                proptest::prop_assert_eq!(lines.position(&segment, at), want);
+            }
+        }
     }
 }

@@ -12,10 +12,12 @@
 //! set whose DFA would pass [`DFA_SIZE_LIMIT`] gets no table; the engine then runs its meta
 //! regex over the text instead.
 
-use regex_automata::dfa::dense::{self, DFA};
+mod flat;
+
+use flat::FlatDfa;
+use regex_automata::dfa::dense;
 use regex_automata::dfa::{Automaton, StartKind};
 use regex_automata::nfa::thompson;
-use regex_automata::util::primitives::StateID;
 use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind, PatternID};
 
@@ -31,10 +33,9 @@ pub(super) const DFA_SIZE_LIMIT: usize = 16 << 20;
 /// The positions where a match of the main patterns may start, and the patterns' anchored DFA.
 #[derive(Debug)]
 pub(super) struct StartTable {
-    /// The main patterns as a forward DFA, walked anchored at each candidate.
-    dfa: DFA<Vec<u32>>,
-    /// Anchored start states: index 0 for any pattern, `p + 1` for pattern `p` alone.
-    starts: Vec<StateID>,
+    /// The main patterns as a forward DFA, walked anchored at each candidate; its start
+    /// states: index 0 for any pattern, `p + 1` for pattern `p` alone.
+    dfa: FlatDfa,
     /// `first[b]`: a match can start with byte `b` (used at the start of a text).
     first: [bool; 256],
     /// `after[prev * 256 + b]`: a match can start with byte `b` when `prev` comes before it.
@@ -113,9 +114,11 @@ impl StartTable {
                 after[usize::from(prev) * 256 + usize::from(b)] = first[usize::from(b)];
             }
         }
+        let Some(dfa) = FlatDfa::new(&dfa, &starts) else {
+            return Ok(None);
+        };
         Ok(Some(StartTable {
             dfa,
-            starts,
             #[cfg(target_arch = "x86_64")]
             simd: sse2::StartBytes::new(&first, skip_after_alnum),
             first,
@@ -168,32 +171,14 @@ impl StartTable {
 
     /// The leftmost-first match of the main patterns (of pattern `only`, when given) that
     /// starts exactly at `start`: its pattern and end.
-    #[inline]
+    #[inline(always)]
     pub(super) fn match_at(
         &self,
         hay: &[u8],
         start: usize,
         only: Option<usize>,
     ) -> Option<(usize, usize)> {
-        let dfa = &self.dfa;
-        let mut sid = self.starts[only.map_or(0, |p| p + 1)];
-        let mut found = None;
-        for (at, &b) in hay.iter().enumerate().skip(start) {
-            sid = dfa.next_state(sid, b);
-            if dfa.is_special_state(sid) {
-                if dfa.is_match_state(sid) {
-                    // Matches are reported one byte late: this one ends before `at`.
-                    found = Some((dfa.match_pattern(sid, 0).as_usize(), at));
-                } else if dfa.is_dead_state(sid) {
-                    return found;
-                }
-            }
-        }
-        sid = dfa.next_eoi_state(sid);
-        if dfa.is_match_state(sid) {
-            found = Some((dfa.match_pattern(sid, 0).as_usize(), hay.len()));
-        }
-        found
+        self.dfa.match_at(hay, start, only.map_or(0, |p| p + 1))
     }
 }
 

@@ -1,0 +1,339 @@
+//! A [`Finding`] as pretty-printed JSON, written straight into a byte buffer at a given
+//! indentation: the bytes `serde_json::to_writer_pretty` writes for it (with every line after
+//! the first indented), without serde's per-value formatter calls and without indenting a
+//! second time. Findings are most of a large report, so this is the report's hot path.
+//!
+//! Location steps other than a line position (rare in a report) and strings that need escapes
+//! are handed to serde_json itself, so the output cannot drift from it.
+
+use std::io;
+
+use serde::Serialize;
+
+use crate::location::{Location, Step};
+use crate::report::{Finding, Related};
+
+/// Indentation added per nesting level, as serde_json's pretty printer does.
+const INDENT: &[u8] = b"  ";
+
+/// Appends `finding` as serde_json's pretty printer writes it, every line after the first
+/// indented by `indent` spaces (the opening brace is not indented).
+pub(super) fn write_finding(out: &mut Vec<u8>, finding: &Finding, indent: usize) -> io::Result<()> {
+    let mut o = Object::open(out, indent);
+    o.key(b"rule");
+    string(o.out, &finding.rule)?;
+    o.key(b"category");
+    string(o.out, &finding.category)?;
+    if let Some(kind) = &finding.kind {
+        o.key(b"kind");
+        string(o.out, kind)?;
+    }
+    o.key(b"severity");
+    string(o.out, finding.severity.name())?;
+    o.key(b"confidence");
+    serde_json::to_writer(&mut *o.out, &finding.confidence)?;
+    o.key(b"path");
+    string(o.out, &finding.path)?;
+    o.key(b"location");
+    location(o.out, &finding.location, indent + INDENT.len())?;
+    o.key(b"value");
+    string(o.out, &finding.value)?;
+    o.key(b"fingerprint");
+    string(o.out, &finding.fingerprint)?;
+    o.key(b"context");
+    string(o.out, &finding.context)?;
+    if let Some(related) = &finding.related {
+        o.key(b"related");
+        write_related(o.out, related, indent + INDENT.len())?;
+    }
+    o.close();
+    Ok(())
+}
+
+fn write_related(out: &mut Vec<u8>, related: &Related, indent: usize) -> io::Result<()> {
+    let mut o = Object::open(out, indent);
+    o.key(b"rule");
+    string(o.out, &related.rule)?;
+    o.key(b"category");
+    string(o.out, &related.category)?;
+    if let Some(kind) = &related.kind {
+        o.key(b"kind");
+        string(o.out, kind)?;
+    }
+    o.key(b"fingerprint");
+    string(o.out, &related.fingerprint)?;
+    o.key(b"location");
+    location(o.out, &related.location, indent + INDENT.len())?;
+    o.close();
+    Ok(())
+}
+
+/// A location: an array of step objects (`[]` when empty).
+fn location(out: &mut Vec<u8>, location: &Location, indent: usize) -> io::Result<()> {
+    let steps = location.steps();
+    if steps.is_empty() {
+        out.extend_from_slice(b"[]");
+        return Ok(());
+    }
+    out.push(b'[');
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        newline(out, indent + INDENT.len());
+        match step {
+            Step::Line { line, column } => {
+                let mut o = Object::open(out, indent + INDENT.len());
+                o.key(b"type");
+                o.out.extend_from_slice(b"\"line\"");
+                o.key(b"line");
+                number(o.out, *line);
+                o.key(b"column");
+                number(o.out, *column);
+                o.close();
+            }
+            other => indented(out, other, indent + INDENT.len())?,
+        }
+    }
+    newline(out, indent);
+    out.push(b']');
+    Ok(())
+}
+
+/// Any value through serde_json's pretty printer, every line after the first indented.
+fn indented(out: &mut Vec<u8>, value: &impl Serialize, indent: usize) -> io::Result<()> {
+    let text = serde_json::to_vec_pretty(value)?;
+    let mut from = 0;
+    for nl in memchr::memchr_iter(b'\n', &text) {
+        out.extend_from_slice(&text[from..=nl]);
+        out.resize(out.len() + indent, b' ');
+        from = nl + 1;
+    }
+    out.extend_from_slice(&text[from..]);
+    Ok(())
+}
+
+/// A non-empty JSON object being written: its keys are written with the separators and
+/// indentation before them.
+struct Object<'a> {
+    out: &'a mut Vec<u8>,
+    indent: usize,
+    first: bool,
+}
+
+impl<'a> Object<'a> {
+    fn open(out: &'a mut Vec<u8>, indent: usize) -> Self {
+        out.push(b'{');
+        Object {
+            out,
+            indent,
+            first: true,
+        }
+    }
+
+    /// Starts the member `name` (a key that needs no escaping).
+    fn key(&mut self, name: &[u8]) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        newline(self.out, self.indent + INDENT.len());
+        self.out.push(b'"');
+        self.out.extend_from_slice(name);
+        self.out.extend_from_slice(b"\": ");
+    }
+
+    fn close(self) {
+        newline(self.out, self.indent);
+        self.out.push(b'}');
+    }
+}
+
+/// A line break and `indent` spaces.
+fn newline(out: &mut Vec<u8>, indent: usize) {
+    const SPACES: &[u8; 32] = b"                                ";
+    out.push(b'\n');
+    match SPACES.get(..indent) {
+        Some(spaces) => out.extend_from_slice(spaces),
+        None => out.resize(out.len() + indent, b' '),
+    }
+}
+
+/// A JSON string: copied as it is when no byte needs an escape (serde_json escapes `"`, `\`
+/// and the control characters below U+0020, nothing else), else written by serde_json.
+fn string(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
+    if !needs_escape(s.as_bytes()) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        Ok(serde_json::to_writer(out, s)?)
+    }
+}
+
+/// True when some byte of `bytes` is escaped in a JSON string: `"`, `\` or below 0x20.
+/// Eight bytes at a time: a word has a byte below `n` (for `n` up to 0x80) exactly when
+/// `(w - n·0x01…01) & !w & 0x80…80` is not zero, and a byte equal to `c` when `w ^ c·0x01…01`
+/// has a zero byte.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH != 0;
+    let words = bytes.chunks_exact(8);
+    let rest = words.remainder();
+    for word in words {
+        let w = u64::from_ne_bytes(word.try_into().expect("an 8-byte chunk"));
+        if below(w, 0x20)
+            || below(w ^ (ONES * u64::from(b'"')), 1)
+            || below(w ^ (ONES * u64::from(b'\\')), 1)
+        {
+            return true;
+        }
+    }
+    rest.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// An unsigned integer in decimal.
+fn number(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::Severity;
+    use proptest::prelude::*;
+
+    /// What the report writer did before: serde_json's pretty printer, lines after the first
+    /// indented.
+    fn reference(f: &Finding, indent: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        indented(&mut out, f, indent).unwrap();
+        out
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zø0-9 \"\\\\\t\n\u{1}\u{7f}\u{85}\u{2028}é@.]{0,12}"
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (any::<u64>(), any::<u64>()).prop_map(|(line, column)| Step::Line { line, column }),
+            (0u64..1000, 0u64..1000).prop_map(|(line, column)| Step::Line { line, column }),
+            any::<u32>().prop_map(|page| Step::Page { page }),
+            (any::<u64>(), any::<u64>()).prop_map(|(row, column)| Step::Record { row, column }),
+            text().prop_map(|name| Step::Entry { name }),
+            text().prop_map(|name| Step::Part { name }),
+            text().prop_map(|filename| Step::Attachment { filename }),
+            (text(), text()).prop_map(|(sheet, cell)| Step::Cell { sheet, cell }),
+            (
+                proptest::option::of(any::<u64>()),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+            )
+                .prop_map(|(index, message_id, from, subject)| Step::Message {
+                    index,
+                    message_id,
+                    date: None,
+                    from,
+                    subject,
+                    folder: None,
+                }),
+        ]
+    }
+
+    fn location() -> impl Strategy<Value = Location> {
+        proptest::collection::vec(step(), 0..4).prop_map(Location)
+    }
+
+    fn related() -> impl Strategy<Value = Related> {
+        (
+            text(),
+            text(),
+            proptest::option::of(text()),
+            text(),
+            location(),
+        )
+            .prop_map(|(rule, category, kind, fingerprint, location)| Related {
+                rule,
+                category,
+                kind,
+                fingerprint,
+                location,
+            })
+    }
+
+    fn finding() -> impl Strategy<Value = Finding> {
+        (
+            (text(), text(), proptest::option::of(text())),
+            (0usize..5, prop_oneof![0.0f32..=1.0, any::<f32>()]),
+            (text(), location(), text(), text(), text()),
+            proptest::option::of(related()),
+        )
+            .prop_map(
+                |(
+                    (rule, category, kind),
+                    (severity, confidence),
+                    (path, location, value, fingerprint, context),
+                    related,
+                )| Finding {
+                    rule,
+                    category,
+                    kind,
+                    severity: Severity::ALL[severity],
+                    confidence: (confidence * 100.0).round() / 100.0,
+                    path,
+                    location,
+                    value,
+                    fingerprint,
+                    context,
+                    related: related.map(Box::new),
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn writes_what_serde_json_writes(f in finding(), indent in 0usize..9) {
+            let mut ours = b"x".to_vec();
+            write_finding(&mut ours, &f, indent).unwrap();
+            let ours = String::from_utf8(ours[1..].to_vec()).unwrap();
+            let theirs = String::from_utf8(reference(&f, indent)).unwrap();
+            prop_assert_eq!(ours, theirs);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn escapes_are_found_as_byte_by_byte(bytes in proptest::collection::vec(prop_oneof![
+            3 => proptest::sample::select(vec![b'a', 0x21, 0x5B, 0x5D, 0x9F, 0xA2, 0xDC, 0xFF]),
+            1 => any::<u8>(),
+        ], 0..40)) {
+            let want = bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+            prop_assert_eq!(needs_escape(&bytes), want);
+        }
+    }
+
+    #[test]
+    fn numbers_are_decimal() {
+        for n in [0, 7, 10, 99, 12345, u64::MAX] {
+            let mut out = Vec::new();
+            number(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
+    }
+}
