@@ -9,14 +9,16 @@
 #   small: MB/3 megabytes in files of 4-16 KB (many small files: per-file overhead dominates)
 #   sparse: the large corpus with digits and '@' removed from all files but every 20th (an
 #           archive where few files hold personal data: the report is small, as it usually is)
-# NO_BUILD=1 uses the release binaries as they are. Each is read once first so the timed scans start from a warm page cache; the cache lives in a
-# fresh temporary directory. Prints the time of a scan without the cache (--no-cache), of the
-# first scan (which also hashes every file and fills the cache), of the second, the ratio
+# NO_BUILD=1 uses the release binaries as they are. Each corpus is read once first so the timed
+# scans start from a warm page cache; the cache lives in a fresh temporary directory. Prints
+# the median of RUNS runs (default 5) of a scan without the cache (--no-cache), of the first
+# scan (empty cache: it also hashes every file and fills the cache), of the second, the ratio
 # second/first, the number of files taken from the cache and the cache's size on disk.
 set -euo pipefail
 
 MB=${1:-300}
 SEED=${2:-42}
+RUNS=${RUNS:-5}
 cd "$(dirname "$0")/.."
 SPORHUND=target/release/sporhund
 GEN=target/release/examples/gen_corpus
@@ -34,16 +36,32 @@ corpus() { # name mb file-mb
 
 now() { date +%s.%N; }
 
-bench() { # name dir
-    local name=$1 dir=$2 cache="$TMP/cache-$1" tn t0 t1 t2
-    "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null || true # warm page cache
-    tn=$(now)
-    "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null || true
+# Median of the numbers on stdin.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Seconds one command takes.
+timed() {
+    local t0 t1
     t0=$(now)
-    "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/first.json" || true
+    "$@" || true
     t1=$(now)
-    "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/second.json" || true
-    t2=$(now)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+}
+
+bench() { # name dir
+    local name=$1 dir=$2 cache="$TMP/cache-$1" plain first second i
+    "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null || true # warm page cache
+    plain=$(for i in $(seq "$RUNS"); do
+        timed "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null
+    done | median)
+    # Each first scan starts from an empty cache; the last one's cache serves the second scans.
+    first=$(for i in $(seq "$RUNS"); do
+        rm -rf "$cache"
+        timed "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/first.json"
+    done | median)
+    second=$(for i in $(seq "$RUNS"); do
+        timed "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/second.json"
+    done | median)
     local files bytes cached findings1 findings2 size
     files=$(jq .summary.files_scanned "$TMP/second.json")
     bytes=$(jq .summary.bytes_scanned "$TMP/second.json")
@@ -53,9 +71,8 @@ bench() { # name dir
     size=$(du -b "$cache/cache.redb" | cut -f1)
     [ "$findings1" = "$findings2" ] || { echo "findings differ: $findings1 vs $findings2" >&2; exit 1; }
     awk -v n="$name" -v f="$files" -v b="$bytes" -v c="$cached" -v k="$findings2" \
-        -v p="$tn" -v a="$t0" -v m="$t1" -v z="$t2" -v s="$size" 'BEGIN {
-        plain = a - p; first = m - a; second = z - m
-        printf "%-6s %6d files %7.1f MB %7d findings | --no-cache %6.2f s | first %6.2f s  second %6.2f s  ratio %5.1f %% | %d from cache | cache %.1f MB\n",
+        -v plain="$plain" -v first="$first" -v second="$second" -v s="$size" 'BEGIN {
+        printf "%-6s %6d files %7.1f MB %7d findings | --no-cache %6.2f s | first %6.2f s  second %6.3f s  ratio %5.1f %% | %d from cache | cache %.1f MB\n",
             n, f, b / 1e6, k, plain, first, second, 100 * second / first, c, s / 1e6 }'
 }
 
