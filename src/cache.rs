@@ -282,12 +282,9 @@ impl Results {
             1 => Some(d.str()?.to_string()),
             _ => return None,
         };
-        let n = d.count()?;
-        let findings = (0..n).map(|_| d.finding(shown)).collect::<Option<_>>()?;
-        let n = d.count()?;
-        let errors = (0..n).map(|_| d.error(shown)).collect::<Option<_>>()?;
-        let n = d.count()?;
-        let parts_skipped = (0..n).map(|_| d.skipped(shown)).collect::<Option<_>>()?;
+        let findings = d.list(|d| d.finding(shown))?;
+        let errors = d.list(|d| d.error(shown))?;
+        let parts_skipped = d.list(|d| d.skipped(shown))?;
         d.is_done().then_some(Results {
             skipped,
             findings,

@@ -291,19 +291,27 @@ impl<'a> Dec<'a> {
 
     /// A count of items that each take at least one byte: never more than the bytes left, so
     /// a damaged count cannot make a huge allocation.
-    pub(super) fn count(&mut self) -> Option<usize> {
+    fn count(&mut self) -> Option<usize> {
         usize::try_from(self.u64()?)
             .ok()
             .filter(|&n| n <= self.rest.len())
     }
 
-    fn location(&mut self) -> Option<Location> {
+    /// A count, then that many items read by `item` (the list allocated once).
+    pub(super) fn list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let n = self.count()?;
-        let mut steps = Vec::with_capacity(n);
+        let mut items = Vec::with_capacity(n);
         for _ in 0..n {
-            steps.push(self.step()?);
+            items.push(item(self)?);
         }
-        Some(Location(steps))
+        Some(items)
+    }
+
+    fn location(&mut self) -> Option<Location> {
+        self.list(Self::step).map(Location)
     }
 
     fn step(&mut self) -> Option<Step> {
