@@ -131,16 +131,31 @@ impl<'a> Object<'a> {
         }
     }
 
-    /// Starts the member `name` (a key that needs no escaping).
+    /// Starts the member `name` (a key that needs no escaping): the separator, line break,
+    /// indentation, quoted name and colon assembled on the stack and appended in one copy.
     fn key(&mut self, name: &[u8]) {
-        if !self.first {
-            self.out.push(b',');
-        }
+        let mut head = [b' '; 64];
+        let indent = self.indent + INDENT.len();
+        let comma = usize::from(!self.first);
+        let len = comma + 1 + indent + 1 + name.len() + 3;
         self.first = false;
-        newline(self.out, self.indent + INDENT.len());
-        self.out.push(b'"');
-        self.out.extend_from_slice(name);
-        self.out.extend_from_slice(b"\": ");
+        if len > head.len() {
+            if comma == 1 {
+                self.out.push(b',');
+            }
+            newline(self.out, indent);
+            self.out.push(b'"');
+            self.out.extend_from_slice(name);
+            self.out.extend_from_slice(b"\": ");
+            return;
+        }
+        head[0] = b',';
+        head[comma] = b'\n';
+        let at = comma + 1 + indent;
+        head[at] = b'"';
+        head[at + 1..at + 1 + name.len()].copy_from_slice(name);
+        head[len - 3..len].copy_from_slice(b"\": ");
+        self.out.extend_from_slice(&head[..len]);
     }
 
     fn close(self) {
