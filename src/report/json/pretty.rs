@@ -14,12 +14,61 @@ use crate::location::{Location, Step};
 use crate::report::{Finding, Related};
 
 /// Indentation added per nesting level, as serde_json's pretty printer does.
-const INDENT: &[u8] = b"  ";
+const INDENT: usize = 2;
+
+/// How the JSON is laid out: as one of serde_json's two formatters would write it.
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    /// `to_writer_pretty`, every line after the first indented by this many spaces.
+    Pretty(usize),
+    /// `to_writer`: one line, no spaces.
+    Compact,
+}
+
+impl Layout {
+    /// The layout of a value nested one level deeper.
+    fn nested(self) -> Layout {
+        match self {
+            Layout::Pretty(indent) => Layout::Pretty(indent + INDENT),
+            Layout::Compact => Layout::Compact,
+        }
+    }
+
+    /// Before a member or an array item: a line break and the indentation (nothing compact).
+    fn newline(self, out: &mut Vec<u8>) {
+        if let Layout::Pretty(indent) = self {
+            newline(out, indent);
+        }
+    }
+}
 
 /// Appends `finding` as serde_json's pretty printer writes it, every line after the first
 /// indented by `indent` spaces (the opening brace is not indented).
 pub(super) fn write_finding(out: &mut Vec<u8>, finding: &Finding, indent: usize) -> io::Result<()> {
-    let mut o = Object::open(out, indent);
+    write_finding_as(out, finding, Layout::Pretty(indent), None)
+}
+
+/// Appends `finding` as serde_json's compact writer writes it inside an enum tagged `type`:
+/// the JSON Lines record `{"type":"<tag>",…}` (without the line break).
+pub(super) fn write_finding_record(
+    out: &mut Vec<u8>,
+    finding: &Finding,
+    tag: &str,
+) -> io::Result<()> {
+    write_finding_as(out, finding, Layout::Compact, Some(tag))
+}
+
+fn write_finding_as(
+    out: &mut Vec<u8>,
+    finding: &Finding,
+    layout: Layout,
+    tag: Option<&str>,
+) -> io::Result<()> {
+    let mut o = Object::open(out, layout);
+    if let Some(tag) = tag {
+        o.key(b"type");
+        string(o.out, tag)?;
+    }
     o.key(b"rule");
     string(o.out, &finding.rule)?;
     o.key(b"category");
@@ -35,7 +84,7 @@ pub(super) fn write_finding(out: &mut Vec<u8>, finding: &Finding, indent: usize)
     o.key(b"path");
     string(o.out, &finding.path)?;
     o.key(b"location");
-    location(o.out, &finding.location, indent + INDENT.len())?;
+    location(o.out, &finding.location, layout.nested())?;
     o.key(b"value");
     string(o.out, &finding.value)?;
     o.key(b"fingerprint");
@@ -44,14 +93,14 @@ pub(super) fn write_finding(out: &mut Vec<u8>, finding: &Finding, indent: usize)
     string(o.out, &finding.context)?;
     if let Some(related) = &finding.related {
         o.key(b"related");
-        write_related(o.out, related, indent + INDENT.len())?;
+        write_related(o.out, related, layout.nested())?;
     }
     o.close();
     Ok(())
 }
 
-fn write_related(out: &mut Vec<u8>, related: &Related, indent: usize) -> io::Result<()> {
-    let mut o = Object::open(out, indent);
+fn write_related(out: &mut Vec<u8>, related: &Related, layout: Layout) -> io::Result<()> {
+    let mut o = Object::open(out, layout);
     o.key(b"rule");
     string(o.out, &related.rule)?;
     o.key(b"category");
@@ -63,27 +112,28 @@ fn write_related(out: &mut Vec<u8>, related: &Related, indent: usize) -> io::Res
     o.key(b"fingerprint");
     string(o.out, &related.fingerprint)?;
     o.key(b"location");
-    location(o.out, &related.location, indent + INDENT.len())?;
+    location(o.out, &related.location, layout.nested())?;
     o.close();
     Ok(())
 }
 
 /// A location: an array of step objects (`[]` when empty).
-fn location(out: &mut Vec<u8>, location: &Location, indent: usize) -> io::Result<()> {
+fn location(out: &mut Vec<u8>, location: &Location, layout: Layout) -> io::Result<()> {
     let steps = location.steps();
     if steps.is_empty() {
         out.extend_from_slice(b"[]");
         return Ok(());
     }
     out.push(b'[');
+    let item = layout.nested();
     for (i, step) in steps.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        newline(out, indent + INDENT.len());
+        item.newline(out);
         match step {
             Step::Line { line, column } => {
-                let mut o = Object::open(out, indent + INDENT.len());
+                let mut o = Object::open(out, item);
                 o.key(b"type");
                 o.out.extend_from_slice(b"\"line\"");
                 o.key(b"line");
@@ -92,12 +142,20 @@ fn location(out: &mut Vec<u8>, location: &Location, indent: usize) -> io::Result
                 number(o.out, *column);
                 o.close();
             }
-            other => indented(out, other, indent + INDENT.len())?,
+            other => by_serde(out, other, item)?,
         }
     }
-    newline(out, indent);
+    layout.newline(out);
     out.push(b']');
     Ok(())
+}
+
+/// Any value through serde_json in `layout`.
+fn by_serde(out: &mut Vec<u8>, value: &impl Serialize, layout: Layout) -> io::Result<()> {
+    match layout {
+        Layout::Pretty(indent) => indented(out, value, indent),
+        Layout::Compact => Ok(serde_json::to_writer(out, value)?),
+    }
 }
 
 /// Any value through serde_json's pretty printer, every line after the first indented.
@@ -117,16 +175,16 @@ fn indented(out: &mut Vec<u8>, value: &impl Serialize, indent: usize) -> io::Res
 /// indentation before them.
 struct Object<'a> {
     out: &'a mut Vec<u8>,
-    indent: usize,
+    layout: Layout,
     first: bool,
 }
 
 impl<'a> Object<'a> {
-    fn open(out: &'a mut Vec<u8>, indent: usize) -> Self {
+    fn open(out: &'a mut Vec<u8>, layout: Layout) -> Self {
         out.push(b'{');
         Object {
             out,
-            indent,
+            layout,
             first: true,
         }
     }
@@ -134,32 +192,37 @@ impl<'a> Object<'a> {
     /// Starts the member `name` (a key that needs no escaping): the separator, line break,
     /// indentation, quoted name and colon assembled on the stack and appended in one copy.
     fn key(&mut self, name: &[u8]) {
+        let (newline, indent, colon): (usize, usize, &[u8]) = match self.layout {
+            Layout::Pretty(indent) => (1, indent + INDENT, b"\": "),
+            Layout::Compact => (0, 0, b"\":"),
+        };
         let mut head = [b' '; 64];
-        let indent = self.indent + INDENT.len();
         let comma = usize::from(!self.first);
-        let len = comma + 1 + indent + 1 + name.len() + 3;
+        let len = comma + newline + indent + 1 + name.len() + colon.len();
         self.first = false;
         if len > head.len() {
             if comma == 1 {
                 self.out.push(b',');
             }
-            newline(self.out, indent);
+            self.layout.nested().newline(self.out);
             self.out.push(b'"');
             self.out.extend_from_slice(name);
-            self.out.extend_from_slice(b"\": ");
+            self.out.extend_from_slice(colon);
             return;
         }
         head[0] = b',';
-        head[comma] = b'\n';
-        let at = comma + 1 + indent;
+        if newline == 1 {
+            head[comma] = b'\n';
+        }
+        let at = comma + newline + indent;
         head[at] = b'"';
         head[at + 1..at + 1 + name.len()].copy_from_slice(name);
-        head[len - 3..len].copy_from_slice(b"\": ");
+        head[len - colon.len()..len].copy_from_slice(colon);
         self.out.extend_from_slice(&head[..len]);
     }
 
     fn close(self) {
-        newline(self.out, self.indent);
+        self.layout.newline(self.out);
         self.out.push(b'}');
     }
 }
@@ -329,6 +392,16 @@ mod tests {
             let ours = String::from_utf8(ours[1..].to_vec()).unwrap();
             let theirs = String::from_utf8(reference(&f, indent)).unwrap();
             prop_assert_eq!(ours, theirs);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn writes_the_json_lines_record_serde_json_writes(f in finding()) {
+            let mut ours = Vec::new();
+            write_finding_record(&mut ours, &f, "finding").unwrap();
+            let theirs = serde_json::to_vec(&super::super::Line::Finding(&f)).unwrap();
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
         }
     }
 
