@@ -296,11 +296,11 @@ impl Results {
     /// Sends the results on; the file's outcome.
     fn replay(
         self,
-        on_finding: &mut dyn FnMut(Finding),
+        on_findings: &mut dyn FnMut(Vec<Finding>),
         on_error: &mut dyn FnMut(FileError),
         on_skipped: &mut dyn FnMut(Skipped),
     ) -> Outcome {
-        self.findings.into_iter().for_each(on_finding);
+        on_findings(self.findings);
         self.errors.into_iter().for_each(on_error);
         self.parts_skipped.into_iter().for_each(on_skipped);
         match self.skipped {
@@ -426,15 +426,15 @@ impl Cache {
     }
 
     /// Scans one file through the cache (see the module docs for the policy): either replays
-    /// its stored results to `on_finding` / `on_error`, or runs `scan` and stores what it
-    /// reported. `shown` is the path as the report shows it. The flag is `true` when the
-    /// results came from the cache.
+    /// its stored results to `on_findings` (all of a file's findings at once) / `on_error`,
+    /// or runs `scan` and stores what it reported. `shown` is the path as the report shows
+    /// it. The flag is `true` when the results came from the cache.
     pub fn scan_file(
         &self,
         path: &Path,
         shown: &str,
         scan: ScanFn<'_>,
-        on_finding: &mut dyn FnMut(Finding),
+        on_findings: &mut dyn FnMut(Vec<Finding>),
         on_error: &mut dyn FnMut(FileError),
         on_skipped: &mut dyn FnMut(Skipped),
     ) -> (Result<Outcome, ExtractError>, bool) {
@@ -450,7 +450,7 @@ impl Cache {
         let mut hash = None;
         if let Some((head, body)) = self.lookup(&key, &stat, shown) {
             if let Some(results) = body {
-                return (Ok(results.replay(on_finding, on_error, on_skipped)), true);
+                return (Ok(results.replay(on_findings, on_error, on_skipped)), true);
             }
             if head.stat.size == stat.size {
                 let Ok(h) = hash_file(path) else {
@@ -464,7 +464,7 @@ impl Cache {
                             ..head
                         };
                         self.put(key, head.encode(), None);
-                        return (Ok(results.replay(on_finding, on_error, on_skipped)), true);
+                        return (Ok(results.replay(on_findings, on_error, on_skipped)), true);
                     }
                 }
                 hash = Some(h);
@@ -814,7 +814,7 @@ mod tests {
                 record_e(e);
                 Ok(Outcome::Extracted)
             },
-            &mut |f| found.borrow_mut().push(f),
+            &mut |f| found.borrow_mut().extend(f),
             &mut |e| errors.borrow_mut().push(e),
             &mut |_| {},
         );

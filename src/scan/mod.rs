@@ -81,6 +81,8 @@ pub struct Scanner {
 /// what happened to a file.
 enum Event<T> {
     Item(T),
+    /// Many items in one message (a file's results from the cache).
+    Items(Vec<T>),
     Error(FileError),
     Skipped(Skipped),
     Scanned {
@@ -160,6 +162,19 @@ impl<T> Outbox<T> {
         let _ = self.tx.send(Event::Item(item));
     }
 
+    /// Sends many items in one message (cheaper than one by one for the report thread).
+    pub fn items(&self, items: Vec<T>) {
+        if items.is_empty() {
+            return;
+        }
+        self.keep(|kept, tap| {
+            for item in &items {
+                keep_bounded(&mut kept.0, tap.limit, || (tap.copy)(item));
+            }
+        });
+        let _ = self.tx.send(Event::Items(items));
+    }
+
     /// Sends an error about part of a file.
     pub fn error(&self, error: FileError) {
         self.keep(|kept, tap| keep_bounded(&mut kept.1, tap.limit, || error.clone()));
@@ -237,6 +252,7 @@ pub fn collect<T>(work: impl FnOnce(&Outbox<T>)) -> (Vec<T>, Vec<FileError>) {
     for event in rx {
         match event {
             Event::Item(i) => items.push(i),
+            Event::Items(i) => items.extend(i),
             Event::Error(e) => errors.push(e),
             Event::Skipped(_) | Event::Scanned { .. } | Event::FromCache => {}
         }
@@ -278,6 +294,14 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                 Event::Item(item) => {
                     progress.findings.fetch_add(1, Ordering::Relaxed);
                     sink.item(item, &mut summary)?;
+                }
+                Event::Items(items) => {
+                    progress
+                        .findings
+                        .fetch_add(items.len() as u64, Ordering::Relaxed);
+                    for item in items {
+                        sink.item(item, &mut summary)?;
+                    }
                 }
                 Event::Error(e) => {
                     summary.errors += 1;
@@ -428,7 +452,7 @@ impl Scanner {
                 skipped.into_iter().for_each(&mut *record_skipped);
                 result
             },
-            &mut |f| out.item(f),
+            &mut |findings| out.items(findings),
             &mut |e| out.error(e),
             &mut |k| out.skipped(k),
         );
