@@ -130,26 +130,14 @@ fn quote_from_lines(text: &str) -> String {
 
 /// Base64 in 76-character lines (RFC 2045).
 fn base64_lines(data: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len() * 4 / 3 + data.len() / 50 + 4);
-    for (i, chunk) in data.chunks(3).enumerate() {
-        if i > 0 && i.is_multiple_of(19) {
-            out.push('\n');
-        }
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ABC[(n >> (18 - 6 * k)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
+    let encoded = data_encoding::BASE64.encode(data);
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / 76 + 1);
+    for line in encoded.as_bytes().chunks(76) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
     }
-    out.push('\n');
+    if out.is_empty() {
+        out.push('\n');
+    }
     out
 }
