@@ -18,7 +18,7 @@ use regex_automata::{Anchored, Input, MatchKind, PatternID};
 
 use super::boundary;
 use super::context::{ceil_char_boundary, floor_char_boundary, ContextMatcher};
-use super::keywords::{KeywordHit, KeywordMatcher};
+use super::keywords::{self, KeywordHit, KeywordMatcher};
 use super::rules::{Boundary, Rule, RuleError, RuleSet, Severity};
 use super::starts::{Candidates, StartTable};
 use super::validate::{Validator, Verdict};
@@ -238,10 +238,7 @@ impl Engine {
             })
             .collect();
         let keyword_reach = requires.iter().map(|q| q.window).max().unwrap_or(0) + KEYWORD_LENGTH;
-        let has_keyword_rules = rules.iter().any(|r| {
-            let r = &r.rule;
-            !(r.keywords.is_empty() && r.exact_keywords.is_empty() && r.exclude.is_empty())
-        });
+        let has_keyword_rules = rules.iter().any(|r| keywords::has_words(&r.rule));
         Ok(Engine {
             identifies_person,
             keyword_reach,

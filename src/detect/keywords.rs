@@ -48,6 +48,20 @@ enum Search {
     Everywhere(AhoCorasick),
 }
 
+/// A rule's word lists as the matcher reads them: (words, exact, exclude).
+fn word_lists(rule: &Rule) -> [(&Vec<String>, bool, bool); 3] {
+    [
+        (&rule.keywords, false, false),
+        (&rule.exact_keywords, true, false),
+        (&rule.exclude, false, true),
+    ]
+}
+
+/// True when `rule` gives the matcher words to look for (a keyword rule).
+pub fn has_words(rule: &Rule) -> bool {
+    word_lists(rule).iter().any(|(list, ..)| !list.is_empty())
+}
+
 impl KeywordMatcher {
     /// Builds the matcher for the keyword rules among `rules` (indices are positions in it).
     pub fn new(rules: &[&Rule]) -> Result<Self, String> {
@@ -60,12 +74,7 @@ impl KeywordMatcher {
         let mut patterns: Vec<String> = Vec::new();
         let mut words = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
-            let lists = [
-                (&rule.keywords, false, false),
-                (&rule.exact_keywords, true, false),
-                (&rule.exclude, false, true),
-            ];
-            for (list, exact, exclude) in lists {
+            for (list, exact, exclude) in word_lists(rule) {
                 for word in list {
                     let prefix = word.ends_with('*');
                     let stem = word.trim_end_matches('*');
@@ -103,11 +112,6 @@ impl KeywordMatcher {
             search: Some(search),
             words,
         })
-    }
-
-    /// True when no rule has keywords.
-    pub fn is_empty(&self) -> bool {
-        self.search.is_none()
     }
 
     /// Appends the keywords found in `text[lo..hi]` to `out`, in order of position. A word
