@@ -265,12 +265,9 @@ impl Results {
                 e.str(reason);
             }
         }
-        e.u64(findings.len() as u64);
-        findings.iter().for_each(|f| e.finding(f));
-        e.u64(errors.len() as u64);
-        errors.iter().for_each(|x| e.error(x));
-        e.u64(parts.len() as u64);
-        parts.iter().for_each(|k| e.skipped(k));
+        e.list(findings, Enc::finding);
+        e.list(errors, Enc::error);
+        e.list(parts, Enc::skipped);
         e.finish()
     }
 
@@ -516,11 +513,7 @@ impl Cache {
             head.stat == *stat && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
         // A body that does not decode is a miss (the file is read and the entry rewritten).
         let results = if trusted {
-            Some(self.guarded(|| {
-                Ok(s.bodies
-                    .get(key)?
-                    .and_then(|v| Results::decode(v.value(), shown)))
-            })??)
+            Some(self.body(s, key, shown)?)
         } else {
             None
         };
@@ -530,7 +523,12 @@ impl Cache {
     /// The stored results of `key`, decoded with path `shown`.
     fn results_of(&self, key: &str, shown: &str) -> Option<Results> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
-        let s = snapshot.as_ref()?;
+        self.body(snapshot.as_ref()?, key, shown)
+    }
+
+    /// The results of `key` in snapshot `s`, decoded with path `shown`; `None` when missing
+    /// or undecodable.
+    fn body(&self, s: &Snapshot, key: &str, shown: &str) -> Option<Results> {
         self.guarded(|| {
             Ok(s.bodies
                 .get(key)?

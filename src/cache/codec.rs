@@ -59,31 +59,27 @@ impl Enc {
         self.strings.extend_from_slice(s.as_bytes());
     }
 
-    fn opt_str(&mut self, s: Option<&str>) {
-        match s {
-            None => self.rest.push(0),
-            Some(s) => {
-                self.rest.push(1);
-                self.str(s);
-            }
-        }
-    }
-
-    fn opt_u64(&mut self, v: Option<u64>) {
+    /// An option: a 0/1 byte, then the value written by `write` (what [`Dec::opt`] reads).
+    fn opt<T>(&mut self, v: Option<T>, write: impl FnOnce(&mut Self, T)) {
         match v {
             None => self.rest.push(0),
             Some(v) => {
                 self.rest.push(1);
-                self.u64(v);
+                write(self, v);
             }
         }
     }
 
-    fn location(&mut self, l: &Location) {
-        self.u64(l.0.len() as u64);
-        for step in &l.0 {
-            self.step(step);
+    /// A count, then each item written by `item` (what [`Dec::list`] reads).
+    pub(super) fn list<T>(&mut self, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+        self.u64(items.len() as u64);
+        for t in items {
+            item(self, t);
         }
+    }
+
+    fn location(&mut self, l: &Location) {
+        self.list(&l.0, Self::step);
     }
 
     fn step(&mut self, step: &Step) {
@@ -101,9 +97,9 @@ impl Enc {
                 folder,
             } => {
                 self.rest.push(1);
-                self.opt_u64(*index);
+                self.opt(*index, Self::u64);
                 for s in [message_id, date, from, subject, folder] {
-                    self.opt_str(s.as_deref());
+                    self.opt(s.as_deref(), Self::str);
                 }
             }
             Step::Attachment { filename } => {
@@ -153,7 +149,7 @@ impl Enc {
         } = f;
         self.str(rule);
         self.str(category);
-        self.opt_str(kind.as_deref());
+        self.opt(kind.as_deref(), Self::str);
         self.rest.push(severity_code(*severity));
         self.rest
             .extend_from_slice(&confidence.to_bits().to_le_bytes());
@@ -173,7 +169,7 @@ impl Enc {
                 self.rest.push(1);
                 self.str(rule);
                 self.str(category);
-                self.opt_str(kind.as_deref());
+                self.opt(kind.as_deref(), Self::str);
                 self.str(fingerprint);
                 self.location(location);
             }
