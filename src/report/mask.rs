@@ -332,9 +332,6 @@ impl<'e> LocationMasker<'e> {
     /// `location` with detected values in its texts masked.
     pub fn mask(&mut self, location: &Location) -> Location {
         let steps = location.steps();
-        if !steps.iter().any(has_text) {
-            return location.clone(); // lines, pages and rows only: nothing to mask
-        }
         if self.last.len() < steps.len() {
             self.last.resize(steps.len(), None);
         }
@@ -358,13 +355,17 @@ impl<'e> LocationMasker<'e> {
 
     /// Masks the location of `finding` and of the identifier it is paired with.
     pub fn mask_finding(&mut self, finding: &mut crate::report::Finding) {
-        if finding.location.steps().iter().any(has_text) {
-            finding.location = self.mask(&finding.location);
-        }
+        self.mask_in_place(&mut finding.location);
         if let Some(r) = &mut finding.related {
-            if r.location.steps().iter().any(has_text) {
-                r.location = self.mask(&r.location);
-            }
+            self.mask_in_place(&mut r.location);
+        }
+    }
+
+    /// Masks `location` where it is; one of lines, pages and rows only (nothing to mask) is
+    /// left alone, not copied.
+    pub fn mask_in_place(&mut self, location: &mut Location) {
+        if location.steps().iter().any(has_text) {
+            *location = self.mask(location);
         }
     }
 

@@ -442,10 +442,10 @@ impl Scanner {
                     findings.iter_mut().for_each(|f| m.mask_finding(f));
                     errors
                         .iter_mut()
-                        .for_each(|e| e.location = m.mask(&e.location));
+                        .for_each(|e| m.mask_in_place(&mut e.location));
                     skipped
                         .iter_mut()
-                        .for_each(|k| k.location = m.mask(&k.location));
+                        .for_each(|k| m.mask_in_place(&mut k.location));
                 }
                 findings.into_iter().for_each(&mut *record_finding);
                 errors.into_iter().for_each(&mut *record_error);
@@ -550,13 +550,13 @@ impl ItemSink<Finding> for Admitted<'_> {
     }
     fn error(&mut self, mut error: FileError) -> std::io::Result<()> {
         if let Some(m) = &mut self.masker {
-            error.location = m.mask(&error.location);
+            m.mask_in_place(&mut error.location);
         }
         self.sink.error(error)
     }
     fn skipped(&mut self, mut skipped: Skipped) -> std::io::Result<()> {
         if let Some(m) = &mut self.masker {
-            skipped.location = m.mask(&skipped.location);
+            m.mask_in_place(&mut skipped.location);
         }
         self.sink.skipped(skipped)
     }
