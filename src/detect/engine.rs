@@ -305,19 +305,18 @@ impl Engine {
         out.truncate(kept);
     }
 
-    /// The severity of keyword rule `keyword_rule`'s finding when paired with a finding of rule
-    /// `identifier_rule` at `identifier_severity`; `None` when that rule's category does not
-    /// identify a person for it.
+    /// The severity of keyword rule `keyword_rule`'s finding when paired with an identifier of
+    /// category `category` (a rule's, or `person_name`) at `identifier_severity`; `None` when
+    /// that category does not identify a person for it.
     pub fn pair_severity(
         &self,
         keyword_rule: usize,
-        identifier_rule: usize,
+        category: &str,
         identifier_severity: Severity,
     ) -> Option<Severity> {
         let rule = &self.rules[keyword_rule].rule;
         let requires = rule.requires.as_ref()?;
-        let category = &self.rules[identifier_rule].rule.category;
-        if !requires.categories.contains(category) {
+        if !requires.categories.iter().any(|c| c == category) {
             return None;
         }
         let table = requires.severity.get(category).copied();

@@ -61,16 +61,11 @@ fn pair_severity(
     partner: Partner,
     severity: Severity,
 ) -> Option<Severity> {
-    match partner {
-        Partner::Rule(rule) => engine.pair_severity(keyword_rule, rule, severity),
-        Partner::Name => {
-            let rule = &engine.rules()[keyword_rule].rule;
-            let requires = rule.requires.as_ref()?;
-            let table = requires.severity.get(PERSON_NAME).copied();
-            names_count(engine, keyword_rule)
-                .then(|| table.unwrap_or(rule.severity).min(severity.raised()))
-        }
-    }
+    let category = match partner {
+        Partner::Rule(rule) => &engine.rules()[rule].rule.category,
+        Partner::Name => PERSON_NAME,
+    };
+    engine.pair_severity(keyword_rule, category, severity)
 }
 
 /// Bytes between two spans of one text (0 when they touch or overlap).

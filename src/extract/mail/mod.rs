@@ -6,9 +6,10 @@
 //! mail is read like a file on disk. A message that cannot be parsed is an error at its own
 //! `message` step; the rest of the mailbox goes on.
 //!
-//! Modules: [`body`] (part bodies with their transfer encoding undone), [`headers`] (recognising a header block, the message step, the fields scanned),
-//! [`message`] (one message, end to end), [`mime`] (the walk over its MIME parts),
-//! [`mbox`] (splitting a mailbox and scanning its messages on several threads).
+//! Modules: [`body`] (part bodies with their transfer encoding undone), [`headers`]
+//! (recognising a header block, the message step, the fields scanned), [`message`] (one
+//! message, end to end), [`mime`] (the walk over its MIME parts), [`mbox`] (splitting a
+//! mailbox and scanning its messages on several threads).
 
 pub mod body;
 pub mod headers;
