@@ -48,7 +48,7 @@
 mod codec;
 
 use std::collections::{HashMap, HashSet};
-use std::fs::OpenOptions;
+use std::fs::{Metadata, OpenOptions};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -155,8 +155,9 @@ struct Stat {
 }
 
 impl Stat {
-    fn of(path: &Path) -> std::io::Result<Stat> {
-        let m = std::fs::metadata(path)?;
+    /// The stat of a file from its metadata (`Err` only where modification times are not
+    /// available).
+    fn of(m: &Metadata) -> std::io::Result<Stat> {
         #[cfg(unix)]
         let (dev, ino, ctime_ns) = {
             use std::os::unix::fs::MetadataExt;
@@ -321,6 +322,18 @@ fn uncached(scan: ScanFn<'_>) -> (Result<Outcome, ExtractError>, bool) {
     (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false)
 }
 
+/// The file [`Cache::scan_file`] is asked about.
+#[derive(Clone, Copy)]
+pub struct CachedFile<'a> {
+    /// Where it is.
+    pub path: &'a Path,
+    /// Its stat as the walk took it: before anything read the file and before the cache
+    /// notes the time, as the racy-file check needs.
+    pub metadata: &'a Metadata,
+    /// The path as the report shows it.
+    pub shown: &'a str,
+}
+
 /// The tables as they were when the scan started.
 struct Snapshot {
     heads: ReadOnlyTable<&'static str, &'static [u8]>,
@@ -424,21 +437,25 @@ impl Cache {
 
     /// Scans one file through the cache (see the module docs for the policy): either replays
     /// its stored results to `on_findings` (all of a file's findings at once) / `on_error`,
-    /// or runs `scan` and stores what it reported. `shown` is the path as the report shows
-    /// it. The flag is `true` when the results came from the cache.
+    /// or runs `scan` and stores what it reported. The flag is `true` when the results came
+    /// from the cache.
     pub fn scan_file(
         &self,
-        path: &Path,
-        shown: &str,
+        file: CachedFile<'_>,
         scan: ScanFn<'_>,
         on_findings: &mut dyn FnMut(Vec<Finding>),
         on_error: &mut dyn FnMut(FileError),
         on_skipped: &mut dyn FnMut(Skipped),
     ) -> (Result<Outcome, ExtractError>, bool) {
+        let CachedFile {
+            path,
+            metadata,
+            shown,
+        } = file;
         if self.failed.load(Ordering::Relaxed) {
             return uncached(scan);
         }
-        let (Some(key), Ok(stat)) = (self.key(path), Stat::of(path)) else {
+        let (Some(key), Ok(stat)) = (self.key(path), Stat::of(metadata)) else {
             return uncached(scan);
         };
         let seen = FixedState::default().hash_one(&key);
@@ -794,9 +811,14 @@ mod tests {
         // What reaches the report: from the scan itself, or replayed from the cache.
         let found = std::cell::RefCell::new(Vec::new());
         let errors = std::cell::RefCell::new(Vec::new());
-        let (outcome, cached) = cache.scan_file(
+        let metadata = std::fs::metadata(path).unwrap();
+        let file = CachedFile {
             path,
-            "shown/path",
+            metadata: &metadata,
+            shown: "shown/path",
+        };
+        let (outcome, cached) = cache.scan_file(
+            file,
             &mut |record_f, record_e, _| {
                 calls.set(calls.get() + 1);
                 let text = std::fs::read_to_string(path).unwrap();

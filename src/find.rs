@@ -4,6 +4,7 @@
 //! innermost container (file, archive member, message, attachment) and graded by strength.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::Metadata;
 use std::path::Path;
 
 use crate::detect::subject::strength::{
@@ -55,7 +56,7 @@ impl Finder {
         sink: &mut FindCollector,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let work = |path: &Path, scratch: &mut Scratch, out: &Outbox<Place>| {
+        let work = |path: &Path, _: &Metadata, scratch: &mut Scratch, out: &Outbox<Place>| {
             self.find_file(path, scratch, out)
         };
         run_walk(walk_options, &self.engine, &work, sink, progress)

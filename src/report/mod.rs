@@ -232,7 +232,7 @@ pub trait ReportSink {
 /// Items of one file usually arrive together, so a path equal to the one before is not looked
 /// up again; and an order of indices is sorted, so each (large) item moves once.
 fn sort_by_path<T>(
-    items: &mut Vec<T>,
+    items: &mut [T],
     path: impl Fn(&T) -> &str,
     within: impl Fn(&T, &T) -> std::cmp::Ordering,
 ) {
@@ -270,12 +270,29 @@ fn sort_by_path<T>(
     if order.iter().enumerate().all(|(i, &j)| i == j as usize) {
         return; // already in order (one file, or files that arrived sorted)
     }
-    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    items.extend(
-        order
-            .iter()
-            .map(|&i| slots[i as usize].take().expect("each index once")),
-    );
+    permute_in_place(items, &mut order);
+}
+
+/// Rearranges `items` so that position `k` holds what was at `order[k]`, by swaps along the
+/// permutation's cycles: no second copy of the items is made (for a large report that copy
+/// was tens of megabytes, every page of it a fault). `order` is used up.
+fn permute_in_place<T>(items: &mut [T], order: &mut [u32]) {
+    debug_assert_eq!(items.len(), order.len());
+    for start in 0..order.len() {
+        // Along the cycle through `start`: each swap puts the right item at `at` and carries
+        // the start's item on, until the position that wants it. Done positions point at
+        // themselves.
+        let mut at = start;
+        loop {
+            let from = order[at] as usize;
+            order[at] = at as u32;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Keeps everything in memory and builds a sorted [`Report`] at the end (for JSON and
@@ -388,6 +405,24 @@ mod tests {
             let mut got = items;
             sort_by_path(&mut got, |t| &t.0, |a, b| a.1.cmp(&b.1));
             assert_eq!(got, expected);
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn permuting_in_place_equals_picking_by_index(
+            order in (0usize..200).prop_flat_map(|n| {
+                Just((0..n as u32).collect::<Vec<_>>())
+                    .prop_shuffle()
+            })
+        ) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i as usize].clone()).collect();
+            let mut got = items;
+            super::permute_in_place(&mut got, &mut order.clone());
+            prop_assert_eq!(got, expected);
         }
     }
 }

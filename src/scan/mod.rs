@@ -4,14 +4,15 @@
 pub mod records;
 
 use std::borrow::BorrowMut;
+use std::fs::Metadata;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crossbeam_channel::{bounded, Sender};
 
-use crate::cache::Cache;
+use crate::cache::{Cache, CachedFile};
 use crate::detect::keywords::KeywordHit;
 use crate::detect::pairing::{name_ranges, pairs_names, search_ranges};
 use crate::detect::{Detection, Engine, Scratch};
@@ -87,9 +88,9 @@ enum Event<T> {
     Skipped(Skipped),
     Scanned {
         bytes: u64,
+        /// Its results came from the cache.
+        from_cache: bool,
     },
-    /// The file just scanned was answered from the cache.
-    FromCache,
 }
 
 /// Receives, on the report thread, what the workers of [`run_walk`] produced.
@@ -121,6 +122,9 @@ pub struct Outbox<T> {
     tx: Sender<Event<T>>,
     /// When set, copies of what is sent are kept too (for the cache), up to a limit.
     tap: Option<Arc<Tap<T>>>,
+    /// Set by [`Outbox::from_cache`] on this outbox (not on its clones): told with the file's
+    /// end rather than in a message of its own.
+    cached: AtomicBool,
 }
 
 impl<T> Clone for Outbox<T> {
@@ -128,6 +132,7 @@ impl<T> Clone for Outbox<T> {
         Outbox {
             tx: self.tx.clone(),
             tap: self.tap.clone(),
+            cached: AtomicBool::new(false),
         }
     }
 }
@@ -152,7 +157,11 @@ type Kept<T> = (Vec<T>, Vec<FileError>, Vec<Skipped>);
 impl<T> Outbox<T> {
     /// An outbox without a tap.
     fn new(tx: Sender<Event<T>>) -> Self {
-        Outbox { tx, tap: None }
+        Outbox {
+            tx,
+            tap: None,
+            cached: AtomicBool::new(false),
+        }
     }
 
     /// Sends an item. A closed channel means the report side has gone; the walk notices and
@@ -215,7 +224,7 @@ impl<T> Outbox<T> {
 
     /// Says that the file being scanned was answered from the cache.
     pub fn from_cache(&self) {
-        let _ = self.tx.send(Event::FromCache);
+        self.cached.store(true, Ordering::Relaxed);
     }
 
     /// An outbox sending to the same place that also keeps copies of the first `limit` items
@@ -231,6 +240,7 @@ impl<T> Outbox<T> {
                 limit,
                 copy: T::clone,
             })),
+            cached: AtomicBool::new(false),
         }
     }
 
@@ -254,7 +264,7 @@ pub fn collect<T>(work: impl FnOnce(&Outbox<T>)) -> (Vec<T>, Vec<FileError>) {
             Event::Item(i) => items.push(i),
             Event::Items(i) => items.extend(i),
             Event::Error(e) => errors.push(e),
-            Event::Skipped(_) | Event::Scanned { .. } | Event::FromCache => {}
+            Event::Skipped(_) | Event::Scanned { .. } => {}
         }
     }
     (items, errors)
@@ -265,7 +275,8 @@ pub type FileResult = Result<Outcome, ExtractError>;
 
 /// Searches one file on a worker thread with that thread's engine scratch space, sending
 /// items and per-part errors to the outbox.
-pub type FileWork<'a, T> = dyn Fn(&Path, &mut Scratch, &Outbox<T>) -> FileResult + Sync + 'a;
+pub type FileWork<'a, T> =
+    dyn Fn(&Path, &Metadata, &mut Scratch, &Outbox<T>) -> FileResult + Sync + 'a;
 
 /// Walks `walk_options.roots`, runs `work` on every file with one worker (and one scratch
 /// space of `engine`) per walker thread, and delivers everything to `sink` on the calling
@@ -312,9 +323,9 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                     summary.add_skipped(&s);
                     sink.skipped(s)?;
                 }
-                Event::FromCache => summary.files_from_cache += 1,
-                Event::Scanned { bytes } => {
+                Event::Scanned { bytes, from_cache } => {
                     summary.files_scanned += 1;
+                    summary.files_from_cache += u64::from(from_cache);
                     summary.bytes_scanned += bytes;
                     progress.files.fetch_add(1, Ordering::Relaxed);
                     progress.bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -343,10 +354,14 @@ fn visit<T>(
         }
     };
     match event {
-        WalkEvent::File { path, size } => {
-            let outcome = work(&path, scratch, &Outbox::new(tx.clone()));
+        WalkEvent::File { path, metadata } => {
+            let out = Outbox::new(tx.clone());
+            let outcome = work(&path, &metadata, scratch, &out);
             match outcome {
-                Ok(Outcome::Extracted) => send(Event::Scanned { bytes: size }),
+                Ok(Outcome::Extracted) => send(Event::Scanned {
+                    bytes: metadata.len(),
+                    from_cache: out.cached.load(Ordering::Relaxed),
+                }),
                 Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
                     path: display(&path),
                     location: Location::root(),
@@ -394,9 +409,10 @@ impl Scanner {
         sink: &mut dyn ReportSink,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let work = |path: &Path, scratch: &mut Scratch, out: &Outbox<Finding>| {
-            self.scan_file_cached(path, scratch, out)
-        };
+        let work =
+            |path: &Path, metadata: &Metadata, scratch: &mut Scratch, out: &Outbox<Finding>| {
+                self.scan_file_cached(path, metadata, scratch, out)
+            };
         let mut admitted = Admitted {
             sink,
             policy: &self.policy,
@@ -420,15 +436,21 @@ impl Scanner {
     fn scan_file_cached(
         &self,
         path: &Path,
+        metadata: &Metadata,
         scratch: &mut Scratch,
         out: &Outbox<Finding>,
     ) -> Result<Outcome, ExtractError> {
         let Some(cache) = &self.cache else {
             return self.scan_file(path, scratch, out);
         };
-        let (result, cached) = cache.scan_file(
+        let shown = display(path);
+        let file = CachedFile {
             path,
-            &display(path),
+            metadata,
+            shown: &shown,
+        };
+        let (result, cached) = cache.scan_file(
+            file,
             &mut |record_finding, record_error, record_skipped| {
                 // One more than the cache stores, so it can tell a file it must not keep.
                 let tapped = out.tapped(crate::cache::MAX_FINDINGS_STORED + 1);

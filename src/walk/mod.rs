@@ -36,14 +36,15 @@ pub struct WalkOptions {
 }
 
 /// One thing the walk found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum WalkEvent {
     /// A regular file to scan.
     File {
         /// Path as found (under its root).
         path: PathBuf,
-        /// Size in bytes.
-        size: u64,
+        /// What the walk's stat said (size, times, identity): the scan and the cache use it
+        /// rather than asking again.
+        metadata: std::fs::Metadata,
     },
     /// Something deliberately not scanned.
     Skipped {
@@ -217,8 +218,8 @@ fn classify(
             reason: "not a regular file (FIFO, socket or device)".into(),
         });
     }
-    let size = match entry.metadata() {
-        Ok(m) => m.len(),
+    let metadata = match entry.metadata() {
+        Ok(m) => m,
         Err(e) => {
             return Some(WalkEvent::Error {
                 path,
@@ -227,14 +228,14 @@ fn classify(
         }
     };
     if let Some(limit) = max {
-        if size > limit {
+        if metadata.len() > limit {
             return Some(WalkEvent::Skipped {
                 path,
                 reason: format!("larger than --max-filesize ({limit} bytes)"),
             });
         }
     }
-    Some(WalkEvent::File { path, size })
+    Some(WalkEvent::File { path, metadata })
 }
 
 /// The error without the path it is about (reports show the path separately).
