@@ -170,7 +170,7 @@ fn decode_groups(encoded: &[u8], out: &mut [u8]) -> usize {
 }
 
 /// [`decode_groups`] a group (or two) at a time, with lookup tables.
-fn scalar_groups(encoded: &[u8], out: &mut [u8]) -> usize {
+pub(super) fn scalar_groups(encoded: &[u8], out: &mut [u8]) -> usize {
     let mut groups = 0;
     for text in encoded.chunks_exact(8) {
         let n = SHIFTED[0][usize::from(text[0])]
