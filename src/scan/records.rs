@@ -172,7 +172,7 @@ struct Open {
 #[derive(Debug)]
 struct HeldField {
     text: String,
-    location: Location,
+    location: Suffix,
     first_line: Option<u64>,
     first_column: u64,
     id: u64,
@@ -280,7 +280,7 @@ impl Pairing {
         if may_be_name && open.record.is_some() && open.fields.len() < MAX_HELD {
             open.fields.push(HeldField {
                 text: text.to_string(),
-                location: segment.location.clone(),
+                location: Suffix::of(open.record.as_ref(), segment.location, None),
                 first_line: segment.first_line,
                 first_column: segment.first_column,
                 id,
@@ -397,8 +397,9 @@ fn pair_keywords(
     let in_record = open.record.is_some();
     if open.keywords.iter().any(|k| names_count(engine, k.rule)) {
         for f in std::mem::take(&mut open.fields) {
+            let location = f.location.joined(open.record.as_ref());
             let segment = Segment {
-                location: &f.location,
+                location: &location,
                 text: &f.text,
                 first_line: f.first_line,
                 first_column: f.first_column,

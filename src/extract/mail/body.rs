@@ -12,7 +12,7 @@ use encoding_rs::{Encoding, GBK};
 use mailparse::body::Body;
 use mailparse::{MailParseError, ParsedMail};
 
-use super::ssse3;
+use super::simd64;
 
 /// The body of `part` with its Content-Transfer-Encoding undone, no charset decoding (what
 /// `get_body_raw` returns).
@@ -163,9 +163,9 @@ const SHIFTED: [[u64; 256]; 8] = {
 /// Decodes whole groups of four base64 digits from the start of `encoded` into `out` (which
 /// has room for three bytes per four digits of `encoded`, and two more), up to the first
 /// group with anything else in it: the number of groups decoded. Blocks of sixteen digits go
-/// through SSSE3 where the CPU has it, the rest through [`scalar_groups`].
+/// through SSSE3 or AVX2 where the CPU has them ([`simd64`]), the rest through [`scalar_groups`].
 fn decode_groups(encoded: &[u8], out: &mut [u8]) -> usize {
-    let groups = ssse3::decode_blocks(encoded, out);
+    let groups = simd64::decode_blocks(encoded, out);
     groups + scalar_groups(&encoded[groups * 4..], &mut out[groups * 3..])
 }
 

@@ -16,7 +16,7 @@ pub mod headers;
 pub mod mbox;
 pub mod message;
 pub mod mime;
-mod ssse3;
+mod simd64;
 
 use super::{Context, ExtractError, Extractor, Format, Input};
 
