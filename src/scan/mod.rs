@@ -521,11 +521,13 @@ impl Scanner {
         } else {
             mask_value(written)
         };
-        let mut location = segment.location.clone();
-        if segment.first_line.is_some() {
+        // One copy of the segment's location, with room for the line step.
+        let location = if segment.first_line.is_some() {
             let (line, column) = lines.position(segment, d.start);
-            location = location.child(Step::Line { line, column });
-        }
+            segment.location.child(Step::Line { line, column })
+        } else {
+            segment.location.clone()
+        };
         Finding {
             rule: rule.id.clone(),
             category: rule.category.clone(),

@@ -83,15 +83,77 @@ struct HeldKeyword {
     span: (usize, usize),
 }
 
-/// An identifier finding or a name a keyword may pair with.
+/// An identifier finding or a name a keyword may pair with. Most never pair, so what its
+/// [`Related`] would copy from the finding is kept only in part: the rule and category come
+/// from the engine, and the location is kept as its steps after those it shares with the
+/// record it is in ([`Suffix`]).
 #[derive(Debug)]
 struct HeldIdentifier {
     partner: Partner,
     severity: Severity,
-    related: Box<Related>,
+    /// The finding's kind (none for a name).
+    kind: Option<String>,
+    /// The finding's fingerprint; empty for a name (hashed when it pairs: most names never do).
+    fingerprint: String,
+    location: Suffix,
     normalized: String,
     text: u64,
     span: (usize, usize),
+}
+
+impl HeldIdentifier {
+    /// What a keyword paired with this identifier (held in the record `record`) relates to.
+    fn related(&self, record: Option<&Location>, engine: &Engine, fp: &Fingerprinter) -> Related {
+        let (rule, category, fingerprint) = match self.partner {
+            Partner::Rule(rule) => {
+                let rule = &engine.rules()[rule].rule;
+                (&*rule.id, &*rule.category, self.fingerprint.clone())
+            }
+            Partner::Name => (
+                NAME_RULE,
+                PERSON_NAME,
+                fp.fingerprint(NAME_RULE, &self.normalized),
+            ),
+        };
+        Related {
+            rule: rule.to_string(),
+            category: category.to_string(),
+            kind: self.kind.clone(),
+            fingerprint,
+            location: self.location.joined(record),
+        }
+    }
+}
+
+/// A location inside a record, without the steps it shares with the record's key (a message
+/// step with its headers, for every identifier of a message): the number of leading steps
+/// shared and a copy of the rest.
+#[derive(Debug)]
+struct Suffix {
+    shared: usize,
+    rest: Vec<Step>,
+}
+
+impl Suffix {
+    /// `location` (then `last`, when given) inside the record whose key is `record`.
+    fn of(record: Option<&Location>, location: &Location, last: Option<Step>) -> Self {
+        let key = record.map_or(&[][..], Location::steps);
+        let steps = location.steps();
+        let shared = key.iter().zip(steps).take_while(|(k, s)| k == s).count();
+        let mut rest = Vec::with_capacity(steps.len() - shared + usize::from(last.is_some()));
+        rest.extend_from_slice(&steps[shared..]);
+        rest.extend(last);
+        Suffix { shared, rest }
+    }
+
+    /// The whole location again, given the key of the same record.
+    fn joined(&self, record: Option<&Location>) -> Location {
+        let key = record.map_or(&[][..], Location::steps);
+        let mut steps = Vec::with_capacity(self.shared + self.rest.len());
+        steps.extend_from_slice(&key[..self.shared]);
+        steps.extend_from_slice(&self.rest);
+        Location(steps)
+    }
 }
 
 /// One open record (or a lone text).
@@ -110,7 +172,7 @@ struct Open {
 #[derive(Debug)]
 struct HeldField {
     text: String,
-    location: Location,
+    location: Suffix,
     first_line: Option<u64>,
     first_column: u64,
     id: u64,
@@ -180,7 +242,9 @@ impl Pairing {
             open.identifiers.push(HeldIdentifier {
                 partner: Partner::Rule(d.rule),
                 severity: d.severity,
-                related: Box::new(Related::to(finding)),
+                kind: finding.kind.clone(),
+                fingerprint: finding.fingerprint.clone(),
+                location: Suffix::of(open.record.as_ref(), &finding.location, None),
                 normalized: d.normalized.clone(),
                 text,
                 span: (d.start, d.end),
@@ -216,7 +280,7 @@ impl Pairing {
         if may_be_name && open.record.is_some() && open.fields.len() < MAX_HELD {
             open.fields.push(HeldField {
                 text: text.to_string(),
-                location: segment.location.clone(),
+                location: Suffix::of(open.record.as_ref(), segment.location, None),
                 first_line: segment.first_line,
                 first_column: segment.first_column,
                 id,
@@ -301,21 +365,16 @@ fn hold_names(
         if open.identifiers.len() >= MAX_HELD {
             break;
         }
-        let mut location = segment.location.clone();
-        if segment.first_line.is_some() {
+        let line = segment.first_line.map(|_| {
             let (line, column) = lines.position(segment, n.start);
-            location = location.child(Step::Line { line, column });
-        }
+            Step::Line { line, column }
+        });
         open.identifiers.push(HeldIdentifier {
             partner: Partner::Name,
             severity: NAME_SEVERITY,
-            related: Box::new(Related {
-                rule: NAME_RULE.to_string(),
-                category: PERSON_NAME.to_string(),
-                kind: None,
-                fingerprint: String::new(), // hashed when it pairs: most names never do
-                location,
-            }),
+            kind: None,
+            fingerprint: String::new(),
+            location: Suffix::of(open.record.as_ref(), segment.location, line),
             normalized: names::normalize(&text[n.start..n.end]),
             text: id,
             span: (n.start, n.end),
@@ -338,8 +397,9 @@ fn pair_keywords(
     let in_record = open.record.is_some();
     if open.keywords.iter().any(|k| names_count(engine, k.rule)) {
         for f in std::mem::take(&mut open.fields) {
+            let location = f.location.joined(open.record.as_ref());
             let segment = Segment {
-                location: &f.location,
+                location: &location,
                 text: &f.text,
                 first_line: f.first_line,
                 first_column: f.first_column,
@@ -364,12 +424,8 @@ fn pair_keywords(
             &finding.rule,
             &format!("{}\u{1f}{}", kw.word, partner.normalized),
         );
-        let mut related = partner.related.clone();
-        if partner.partner == Partner::Name {
-            // Hashed only now: most names held never pair.
-            related.fingerprint = fp.fingerprint(NAME_RULE, &partner.normalized);
-        }
-        finding.related = Some(related);
+        let related = partner.related(open.record.as_ref(), engine, fp);
+        finding.related = Some(Box::new(related));
         emit(finding);
     }
 }
@@ -534,6 +590,47 @@ mod tests {
             related.fingerprint,
             fp.fingerprint(NAME_RULE, "kari nordmann")
         );
+    }
+
+    /// A step of a few kinds, with values from small sets so that locations share prefixes.
+    fn any_step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u64..3, proptest::option::of("[ab]")).prop_map(|(i, subject)| Step::Message {
+                index: Some(i),
+                message_id: None,
+                date: None,
+                from: Some("Kari <k@x.no>".into()),
+                subject,
+                folder: None,
+            }),
+            "[ab]".prop_map(|filename| Step::Attachment { filename }),
+            ("[ab]", "[AB][12]").prop_map(|(sheet, cell)| Step::Cell { sheet, cell }),
+            (1u64..3, 1u64..3).prop_map(|(row, column)| Step::Record { row, column }),
+            (1u64..3, 1u64..3).prop_map(|(line, column)| Step::Line { line, column }),
+        ]
+    }
+
+    proptest::proptest! {
+        /// A location kept as its steps after its record's key comes back whole, whatever the
+        /// record (its own, another one, or none).
+        #[test]
+        fn suffix_joins_back_to_the_location(
+            steps in proptest::collection::vec(any_step(), 0..5),
+            other in proptest::collection::vec(any_step(), 0..5),
+            own in proptest::bool::ANY,
+            line in proptest::option::of((1u64..3, 1u64..3)),
+        ) {
+            let location = Location(steps);
+            let record = if own { record_of(&location) } else { Some(Location(other)) };
+            let last = line.map(|(line, column)| Step::Line { line, column });
+            let want = match &last {
+                Some(step) => location.child(step.clone()),
+                None => location.clone(),
+            };
+            let suffix = Suffix::of(record.as_ref(), &location, last);
+            proptest::prop_assert_eq!(suffix.joined(record.as_ref()), want);
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod headers;
 pub mod mbox;
 pub mod message;
 pub mod mime;
+mod simd64;
 
 use super::{Context, ExtractError, Extractor, Format, Input};
 
