@@ -35,24 +35,45 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(EMPTY)?;
     } else {
         out.write_all(b"\n  \"findings\": [\n    ")?;
-        // A batch at a time, so the rendered text in memory stays small.
-        let batch = FINDINGS_PER_CHUNK * 4 * rayon::current_num_threads();
-        for (b, findings) in report.findings.chunks(batch).enumerate() {
-            let chunks: Vec<Vec<u8>> = findings
-                .par_chunks(FINDINGS_PER_CHUNK)
-                .map(render_findings)
-                .collect::<io::Result<_>>()?;
-            for (i, chunk) in chunks.iter().enumerate() {
-                if b > 0 || i > 0 {
-                    out.write_all(ITEM_SEPARATOR)?;
-                }
-                out.write_all(chunk)?;
-            }
-        }
+        write_findings(&report.findings, out)?;
         out.write_all(b"\n  ]")?;
     }
     out.write_all(&text[at + EMPTY.len()..])?;
     out.write_all(b"\n")
+}
+
+/// Writes `findings` as the items of the report's findings list, a batch at a time so the
+/// rendered text in memory stays small: while one batch is written out on this thread, the
+/// next is rendered on the rayon pool.
+fn write_findings(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+    let render = |batch: &[Finding]| -> io::Result<Vec<Vec<u8>>> {
+        batch
+            .par_chunks(FINDINGS_PER_CHUNK)
+            .map(render_findings)
+            .collect()
+    };
+    let size = FINDINGS_PER_CHUNK * 4 * rayon::current_num_threads();
+    let mut batches = findings.chunks(size);
+    let mut ready = batches.next().map(render).transpose()?;
+    let mut first = true;
+    while let Some(chunks) = ready.take() {
+        let mut next = None;
+        let next_batch = batches.next();
+        let written = rayon::in_place_scope(|scope| {
+            if let Some(batch) = next_batch {
+                scope.spawn(|_| next = Some(render(batch)));
+            }
+            chunks.iter().try_for_each(|chunk| {
+                if !std::mem::take(&mut first) {
+                    out.write_all(ITEM_SEPARATOR)?;
+                }
+                out.write_all(chunk)
+            })
+        });
+        written?;
+        ready = next.transpose()?;
+    }
+    Ok(())
 }
 
 /// Findings rendered per rayon task.

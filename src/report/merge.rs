@@ -264,8 +264,10 @@ mod tests {
 
     #[test]
     fn json_report_is_byte_for_byte_serde_json_pretty() {
-        // Empty, one, and more findings than one rendering chunk, with errors after them.
-        for n in [0, 1, 1100] {
+        // Empty, one, more findings than one rendering chunk, and more than two batches of
+        // chunks (one is written while the next is rendered), with errors after them.
+        let batches = 2 * 4 * 512 * rayon::current_num_threads() + 100;
+        for n in [0, 1, 1100, batches] {
             let paths: Vec<String> = (0..n).map(|i| format!("a/{i}\n\"x\"")).collect();
             let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
             let mut r = report("a", "2026-11-29T20:00:00Z", &paths, false);
