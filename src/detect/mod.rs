@@ -18,6 +18,7 @@ mod sse2;
 mod starts;
 pub mod subject;
 pub mod validate;
+mod word_search;
 
 pub use engine::{Detection, Engine, Scratch};
 

@@ -43,6 +43,9 @@ impl Range {
 #[derive(Clone, Debug)]
 pub(crate) struct StartBytes {
     ranges: Vec<Range>,
+    /// OR-ed into each byte before the ranges are tested: `0x20` when they hold bytes with the
+    /// ASCII case bit set (see [`StartBytes::folded`]), else 0.
+    fold: __m128i,
     skip_after_alnum: bool,
     digit: Range,
     lower: Range,
@@ -53,11 +56,26 @@ impl StartBytes {
     /// `None` when `first` needs more than [`MAX_RANGES`] ranges.
     pub(crate) fn new(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
         // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
-        unsafe { Self::new_sse2(first, skip_after_alnum) }
+        unsafe { Self::new_sse2(first, skip_after_alnum, 0) }
+    }
+
+    /// Like [`StartBytes::new`], but each byte is tested with its `0x20` bit set, so `A` and
+    /// `a` need one range: the blocks' candidates are every byte of `first` and the bytes that
+    /// differ from one of them in that bit only (a superset, for a caller that checks each
+    /// candidate anyway). `None` when the folded set needs more than [`MAX_RANGES`] ranges.
+    pub(crate) fn folded(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
+        let mut folded = [false; 256];
+        for b in 0..=255u8 {
+            if first[usize::from(b)] {
+                folded[usize::from(b | 0x20)] = true;
+            }
+        }
+        // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
+        unsafe { Self::new_sse2(&folded, skip_after_alnum, 0x20) }
     }
 
     #[target_feature(enable = "sse2")]
-    fn new_sse2(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
+    fn new_sse2(first: &[bool; 256], skip_after_alnum: bool, fold: u8) -> Option<StartBytes> {
         let mut ranges = Vec::new();
         let mut b = 0usize;
         while b < 256 {
@@ -72,6 +90,7 @@ impl StartBytes {
         }
         (ranges.len() <= MAX_RANGES).then(|| StartBytes {
             ranges,
+            fold: _mm_set1_epi8(fold as i8),
             skip_after_alnum,
             digit: Range::new(b'0', b'9'),
             lower: Range::new(b'a', b'z'),
@@ -92,9 +111,10 @@ impl StartBytes {
     fn candidates_sse2(&self, block: &[u8; 16], prev_alnum: bool) -> u32 {
         // SAFETY: `block` is 16 readable bytes and the load is unaligned.
         let v = unsafe { _mm_loadu_si128(block.as_ptr().cast::<__m128i>()) };
+        let tested = _mm_or_si128(v, self.fold);
         let mut starts = _mm_setzero_si128();
         for r in &self.ranges {
-            starts = _mm_or_si128(starts, r.test(v));
+            starts = _mm_or_si128(starts, r.test(tested));
         }
         let starts = _mm_movemask_epi8(starts) as u32;
         if starts == 0 || !self.skip_after_alnum {
