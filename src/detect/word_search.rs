@@ -9,6 +9,9 @@
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, AhoCorasick, Anchored, StartKind};
 
+#[cfg(target_arch = "x86_64")]
+use super::simd::BLOCK;
+
 /// A word list, compiled for searching.
 #[derive(Debug)]
 pub(super) enum WordSearch {
@@ -58,7 +61,7 @@ impl WordSearch {
 
 /// The words searched only where a word starts, and only where its first three bytes can
 /// begin one: every word starts with a letter or digit, and so must be at a word start
-/// (after no ASCII letter or digit). Word starts are found sixteen bytes at a time; at each
+/// (after no ASCII letter or digit). Word starts are found thirty-two bytes at a time; at each
 /// the three bytes are looked up in a 32 K-bit set (five low bits of each byte, so ASCII case
 /// does not matter), and only then is the automaton run, anchored there.
 #[derive(Debug)]
@@ -71,9 +74,9 @@ pub(super) struct WordStartSearch {
     prefixes: Box<[u64; 512]>,
     /// `first[b]`: some word begins with byte `b` (either case of an ASCII letter).
     first: [bool; 256],
-    /// A superset of `first`, tested sixteen bytes at a time.
+    /// A superset of `first`, tested thirty-two bytes at a time.
     #[cfg(target_arch = "x86_64")]
-    starts: Option<super::sse2::StartBytes>,
+    starts: Option<super::simd::StartBytes>,
 }
 
 /// The first byte of a word: an ASCII letter or digit, or the first byte of a non-ASCII
@@ -130,12 +133,12 @@ impl WordStartSearch {
             first[usize::from(b.to_ascii_uppercase())] = true;
         }
         #[cfg(target_arch = "x86_64")]
-        let starts = super::sse2::StartBytes::folded(&first, true).or_else(|| {
+        let starts = super::simd::StartBytes::folded(&first, true).or_else(|| {
             let mut word_bytes = [false; 256];
             for b in 0..=255u8 {
                 word_bytes[usize::from(b)] = may_start_word(b);
             }
-            super::sse2::StartBytes::new(&word_bytes, true)
+            super::simd::StartBytes::new(&word_bytes, true)
         });
         Ok(Some(WordStartSearch {
             automaton,
@@ -188,15 +191,15 @@ impl WordStartSearch {
         let mut i = lo;
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = &self.starts {
-            while let Some(block) = hay.get(i..i + 16).filter(|_| i + 16 <= hi) {
-                let block = block.try_into().expect("a 16-byte slice");
+            while let Some(block) = hay.get(i..i + BLOCK).filter(|_| i + BLOCK <= hi) {
+                let block = block.try_into().expect("a block-long slice");
                 let prev_alnum = i > 0 && hay[i - 1].is_ascii_alphanumeric();
                 let mut bits = simd.candidates(block, prev_alnum);
                 while bits != 0 {
                     self.at_word_start(hay, i + bits.trailing_zeros() as usize, hi, found);
                     bits &= bits - 1;
                 }
-                i += 16;
+                i += BLOCK;
             }
         }
         for p in i..hi {
