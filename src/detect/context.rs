@@ -1,10 +1,9 @@
-//! Context keywords: one Aho-Corasick automaton over every rule's keywords, searched only in a
-//! small window around a validated match (matches are rare, so this costs far less than a
-//! second pass over the whole text).
-
-use aho_corasick::AhoCorasick;
+//! Context keywords: each rule's keywords compiled into one word search, run only in a small
+//! window around a validated match (matches are rare, so this costs far less than a second
+//! pass over the whole text), and only at the window's word starts.
 
 use super::rules::Rule;
+use super::word_search::WordSearch;
 
 /// Whether a keyword supports or contradicts its rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,7 +14,6 @@ enum Polarity {
 
 #[derive(Clone, Debug)]
 struct Keyword {
-    rule: usize,
     polarity: Polarity,
     /// `stem*`: may be followed by more letters.
     prefix: bool,
@@ -35,17 +33,32 @@ pub struct Evidence {
 /// Keyword matcher for all rules.
 #[derive(Debug)]
 pub struct ContextMatcher {
-    automaton: Option<AhoCorasick>,
-    keywords: Vec<Keyword>,
+    /// Per rule: its keywords, `None` when it has none.
+    rules: Vec<Option<RuleKeywords>>,
     windows: Vec<usize>,
+}
+
+/// One rule's context keywords, compiled.
+#[derive(Debug)]
+struct RuleKeywords {
+    search: WordSearch,
+    /// Per pattern of `search`: the keyword it spells.
+    keywords: Vec<Keyword>,
 }
 
 impl ContextMatcher {
     /// Builds the matcher for `rules` (indices are positions in that slice).
     pub fn new(rules: &[&Rule]) -> Result<Self, String> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut keywords = Vec::new();
-        for (i, rule) in rules.iter().enumerate() {
+        Self::build(rules, true)
+    }
+
+    /// [`ContextMatcher::new`]; `at_word_starts: false` searches every position of a window
+    /// even where the word-start search would do (the reference it is tested against).
+    fn build(rules: &[&Rule], at_word_starts: bool) -> Result<Self, String> {
+        let mut compiled = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let mut patterns: Vec<String> = Vec::new();
+            let mut keywords = Vec::new();
             let lists = [
                 (&rule.context.keywords, Polarity::Positive),
                 (&rule.context.negative, Polarity::Negative),
@@ -59,60 +72,54 @@ impl ContextMatcher {
                     }
                     for variant in case_variants(stem) {
                         patterns.push(variant);
-                        keywords.push(Keyword {
-                            rule: i,
-                            polarity,
-                            prefix,
-                        });
+                        keywords.push(Keyword { polarity, prefix });
                     }
                 }
             }
+            compiled.push(if patterns.is_empty() {
+                None
+            } else {
+                // Built once, then searched in every window around a match.
+                Some(RuleKeywords {
+                    search: WordSearch::new(&patterns, at_word_starts)?,
+                    keywords,
+                })
+            });
         }
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            // Built once, then searched in every window around a match.
-            Some(super::word_automaton(&patterns).map_err(|e| e.to_string())?)
-        };
         Ok(ContextMatcher {
-            automaton,
-            keywords,
+            rules: compiled,
             windows: rules.iter().map(|r| r.context.window).collect(),
         })
     }
 
     /// Looks for rule `rule`'s keywords around `text[start..end]`.
     pub fn evidence(&self, text: &str, rule: usize, start: usize, end: usize) -> Evidence {
-        let Some(ac) = &self.automaton else {
+        let Some(own) = &self.rules[rule] else {
             return Evidence::default();
         };
         let window = self.windows[rule];
         let lo = floor_char_boundary(text, start.saturating_sub(window));
         let hi = ceil_char_boundary(text, (end + window).min(text.len()));
-        let hay = &text.as_bytes()[lo..hi];
         // Nearest supporting / contradicting keyword before and after the match.
         let mut before: [Option<usize>; 2] = [None, None];
         let mut after: [Option<usize>; 2] = [None, None];
-        for m in ac.find_overlapping_iter(hay) {
-            let kw = &self.keywords[m.pattern().as_usize()];
-            if kw.rule != rule {
-                continue;
-            }
-            let (ks, ke) = (lo + m.start(), lo + m.end());
-            if ks < end && ke > start {
-                continue; // inside the match itself
-            }
-            if !word_start(text, ks) || (!kw.prefix && !word_end(text, ke)) {
-                continue;
-            }
-            let (side, distance) = if ke <= start {
-                (&mut before, start - ke)
-            } else {
-                (&mut after, ks - end)
-            };
-            let slot = &mut side[kw.polarity as usize];
-            *slot = Some(slot.map_or(distance, |d: usize| d.min(distance)));
-        }
+        own.search
+            .find(text.as_bytes(), lo, hi, &mut |pattern, ks, ke| {
+                let kw = &own.keywords[pattern];
+                if ks < end && ke > start {
+                    return; // inside the match itself
+                }
+                if !word_start(text, ks) || (!kw.prefix && !word_end(text, ke)) {
+                    return;
+                }
+                let (side, distance) = if ke <= start {
+                    (&mut before, start - ke)
+                } else {
+                    (&mut after, ks - end)
+                };
+                let slot = &mut side[kw.polarity as usize];
+                *slot = Some(slot.map_or(distance, |d: usize| d.min(distance)));
+            });
         // Only a label before the value can veto it: a keyword after it usually labels the
         // next value ("fnr 15108695088, konto 8601 11 17947").
         let contradicted = match (before[1], before[0]) {
@@ -188,6 +195,36 @@ mod tests {
         .unwrap();
         let rules: Vec<&Rule> = set.rules().iter().collect();
         (ContextMatcher::new(&rules).unwrap(), set.clone())
+    }
+
+    proptest::proptest! {
+        /// Searching only a window's word starts finds the evidence a search of every
+        /// position finds, for every built-in rule.
+        #[test]
+        fn word_starts_give_the_evidence_a_full_search_gives(
+            text in "(fnr|Fnr:|FØDSELSNUMMER|fødselsnummeret|ufnr|konto|Kontonr.|KID|tlf|tlf.|Mob.|kr|e-post|iban|ssn|social security|E-mail|1510869508|ø|Æ|a|1| |-|\\.|,|«|\n){0,30}",
+            at in 0usize..200,
+            len in 0usize..16,
+        ) {
+            let set = RuleSet::builtin().unwrap();
+            let rules: Vec<&Rule> = set.rules().iter().collect();
+            let fast = ContextMatcher::build(&rules, true).unwrap();
+            let reference = ContextMatcher::build(&rules, false).unwrap();
+            proptest::prop_assert!(fast
+                .rules
+                .iter()
+                .flatten()
+                .all(|r| matches!(r.search, WordSearch::AtWordStarts(_))));
+            let start = floor_char_boundary(&text, at.min(text.len()));
+            let end = ceil_char_boundary(&text, start + len);
+            for rule in 0..rules.len() {
+                proptest::prop_assert_eq!(
+                    fast.evidence(&text, rule, start, end),
+                    reference.evidence(&text, rule, start, end),
+                    "rule {}", rule
+                );
+            }
+        }
     }
 
     #[test]

@@ -3,11 +3,9 @@
 //! only in their exact spelling (acronyms), and minus the rule's `exclude` words that start at
 //! the same place and are at least as long (`diagnoseverktøy*` is not `diagnos*`).
 
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::{dfa, AhoCorasick, Anchored, StartKind};
-
 use super::context::{case_variants, word_end, word_start};
 use super::rules::Rule;
+use super::word_search::WordSearch;
 
 /// A keyword of a keyword rule found in a text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,17 +33,8 @@ struct Word {
 #[derive(Debug, Default)]
 pub struct KeywordMatcher {
     /// `None` when no rule has keywords.
-    search: Option<Search>,
+    search: Option<WordSearch>,
     words: Vec<Word>,
-}
-
-/// How the keywords are looked for.
-#[derive(Debug)]
-enum Search {
-    /// Only at word starts that can begin one (every keyword starts like a word).
-    AtWordStarts(Box<WordStartSearch>),
-    /// At every position, overlapping.
-    Everywhere(AhoCorasick),
 }
 
 /// A rule's word lists as the matcher reads them: (words, exact, exclude).
@@ -98,18 +87,8 @@ impl KeywordMatcher {
         if patterns.is_empty() {
             return Ok(KeywordMatcher::default());
         }
-        let word_starts = match at_word_starts {
-            true => WordStartSearch::new(&patterns)?,
-            false => None,
-        };
-        let search = match word_starts {
-            Some(w) => Search::AtWordStarts(Box::new(w)),
-            None => {
-                Search::Everywhere(super::word_automaton(&patterns).map_err(|e| e.to_string())?)
-            }
-        };
         Ok(KeywordMatcher {
-            search: Some(search),
+            search: Some(WordSearch::new(&patterns, at_word_starts)?),
             words,
         })
     }
@@ -138,14 +117,7 @@ impl KeywordMatcher {
                 found.push((KeywordHit { rule, start, end }, word.exclude));
             }
         };
-        match search {
-            Search::AtWordStarts(w) => w.find(text.as_bytes(), lo, hi, &mut consider),
-            Search::Everywhere(ac) => {
-                for m in ac.find_overlapping_iter(&text.as_bytes()[lo..hi]) {
-                    consider(m.pattern().as_usize(), lo + m.start(), lo + m.end());
-                }
-            }
-        }
+        search.find(text.as_bytes(), lo, hi, &mut consider);
         // Longest first at each place, exclusions first, so a covering word is seen before what it
         // covers.
         found.sort_by_key(|&(h, exclude)| (h.start, std::cmp::Reverse(h.end), !exclude));
@@ -167,141 +139,6 @@ impl KeywordMatcher {
 }
 
 /// Where the word that goes on at `at` ends.
-/// The keywords searched only where a word starts, and only where its first three bytes can
-/// begin one: every keyword starts with a letter or digit, and so must be at a word start
-/// (after no ASCII letter or digit). Word starts are found sixteen bytes at a time; at each
-/// the three bytes are looked up in a 32 K-bit set (five low bits of each byte, so ASCII case
-/// does not matter), and only then is the automaton run, anchored there.
-#[derive(Debug)]
-struct WordStartSearch {
-    /// The keywords as a DFA that only runs anchored.
-    automaton: dfa::DFA,
-    /// Its anchored start state.
-    start: StateID,
-    /// Bit [`prefix_key`] set: some keyword can begin with those three bytes.
-    prefixes: Box<[u64; 512]>,
-    #[cfg(target_arch = "x86_64")]
-    starts: Option<super::sse2::StartBytes>,
-}
-
-/// The first byte of a word: an ASCII letter or digit, or the first byte of a non-ASCII
-/// character.
-fn may_start_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b >= 0xC0
-}
-
-/// The prefix-set key of three bytes: their five low bits, so ASCII letters of either case
-/// give the same key.
-fn prefix_key(a: u8, b: u8, c: u8) -> usize {
-    usize::from(a & 0x1F) << 10 | usize::from(b & 0x1F) << 5 | usize::from(c & 0x1F)
-}
-
-impl WordStartSearch {
-    /// `None` when some keyword does not start like a word (the caller then searches
-    /// everywhere).
-    fn new(patterns: &[String]) -> Result<Option<WordStartSearch>, String> {
-        if !patterns
-            .iter()
-            .all(|p| p.as_bytes().first().is_some_and(|&b| may_start_word(b)))
-        {
-            return Ok(None);
-        }
-        let mut prefixes = Box::new([0u64; 512]);
-        for p in patterns {
-            // A byte a keyword does not have (it is shorter than three) may be anything.
-            let any: Vec<u8> = (0..32).collect();
-            let at = |i: usize| p.as_bytes().get(i).map_or(any.clone(), |&b| vec![b]);
-            for &a in &at(0) {
-                for &b in &at(1) {
-                    for &c in &at(2) {
-                        let k = prefix_key(a, b, c);
-                        prefixes[k / 64] |= 1 << (k % 64);
-                    }
-                }
-            }
-        }
-        let automaton = dfa::Builder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(aho_corasick::MatchKind::Standard)
-            .start_kind(StartKind::Anchored)
-            .build(patterns)
-            .map_err(|e| e.to_string())?;
-        let start = automaton
-            .start_state(Anchored::Yes)
-            .map_err(|e| e.to_string())?;
-        let mut word_bytes = [false; 256];
-        for b in 0..=255u8 {
-            word_bytes[usize::from(b)] = may_start_word(b);
-        }
-        Ok(Some(WordStartSearch {
-            automaton,
-            start,
-            prefixes,
-            #[cfg(target_arch = "x86_64")]
-            starts: super::sse2::StartBytes::new(&word_bytes, true),
-        }))
-    }
-
-    /// The keywords that start at word start `p` and end by `hi`, if its first three bytes
-    /// can begin one.
-    #[inline(always)]
-    fn at_word_start(
-        &self,
-        hay: &[u8],
-        p: usize,
-        hi: usize,
-        found: &mut impl FnMut(usize, usize, usize),
-    ) {
-        let byte = |i: usize| hay.get(i).copied().unwrap_or(0);
-        let key = prefix_key(hay[p], byte(p + 1), byte(p + 2));
-        if self.prefixes[key / 64] & (1 << (key % 64)) == 0 {
-            return;
-        }
-        let dfa = &self.automaton;
-        let mut sid = self.start;
-        for (at, &b) in hay[..hi].iter().enumerate().skip(p) {
-            sid = dfa.next_state(Anchored::Yes, sid, b);
-            if dfa.is_special(sid) {
-                if dfa.is_dead(sid) {
-                    return;
-                }
-                // A state also lists the keywords that end here but started later (its
-                // suffixes); only those starting at `p` are this search's.
-                for i in 0..dfa.match_len(sid) {
-                    let pattern = dfa.match_pattern(sid, i);
-                    if at + 1 - dfa.pattern_len(pattern) == p {
-                        found(pattern.as_usize(), p, at + 1);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Calls `found(pattern, start, end)` with every keyword match (overlapping) that starts
-    /// at a word start in `hay[lo..hi]` and ends by `hi`.
-    fn find(&self, hay: &[u8], lo: usize, hi: usize, found: &mut impl FnMut(usize, usize, usize)) {
-        let mut i = lo;
-        #[cfg(target_arch = "x86_64")]
-        if let Some(simd) = &self.starts {
-            while let Some(block) = hay.get(i..i + 16).filter(|_| i + 16 <= hi) {
-                let block = block.try_into().expect("a 16-byte slice");
-                let prev_alnum = i > 0 && hay[i - 1].is_ascii_alphanumeric();
-                let mut bits = simd.candidates(block, prev_alnum);
-                while bits != 0 {
-                    self.at_word_start(hay, i + bits.trailing_zeros() as usize, hi, found);
-                    bits &= bits - 1;
-                }
-                i += 16;
-            }
-        }
-        for p in i..hi {
-            if may_start_word(hay[p]) && (p == 0 || !hay[p - 1].is_ascii_alphanumeric()) {
-                self.at_word_start(hay, p, hi, found);
-            }
-        }
-    }
-}
-
 fn end_of_word(text: &str, at: usize) -> usize {
     text[at..]
         .char_indices()
@@ -347,10 +184,10 @@ mod tests {
         ) {
             let extra = "exclude=['diagnoseverktøy*']\nexact_keywords=['HIV']";
             let m = matcher(extra);
-            proptest::prop_assert!(matches!(m.search, Some(Search::AtWordStarts(_))));
+            proptest::prop_assert!(matches!(m.search, Some(WordSearch::AtWordStarts(_))));
             let lo = crate::detect::context::floor_char_boundary(&text, lo.min(text.len()));
             let everywhere = matcher_searching(extra, false);
-            proptest::prop_assert!(matches!(everywhere.search, Some(Search::Everywhere(_))));
+            proptest::prop_assert!(matches!(everywhere.search, Some(WordSearch::Everywhere(_))));
             let (mut a, mut b) = (Vec::new(), Vec::new());
             m.find(&text, lo, text.len(), &mut a);
             everywhere.find(&text, lo, text.len(), &mut b);

@@ -14,10 +14,11 @@ pub mod names;
 pub mod pairing;
 pub mod rules;
 #[cfg(target_arch = "x86_64")]
-mod sse2;
+mod simd;
 mod starts;
 pub mod subject;
 pub mod validate;
+mod word_search;
 
 pub use engine::{Detection, Engine, Scratch};
 

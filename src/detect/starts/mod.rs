@@ -4,7 +4,7 @@
 //! fixed letter), and every rule's boundary rejects a start right after a letter or digit. The
 //! [`StartTable`] is read off the anchored start state of the patterns' forward lazy DFA: a
 //! 64 K table answers "can a match start at this byte, after that one?" with one lookup per
-//! position (sixteen at a time with SSE2). At each candidate a fully built DFA is walked by
+//! position (thirty-two at a time with AVX2 or SSE2). At each candidate a fully built DFA is walked by
 //! hand from its anchored start state: a number that is not an identifier (a date, a postcode,
 //! an amount) costs a few table lookups, not a regex search.
 //!
@@ -22,7 +22,7 @@ use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind, PatternID};
 
 #[cfg(target_arch = "x86_64")]
-use super::sse2;
+use super::simd::{self, BLOCK};
 
 /// Start-byte sets larger than this do not pay for the table-driven jump.
 const MAX_START_BYTES: usize = 64;
@@ -42,9 +42,9 @@ pub(super) struct StartTable {
     after: Box<[bool; 256 * 256]>,
     /// `pair[a * 256 + b]`: a match can start with bytes `a`, `b`.
     pair: Box<[bool; 256 * 256]>,
-    /// The start bytes as a few ranges, tested sixteen positions at a time.
+    /// The start bytes as a few ranges, tested a block of thirty-two positions at a time.
     #[cfg(target_arch = "x86_64")]
-    simd: Option<sse2::StartBytes>,
+    simd: Option<simd::StartBytes>,
 }
 
 impl StartTable {
@@ -120,7 +120,7 @@ impl StartTable {
         Ok(Some(StartTable {
             dfa,
             #[cfg(target_arch = "x86_64")]
-            simd: sse2::StartBytes::new(&first, skip_after_alnum),
+            simd: simd::StartBytes::new(&first, skip_after_alnum),
             first,
             after,
             pair,
@@ -182,7 +182,7 @@ impl StartTable {
     }
 }
 
-/// The positions of one text where a match may start, found sixteen bytes at a time.
+/// The positions of one text where a match may start, found a block of thirty-two bytes at a time.
 pub(super) struct Candidates<'a> {
     table: &'a StartTable,
     hay: &'a [u8],
@@ -212,18 +212,18 @@ impl Candidates<'_> {
     /// match; a block's candidates are computed once however many are taken from it.
     #[inline]
     fn next_start(&mut self, mut at: usize) -> Option<usize> {
-        if let Some(offset) = at.checked_sub(self.block).filter(|&o| o < 16) {
+        if let Some(offset) = at.checked_sub(self.block).filter(|&o| o < BLOCK) {
             let bits = self.bits & (u32::MAX << offset);
             if bits != 0 {
                 return Some(self.block + bits.trailing_zeros() as usize);
             }
-            at = self.block + 16;
+            at = self.block + BLOCK;
         }
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = &self.table.simd {
             let hay = self.hay;
-            while let Some(block) = hay.get(at..at + 16) {
-                let block = block.try_into().expect("a 16-byte slice");
+            while let Some(block) = hay.get(at..at + BLOCK) {
+                let block = block.try_into().expect("a block-long slice");
                 let prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
                 let bits = simd.candidates(block, prev_alnum);
                 if bits != 0 {
@@ -231,7 +231,7 @@ impl Candidates<'_> {
                     self.bits = bits;
                     return Some(at + bits.trailing_zeros() as usize);
                 }
-                at += 16;
+                at += BLOCK;
             }
         }
         self.block = usize::MAX;

@@ -1,0 +1,211 @@
+//! A word list searched in a text: every place one of its words may start as a word.
+//!
+//! When every word starts like a word (a letter, a digit or a non-ASCII character), the list
+//! is searched only at word starts ([`WordStartSearch`]); otherwise one overlapping
+//! Aho-Corasick pass looks at every position. Either way the caller still checks the word
+//! boundaries itself (Unicode letters count there): the word-start search only leaves out
+//! matches that follow an ASCII letter or digit, which no caller keeps.
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{dfa, AhoCorasick, Anchored, StartKind};
+
+#[cfg(target_arch = "x86_64")]
+use super::simd::BLOCK;
+
+/// A word list, compiled for searching.
+#[derive(Debug)]
+pub(super) enum WordSearch {
+    /// Only at word starts that can begin one (every word starts like a word).
+    AtWordStarts(Box<WordStartSearch>),
+    /// At every position, overlapping.
+    Everywhere(AhoCorasick),
+}
+
+impl WordSearch {
+    /// Compiles `patterns` (ASCII case-insensitive); `at_word_starts: false` searches every
+    /// position even where the word-start search would do (the reference it is tested
+    /// against).
+    pub(super) fn new(patterns: &[String], at_word_starts: bool) -> Result<WordSearch, String> {
+        let word_starts = match at_word_starts {
+            true => WordStartSearch::new(patterns)?,
+            false => None,
+        };
+        Ok(match word_starts {
+            Some(w) => WordSearch::AtWordStarts(Box::new(w)),
+            None => {
+                WordSearch::Everywhere(super::word_automaton(patterns).map_err(|e| e.to_string())?)
+            }
+        })
+    }
+
+    /// Calls `found(pattern, start, end)` with every match (overlapping) in `hay[lo..hi]`
+    /// that starts after no ASCII letter or digit; matches elsewhere may be reported too.
+    #[inline]
+    pub(super) fn find(
+        &self,
+        hay: &[u8],
+        lo: usize,
+        hi: usize,
+        found: &mut impl FnMut(usize, usize, usize),
+    ) {
+        match self {
+            WordSearch::AtWordStarts(w) => w.find(hay, lo, hi, found),
+            WordSearch::Everywhere(ac) => {
+                for m in ac.find_overlapping_iter(&hay[lo..hi]) {
+                    found(m.pattern().as_usize(), lo + m.start(), lo + m.end());
+                }
+            }
+        }
+    }
+}
+
+/// The words searched only where a word starts, and only where its first three bytes can
+/// begin one: every word starts with a letter or digit, and so must be at a word start
+/// (after no ASCII letter or digit). Word starts are found thirty-two bytes at a time; at each
+/// the three bytes are looked up in a 32 K-bit set (five low bits of each byte, so ASCII case
+/// does not matter), and only then is the automaton run, anchored there.
+#[derive(Debug)]
+pub(super) struct WordStartSearch {
+    /// The words as a DFA that only runs anchored.
+    automaton: dfa::DFA,
+    /// Its anchored start state.
+    start: StateID,
+    /// Bit [`prefix_key`] set: some word can begin with those three bytes.
+    prefixes: Box<[u64; 512]>,
+    /// `first[b]`: some word begins with byte `b` (either case of an ASCII letter).
+    first: [bool; 256],
+    /// A superset of `first`, tested thirty-two bytes at a time.
+    #[cfg(target_arch = "x86_64")]
+    starts: Option<super::simd::StartBytes>,
+}
+
+/// The first byte of a word: an ASCII letter or digit, or the first byte of a non-ASCII
+/// character.
+fn may_start_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0xC0
+}
+
+/// The prefix-set key of three bytes: their five low bits, so ASCII letters of either case
+/// give the same key.
+fn prefix_key(a: u8, b: u8, c: u8) -> usize {
+    usize::from(a & 0x1F) << 10 | usize::from(b & 0x1F) << 5 | usize::from(c & 0x1F)
+}
+
+impl WordStartSearch {
+    /// `None` when some word does not start like a word (the caller then searches
+    /// everywhere).
+    fn new(patterns: &[String]) -> Result<Option<WordStartSearch>, String> {
+        if !patterns
+            .iter()
+            .all(|p| p.as_bytes().first().is_some_and(|&b| may_start_word(b)))
+        {
+            return Ok(None);
+        }
+        let mut prefixes = Box::new([0u64; 512]);
+        for p in patterns {
+            // A byte a word does not have (it is shorter than three) may be anything.
+            let any: Vec<u8> = (0..32).collect();
+            let at = |i: usize| p.as_bytes().get(i).map_or(any.clone(), |&b| vec![b]);
+            for &a in &at(0) {
+                for &b in &at(1) {
+                    for &c in &at(2) {
+                        let k = prefix_key(a, b, c);
+                        prefixes[k / 64] |= 1 << (k % 64);
+                    }
+                }
+            }
+        }
+        let automaton = dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .start_kind(StartKind::Anchored)
+            .build(patterns)
+            .map_err(|e| e.to_string())?;
+        let start = automaton
+            .start_state(Anchored::Yes)
+            .map_err(|e| e.to_string())?;
+        // Only bytes some word begins with are word starts worth a look (no keyword begins
+        // with a digit, and few with `o` or `c`).
+        let mut first = [false; 256];
+        for p in patterns {
+            let b = p.as_bytes()[0];
+            first[usize::from(b.to_ascii_lowercase())] = true;
+            first[usize::from(b.to_ascii_uppercase())] = true;
+        }
+        #[cfg(target_arch = "x86_64")]
+        let starts = super::simd::StartBytes::folded(&first, true).or_else(|| {
+            let mut word_bytes = [false; 256];
+            for b in 0..=255u8 {
+                word_bytes[usize::from(b)] = may_start_word(b);
+            }
+            super::simd::StartBytes::new(&word_bytes, true)
+        });
+        Ok(Some(WordStartSearch {
+            automaton,
+            start,
+            prefixes,
+            first,
+            #[cfg(target_arch = "x86_64")]
+            starts,
+        }))
+    }
+
+    /// The words that start at word start `p` and end by `hi`, if its first three bytes
+    /// can begin one.
+    #[inline(always)]
+    fn at_word_start(
+        &self,
+        hay: &[u8],
+        p: usize,
+        hi: usize,
+        found: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let byte = |i: usize| hay.get(i).copied().unwrap_or(0);
+        let key = prefix_key(hay[p], byte(p + 1), byte(p + 2));
+        if self.prefixes[key / 64] & (1 << (key % 64)) == 0 {
+            return;
+        }
+        let dfa = &self.automaton;
+        let mut sid = self.start;
+        for (at, &b) in hay[..hi].iter().enumerate().skip(p) {
+            sid = dfa.next_state(Anchored::Yes, sid, b);
+            if dfa.is_special(sid) {
+                if dfa.is_dead(sid) {
+                    return;
+                }
+                // A state also lists the words that end here but started later (its
+                // suffixes); only those starting at `p` are this search's.
+                for i in 0..dfa.match_len(sid) {
+                    let pattern = dfa.match_pattern(sid, i);
+                    if at + 1 - dfa.pattern_len(pattern) == p {
+                        found(pattern.as_usize(), p, at + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `found(pattern, start, end)` with every match (overlapping) that starts at a
+    /// word start in `hay[lo..hi]` and ends by `hi`.
+    fn find(&self, hay: &[u8], lo: usize, hi: usize, found: &mut impl FnMut(usize, usize, usize)) {
+        let mut i = lo;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = &self.starts {
+            while let Some(block) = hay.get(i..i + BLOCK).filter(|_| i + BLOCK <= hi) {
+                let block = block.try_into().expect("a block-long slice");
+                let prev_alnum = i > 0 && hay[i - 1].is_ascii_alphanumeric();
+                let mut bits = simd.candidates(block, prev_alnum);
+                while bits != 0 {
+                    self.at_word_start(hay, i + bits.trailing_zeros() as usize, hi, found);
+                    bits &= bits - 1;
+                }
+                i += BLOCK;
+            }
+        }
+        for p in i..hi {
+            if self.first[usize::from(hay[p])] && (p == 0 || !hay[p - 1].is_ascii_alphanumeric()) {
+                self.at_word_start(hay, p, hi, found);
+            }
+        }
+    }
+}
