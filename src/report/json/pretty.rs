@@ -42,6 +42,33 @@ impl Layout {
     }
 }
 
+/// Starts member `$name` (a literal that needs no escaping) of the object `$o`: for the
+/// layouts of most keys written (a report's findings, at indent 4, members at 6; their line
+/// steps, members at 10; JSON Lines) the separator, indentation and name come from a string
+/// made at compile time, else from [`Object::key`].
+macro_rules! key {
+    ($o:expr, $name:literal) => {
+        $o.key_from(
+            $name.as_bytes(),
+            &KeyTexts {
+                at_6: concat!(",\n      \"", $name, "\": ").as_bytes(),
+                at_10: concat!(",\n          \"", $name, "\": ").as_bytes(),
+                compact: concat!(",\"", $name, "\":").as_bytes(),
+            },
+        )
+    };
+}
+
+/// A key's text after a member (its leading comma left out for the first) in three layouts.
+struct KeyTexts {
+    /// Pretty, members indented by 6.
+    at_6: &'static [u8],
+    /// Pretty, members indented by 10.
+    at_10: &'static [u8],
+    /// Compact.
+    compact: &'static [u8],
+}
+
 /// Appends `finding` as serde_json's pretty printer writes it, every line after the first
 /// indented by `indent` spaces (the opening brace is not indented).
 pub(super) fn write_finding(out: &mut Vec<u8>, finding: &Finding, indent: usize) -> io::Result<()> {
@@ -66,33 +93,33 @@ fn write_finding_as(
 ) -> io::Result<()> {
     let mut o = Object::open(out, layout);
     if let Some(tag) = tag {
-        o.key(b"type");
+        key!(o, "type");
         string(o.out, tag)?;
     }
-    o.key(b"rule");
+    key!(o, "rule");
     string(o.out, &finding.rule)?;
-    o.key(b"category");
+    key!(o, "category");
     string(o.out, &finding.category)?;
     if let Some(kind) = &finding.kind {
-        o.key(b"kind");
+        key!(o, "kind");
         string(o.out, kind)?;
     }
-    o.key(b"severity");
+    key!(o, "severity");
     string(o.out, finding.severity.name())?;
-    o.key(b"confidence");
+    key!(o, "confidence");
     serde_json::to_writer(&mut *o.out, &finding.confidence)?;
-    o.key(b"path");
+    key!(o, "path");
     string(o.out, &finding.path)?;
-    o.key(b"location");
+    key!(o, "location");
     location(o.out, &finding.location, layout.nested())?;
-    o.key(b"value");
+    key!(o, "value");
     string(o.out, &finding.value)?;
-    o.key(b"fingerprint");
+    key!(o, "fingerprint");
     string(o.out, &finding.fingerprint)?;
-    o.key(b"context");
+    key!(o, "context");
     string(o.out, &finding.context)?;
     if let Some(related) = &finding.related {
-        o.key(b"related");
+        key!(o, "related");
         write_related(o.out, related, layout.nested())?;
     }
     o.close();
@@ -101,17 +128,17 @@ fn write_finding_as(
 
 fn write_related(out: &mut Vec<u8>, related: &Related, layout: Layout) -> io::Result<()> {
     let mut o = Object::open(out, layout);
-    o.key(b"rule");
+    key!(o, "rule");
     string(o.out, &related.rule)?;
-    o.key(b"category");
+    key!(o, "category");
     string(o.out, &related.category)?;
     if let Some(kind) = &related.kind {
-        o.key(b"kind");
+        key!(o, "kind");
         string(o.out, kind)?;
     }
-    o.key(b"fingerprint");
+    key!(o, "fingerprint");
     string(o.out, &related.fingerprint)?;
-    o.key(b"location");
+    key!(o, "location");
     location(o.out, &related.location, layout.nested())?;
     o.close();
     Ok(())
@@ -134,11 +161,11 @@ fn location(out: &mut Vec<u8>, location: &Location, layout: Layout) -> io::Resul
         match step {
             Step::Line { line, column } => {
                 let mut o = Object::open(out, item);
-                o.key(b"type");
+                key!(o, "type");
                 o.out.extend_from_slice(b"\"line\"");
-                o.key(b"line");
+                key!(o, "line");
                 number(o.out, *line);
-                o.key(b"column");
+                key!(o, "column");
                 number(o.out, *column);
                 o.close();
             }
@@ -187,6 +214,20 @@ impl<'a> Object<'a> {
             layout,
             first: true,
         }
+    }
+
+    /// Starts the member `name` with its text from `texts` where they have this object's
+    /// layout, else as [`Object::key`] assembles it.
+    fn key_from(&mut self, name: &[u8], texts: &KeyTexts) {
+        let text = match self.layout {
+            Layout::Pretty(4) => texts.at_6,
+            Layout::Pretty(8) => texts.at_10,
+            Layout::Compact => texts.compact,
+            Layout::Pretty(_) => return self.key(name),
+        };
+        let text = if self.first { &text[1..] } else { text };
+        self.first = false;
+        self.out.extend_from_slice(text);
     }
 
     /// Starts the member `name` (a key that needs no escaping): the separator, line break,
@@ -252,21 +293,26 @@ fn string(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
 }
 
 /// True when some byte of `bytes` is escaped in a JSON string: `"`, `\` or below 0x20.
-/// Eight bytes at a time: a word has a byte below `n` (for `n` up to 0x80) exactly when
-/// `(w - n·0x01…01) & !w & 0x80…80` is not zero, and a byte equal to `c` when `w ^ c·0x01…01`
-/// has a zero byte.
+/// Sixteen bytes (two words) at a time, one branch for both: a word has a byte below `n` (for
+/// `n` up to 0x80) exactly when `(w - n·0x01…01) & !w & 0x80…80` is not zero, and a byte
+/// equal to `c` when `w ^ c·0x01…01` has a zero byte.
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
-    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH != 0;
-    let words = bytes.chunks_exact(8);
-    let rest = words.remainder();
-    for word in words {
-        let w = u64::from_ne_bytes(word.try_into().expect("an 8-byte chunk"));
-        if below(w, 0x20)
-            || below(w ^ (ONES * u64::from(b'"')), 1)
-            || below(w ^ (ONES * u64::from(b'\\')), 1)
-        {
+    // The high bit of each byte below `n`, as one word (tested once for all three classes).
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    let escaped = |w: u64| {
+        below(w, 0x20)
+            | below(w ^ (ONES * u64::from(b'"')), 1)
+            | below(w ^ (ONES * u64::from(b'\\')), 1)
+    };
+    let pairs = bytes.chunks_exact(16);
+    let rest = pairs.remainder();
+    for pair in pairs {
+        let (a, b) = pair.split_at(8);
+        let a = u64::from_ne_bytes(a.try_into().expect("an 8-byte half"));
+        let b = u64::from_ne_bytes(b.try_into().expect("an 8-byte half"));
+        if escaped(a) | escaped(b) != 0 {
             return true;
         }
     }
