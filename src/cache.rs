@@ -344,6 +344,13 @@ struct Snapshot {
 /// refreshed.
 type Pending = Vec<(String, Vec<u8>, Option<Vec<u8>>)>;
 
+/// The entries pending and their size in bytes (keys and values).
+#[derive(Default)]
+struct Batch {
+    entries: Pending,
+    bytes: usize,
+}
+
 /// A hasher with fixed keys (the set of keys seen needs no protection against collisions
 /// chosen by an attacker: a collision only keeps an entry of a removed file).
 type FixedState = BuildHasherDefault<DefaultHasher>;
@@ -361,7 +368,7 @@ pub struct Cache {
     dirs: Mutex<HashMap<PathBuf, Option<String>>>,
     /// Hashes of the keys of every file looked up in this scan (those exist).
     seen: Mutex<HashSet<u64, FixedState>>,
-    pending: Mutex<Pending>,
+    pending: Mutex<Batch>,
     /// Something was written in this scan (the end makes it durable).
     dirty: AtomicBool,
     failed: AtomicBool,
@@ -420,7 +427,7 @@ impl Cache {
             snapshot: RwLock::new(None),
             dirs: Mutex::new(HashMap::new()),
             seen: Mutex::new(HashSet::default()),
-            pending: Mutex::new(Vec::new()),
+            pending: Mutex::new(Batch::default()),
             dirty: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             warning: Mutex::new(None),
@@ -589,7 +596,7 @@ impl Cache {
         let gone = self.gone(roots).unwrap_or_default();
         // The snapshot goes first, so the store can reuse the pages it kept alive.
         *self.snapshot.write().expect("cache snapshot") = None;
-        let batch = std::mem::take(&mut *self.pending.lock().expect("cache batch"));
+        let batch = std::mem::take(&mut *self.pending.lock().expect("cache batch")).entries;
         if !batch.is_empty() || !gone.is_empty() || self.dirty.load(Ordering::Relaxed) {
             self.write(batch, &gone, Durability::Immediate);
         }
@@ -691,15 +698,12 @@ impl Cache {
     fn put(&self, key: String, head: Vec<u8>, body: Option<Vec<u8>>) {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
-            pending.push((key, head, body));
-            let size: usize = pending
-                .iter()
-                .map(|(k, h, b)| k.len() + h.len() + b.as_ref().map_or(0, Vec::len))
-                .sum();
-            if pending.len() < BATCH_ENTRIES && size < BATCH_BYTES {
+            pending.bytes += key.len() + head.len() + body.as_ref().map_or(0, Vec::len);
+            pending.entries.push((key, head, body));
+            if pending.entries.len() < BATCH_ENTRIES && pending.bytes < BATCH_BYTES {
                 return;
             }
-            std::mem::take(&mut *pending)
+            std::mem::take(&mut *pending).entries
         };
         // Durable once at the end (finish); a crash before loses only this scan's entries.
         self.dirty.store(true, Ordering::Relaxed);
