@@ -114,124 +114,88 @@ impl StartBytes {
     }
 }
 
-/// A [`Test`] on sixteen lanes (SSE2).
-#[derive(Clone, Debug)]
-struct Lanes16 {
-    /// Per range: its low end and width, in every lane.
-    ranges: Vec<[__m128i; 2]>,
-    fold: __m128i,
-    skip_after_alnum: bool,
-    digit: [__m128i; 2],
-    lower: [__m128i; 2],
-    case_bit: __m128i,
+/// A [`Test`] on the lanes of one vector type: the same steps for SSE2 and AVX2, written
+/// once with each instruction set's intrinsics.
+macro_rules! lanes {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $vector:ty, $feature:literal, $width:literal,
+        load: $load:ident, set1: $set1:ident, zero: $zero:ident, or: $or:ident,
+        sub: $sub:ident, min: $min:ident, cmpeq: $cmpeq:ident, movemask: $movemask:ident $(,)?
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        struct $name {
+            /// Per range: its low end and width, in every lane.
+            ranges: Vec<[$vector; 2]>,
+            fold: $vector,
+            skip_after_alnum: bool,
+            digit: [$vector; 2],
+            lower: [$vector; 2],
+            case_bit: $vector,
+        }
+
+        impl $name {
+            #[target_feature(enable = $feature)]
+            fn new(test: Test<'_>) -> $name {
+                let range = |lo: u8, hi: u8| [$set1(lo as i8), $set1((hi - lo) as i8)];
+                $name {
+                    ranges: test.ranges.iter().map(|&(lo, hi)| range(lo, hi)).collect(),
+                    fold: $set1(test.fold as i8),
+                    skip_after_alnum: test.skip_after_alnum,
+                    digit: range(b'0', b'9'),
+                    lower: range(b'a', b'z'),
+                    case_bit: $set1(0x20),
+                }
+            }
+
+            /// 0xFF in each lane of `v` inside `range`.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            fn within(v: $vector, [lo, width]: [$vector; 2]) -> $vector {
+                let d = $sub(v, lo);
+                $cmpeq($min(d, width), d)
+            }
+
+            #[inline]
+            #[target_feature(enable = $feature)]
+            fn candidates(&self, block: &[u8; $width], prev_alnum: bool) -> u32 {
+                // SAFETY: `block` is one vector of readable bytes and the load is unaligned.
+                let v = unsafe { $load(block.as_ptr().cast::<$vector>()) };
+                let tested = $or(v, self.fold);
+                let mut starts = $zero();
+                for &r in &self.ranges {
+                    starts = $or(starts, Self::within(tested, r));
+                }
+                let starts = $movemask(starts) as u32;
+                if starts == 0 || !self.skip_after_alnum {
+                    return starts;
+                }
+                let alnum = $or(
+                    Self::within(v, self.digit),
+                    Self::within($or(v, self.case_bit), self.lower),
+                );
+                let alnum = $movemask(alnum) as u32;
+                starts & !((alnum << 1) | u32::from(prev_alnum))
+            }
+        }
+    };
 }
 
-impl Lanes16 {
-    #[target_feature(enable = "sse2")]
-    fn new(test: Test<'_>) -> Lanes16 {
-        let range = |lo: u8, hi: u8| [_mm_set1_epi8(lo as i8), _mm_set1_epi8((hi - lo) as i8)];
-        Lanes16 {
-            ranges: test.ranges.iter().map(|&(lo, hi)| range(lo, hi)).collect(),
-            fold: _mm_set1_epi8(test.fold as i8),
-            skip_after_alnum: test.skip_after_alnum,
-            digit: range(b'0', b'9'),
-            lower: range(b'a', b'z'),
-            case_bit: _mm_set1_epi8(0x20),
-        }
-    }
+lanes!(
+    /// A [`Test`] on sixteen lanes (SSE2).
+    Lanes16, __m128i, "sse2", 16,
+    load: _mm_loadu_si128, set1: _mm_set1_epi8, zero: _mm_setzero_si128, or: _mm_or_si128,
+    sub: _mm_sub_epi8, min: _mm_min_epu8, cmpeq: _mm_cmpeq_epi8, movemask: _mm_movemask_epi8,
+);
 
-    /// 0xFF in each lane of `v` inside `range`.
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    fn within(v: __m128i, [lo, width]: [__m128i; 2]) -> __m128i {
-        let d = _mm_sub_epi8(v, lo);
-        _mm_cmpeq_epi8(_mm_min_epu8(d, width), d)
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    fn candidates(&self, block: &[u8; 16], prev_alnum: bool) -> u32 {
-        // SAFETY: `block` is 16 readable bytes and the load is unaligned.
-        let v = unsafe { _mm_loadu_si128(block.as_ptr().cast::<__m128i>()) };
-        let tested = _mm_or_si128(v, self.fold);
-        let mut starts = _mm_setzero_si128();
-        for &r in &self.ranges {
-            starts = _mm_or_si128(starts, Self::within(tested, r));
-        }
-        let starts = _mm_movemask_epi8(starts) as u32;
-        if starts == 0 || !self.skip_after_alnum {
-            return starts;
-        }
-        let alnum = _mm_or_si128(
-            Self::within(v, self.digit),
-            Self::within(_mm_or_si128(v, self.case_bit), self.lower),
-        );
-        let alnum = _mm_movemask_epi8(alnum) as u32;
-        starts & !((alnum << 1) | u32::from(prev_alnum))
-    }
-}
-
-/// A [`Test`] on thirty-two lanes (AVX2).
-#[derive(Clone, Debug)]
-struct Lanes32 {
-    /// Per range: its low end and width, in every lane.
-    ranges: Vec<[__m256i; 2]>,
-    fold: __m256i,
-    skip_after_alnum: bool,
-    digit: [__m256i; 2],
-    lower: [__m256i; 2],
-    case_bit: __m256i,
-}
-
-impl Lanes32 {
-    #[target_feature(enable = "avx2")]
-    fn new(test: Test<'_>) -> Lanes32 {
-        let range = |lo: u8, hi: u8| {
-            [
-                _mm256_set1_epi8(lo as i8),
-                _mm256_set1_epi8((hi - lo) as i8),
-            ]
-        };
-        Lanes32 {
-            ranges: test.ranges.iter().map(|&(lo, hi)| range(lo, hi)).collect(),
-            fold: _mm256_set1_epi8(test.fold as i8),
-            skip_after_alnum: test.skip_after_alnum,
-            digit: range(b'0', b'9'),
-            lower: range(b'a', b'z'),
-            case_bit: _mm256_set1_epi8(0x20),
-        }
-    }
-
-    /// 0xFF in each lane of `v` inside `range`.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn within(v: __m256i, [lo, width]: [__m256i; 2]) -> __m256i {
-        let d = _mm256_sub_epi8(v, lo);
-        _mm256_cmpeq_epi8(_mm256_min_epu8(d, width), d)
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn candidates(&self, block: &[u8; BLOCK], prev_alnum: bool) -> u32 {
-        // SAFETY: `block` is 32 readable bytes and the load is unaligned.
-        let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
-        let tested = _mm256_or_si256(v, self.fold);
-        let mut starts = _mm256_setzero_si256();
-        for &r in &self.ranges {
-            starts = _mm256_or_si256(starts, Self::within(tested, r));
-        }
-        let starts = _mm256_movemask_epi8(starts) as u32;
-        if starts == 0 || !self.skip_after_alnum {
-            return starts;
-        }
-        let alnum = _mm256_or_si256(
-            Self::within(v, self.digit),
-            Self::within(_mm256_or_si256(v, self.case_bit), self.lower),
-        );
-        let alnum = _mm256_movemask_epi8(alnum) as u32;
-        starts & !((alnum << 1) | u32::from(prev_alnum))
-    }
-}
+lanes!(
+    /// A [`Test`] on thirty-two lanes (AVX2).
+    Lanes32, __m256i, "avx2", 32,
+    load: _mm256_loadu_si256, set1: _mm256_set1_epi8, zero: _mm256_setzero_si256,
+    or: _mm256_or_si256, sub: _mm256_sub_epi8, min: _mm256_min_epu8, cmpeq: _mm256_cmpeq_epi8,
+    movemask: _mm256_movemask_epi8,
+);
 
 #[cfg(test)]
 mod tests {
