@@ -96,14 +96,12 @@ fn write_finding_as(
         key!(o, "type");
         string(o.out, tag)?;
     }
-    key!(o, "rule");
-    string(o.out, &finding.rule)?;
-    key!(o, "category");
-    string(o.out, &finding.category)?;
-    if let Some(kind) = &finding.kind {
-        key!(o, "kind");
-        string(o.out, kind)?;
-    }
+    rule_category_kind(
+        &mut o,
+        &finding.rule,
+        &finding.category,
+        finding.kind.as_deref(),
+    )?;
     key!(o, "severity");
     string(o.out, finding.severity.name())?;
     key!(o, "confidence");
@@ -128,19 +126,36 @@ fn write_finding_as(
 
 fn write_related(out: &mut Vec<u8>, related: &Related, layout: Layout) -> io::Result<()> {
     let mut o = Object::open(out, layout);
-    key!(o, "rule");
-    string(o.out, &related.rule)?;
-    key!(o, "category");
-    string(o.out, &related.category)?;
-    if let Some(kind) = &related.kind {
-        key!(o, "kind");
-        string(o.out, kind)?;
-    }
+    rule_category_kind(
+        &mut o,
+        &related.rule,
+        &related.category,
+        related.kind.as_deref(),
+    )?;
     key!(o, "fingerprint");
     string(o.out, &related.fingerprint)?;
     key!(o, "location");
     location(o.out, &related.location, layout.nested())?;
     o.close();
+    Ok(())
+}
+
+/// The members a finding and the finding it relates to both begin with: `rule`, `category`
+/// and, when there is one, `kind`.
+fn rule_category_kind(
+    o: &mut Object<'_>,
+    rule: &str,
+    category: &str,
+    kind: Option<&str>,
+) -> io::Result<()> {
+    key!(o, "rule");
+    string(o.out, rule)?;
+    key!(o, "category");
+    string(o.out, category)?;
+    if let Some(kind) = kind {
+        key!(o, "kind");
+        string(o.out, kind)?;
+    }
     Ok(())
 }
 
