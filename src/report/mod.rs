@@ -70,19 +70,6 @@ pub struct Related {
     pub location: Location,
 }
 
-impl Related {
-    /// The identifier of `finding`.
-    pub fn to(finding: &Finding) -> Self {
-        Related {
-            rule: finding.rule.clone(),
-            category: finding.category.clone(),
-            kind: finding.kind.clone(),
-            fingerprint: finding.fingerprint.clone(),
-            location: finding.location.clone(),
-        }
-    }
-}
-
 /// A source, or part of one, that could not be scanned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileError {
@@ -230,7 +217,8 @@ pub trait ReportSink {
 /// but each path is compared once per distinct path instead of in every comparison (reports
 /// hold many findings per file, and long paths with a common prefix are slow to compare).
 /// Items of one file usually arrive together, so a path equal to the one before is not looked
-/// up again; and an order of indices is sorted, so each (large) item moves once.
+/// up again; and an order of indices is sorted, then the (large) items are permuted in place
+/// along it (items already in order are not moved).
 fn sort_by_path<T>(
     items: &mut [T],
     path: impl Fn(&T) -> &str,
@@ -266,9 +254,6 @@ fn sort_by_path<T>(
     order.sort_by_key(|&i| ranks[i as usize]);
     for group in order.chunk_by_mut(|&a, &b| ranks[a as usize] == ranks[b as usize]) {
         group.sort_by(|&a, &b| within(&items[a as usize], &items[b as usize]));
-    }
-    if order.iter().enumerate().all(|(i, &j)| i == j as usize) {
-        return; // already in order (one file, or files that arrived sorted)
     }
     permute_in_place(items, &mut order);
 }
