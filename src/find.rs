@@ -258,11 +258,7 @@ impl SegmentSink for PlaceSink<'_> {
                 .map(|d| (d.start, d.end))
                 .filter(|&(s, e)| !keep.iter().any(|&(ks, ke)| ks <= s && e <= ke))
                 .collect();
-            let mut location = segment.location.clone();
-            if segment.first_line.is_some() {
-                let (line, column) = lines.position(&segment, m.start);
-                location = location.child(Step::Line { line, column });
-            }
+            let location = lines.location(&segment, m.start);
             let found = state.subjects.entry(m.subject).or_default();
             *found.counts.entry(m.identifier).or_default() += 1;
             if found.hits.len() < MAX_HITS_LISTED {

@@ -566,13 +566,7 @@ impl Scanner {
         } else {
             mask_value(written)
         };
-        // One copy of the segment's location, with room for the line step.
-        let location = if segment.first_line.is_some() {
-            let (line, column) = lines.position(segment, d.start);
-            segment.location.child(Step::Line { line, column })
-        } else {
-            segment.location.clone()
-        };
+        let location = lines.location(segment, d.start);
         Finding {
             rule: rule.id.clone(),
             category: rule.category.clone(),
@@ -817,6 +811,24 @@ pub(crate) struct LineIndex {
 }
 
 impl LineIndex {
+    /// The line step of byte `at` of `segment`, when its text counts lines (`None` for a cell,
+    /// a field or a page's text); positions must be asked for in increasing order.
+    pub(crate) fn step(&mut self, segment: &Segment<'_>, at: usize) -> Option<Step> {
+        segment.first_line.map(|_| {
+            let (line, column) = self.position(segment, at);
+            Step::Line { line, column }
+        })
+    }
+
+    /// Where byte `at` of `segment` is: the segment's location, then its line step when it
+    /// has one (one copy of the location, made with room for the step).
+    pub(crate) fn location(&mut self, segment: &Segment<'_>, at: usize) -> Location {
+        match self.step(segment, at) {
+            Some(step) => segment.location.child(step),
+            None => segment.location.clone(),
+        }
+    }
+
     pub(crate) fn position(&mut self, segment: &Segment<'_>, at: usize) -> (u64, u64) {
         let bytes = &segment.text.as_bytes()[self.offset..at];
         // Counted, and the last one found from the end, a block of bytes at a time.

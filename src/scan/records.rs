@@ -365,10 +365,7 @@ fn hold_names(
         if open.identifiers.len() >= MAX_HELD {
             break;
         }
-        let line = segment.first_line.map(|_| {
-            let (line, column) = lines.position(segment, n.start);
-            Step::Line { line, column }
-        });
+        let line = lines.step(segment, n.start);
         open.identifiers.push(HeldIdentifier {
             partner: Partner::Name,
             severity: NAME_SEVERITY,
