@@ -240,7 +240,7 @@ fn the_cache_file_itself_is_never_scanned() {
     let cache = t.path().join(".cache");
     from_cache(t.path(), &cache, &[]);
     let r = scan(t.path(), &cache, &[]).json();
-    assert!(!r.to_string().contains("cache.redb"), "{r:#}");
+    assert!(!r.to_string().contains("cache.redb"), "{r:#}"); // nor its lock file
     assert_eq!(r["summary"]["files_scanned"], 4);
 }
 

@@ -62,7 +62,8 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     }
     // The policy's own files (configs, baselines) and the cache are never scanned.
     walk.exclude_paths.extend(args.policy.files(&roots));
-    walk.exclude_paths.extend(cache_path);
+    walk.exclude_paths
+        .extend(cache_path.iter().flat_map(|p| cache::files(p)));
     walk.shard = args.shard;
     let header = args.walk.header(SCHEMA_VERSION);
     let mut out = args.output.open()?;
