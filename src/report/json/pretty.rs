@@ -308,7 +308,8 @@ fn string(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
 }
 
 /// True when some byte of `bytes` is escaped in a JSON string: `"`, `\` or below 0x20.
-/// Sixteen bytes (two words) at a time, one branch for both: a word has a byte below `n` (for
+/// Sixteen bytes (two words) at a time, one branch for both, the tail as two words
+/// overlapping what comes before (strings under 8 bytes byte by byte): a word has a byte below `n` (for
 /// `n` up to 0x80) exactly when `(w - n·0x01…01) & !w & 0x80…80` is not zero, and a byte
 /// equal to `c` when `w ^ c·0x01…01` has a zero byte.
 fn needs_escape(bytes: &[u8]) -> bool {
@@ -321,17 +322,23 @@ fn needs_escape(bytes: &[u8]) -> bool {
             | below(w ^ (ONES * u64::from(b'"')), 1)
             | below(w ^ (ONES * u64::from(b'\\')), 1)
     };
-    let pairs = bytes.chunks_exact(16);
-    let rest = pairs.remainder();
-    for pair in pairs {
-        let (a, b) = pair.split_at(8);
-        let a = u64::from_ne_bytes(a.try_into().expect("an 8-byte half"));
-        let b = u64::from_ne_bytes(b.try_into().expect("an 8-byte half"));
-        if escaped(a) | escaped(b) != 0 {
+    let word = |b: &[u8]| u64::from_ne_bytes(b[..8].try_into().expect("eight bytes"));
+    let n = bytes.len();
+    if n < 8 {
+        return bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    }
+    // The last (up to) sixteen bytes as two words that may overlap what was already tested:
+    // no byte-at-a-time tail.
+    let tail = escaped(word(&bytes[n.saturating_sub(16)..])) | escaped(word(&bytes[n - 8..]));
+    if tail != 0 {
+        return true;
+    }
+    for pair in bytes[..n - n % 16].chunks_exact(16) {
+        if escaped(word(pair)) | escaped(word(&pair[8..])) != 0 {
             return true;
         }
     }
-    rest.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    false
 }
 
 /// An unsigned integer in decimal.
