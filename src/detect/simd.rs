@@ -1,233 +1,313 @@
 //! Thirty-two positions at a time: which bytes can start a match, or a word. One AVX2 vector
-//! holds a block where the CPU has AVX2; elsewhere two SSE2 vectors do (SSE2 is part of every
-//! x86-64).
+//! holds a block where the CPU has AVX2; elsewhere two SSSE3 vectors do (without SSSE3 the
+//! callers use their scalar tables).
 //!
-//! A byte set made of a few ranges is tested with two vector operations per range
-//! (`min(b - lo, hi - lo) == b - lo`, unsigned); "is an ASCII letter or digit" the same way,
-//! so "starts a match and does not follow a letter or digit" is two masks and a shift.
+//! A byte set is tested with two table look-ups per vector (`pshufb`): each byte's high nibble
+//! picks the bit of its row (the low nibbles the set holds under that high nibble; high
+//! nibbles with the same row share a bit), its low nibble the bits of the rows that hold it;
+//! the byte is in the set when the two share a bit. Any set with at most eight distinct rows is
+//! tested exactly this way, whatever its number of ranges, and "is an ASCII letter or digit"
+//! too, so "starts a match and does not follow a letter or digit" is two look-ups and a shift.
+//! The block loop runs inside the vector code, with the tables held in registers.
 
 use std::arch::x86_64::{
-    __m128i, __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-    _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256, _mm256_sub_epi8, _mm_cmpeq_epi8,
-    _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    _mm_setzero_si128, _mm_sub_epi8,
+    __m128i, __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256,
+    _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
+    _mm256_srli_epi16, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+    _mm_set1_epi8, _mm_setzero_si128, _mm_shuffle_epi8, _mm_srli_epi16,
 };
 
 /// Bytes per block: bit `k` of a block's candidates stands for its byte `k`.
 pub(crate) const BLOCK: usize = 32;
 
-/// At most this many ranges are tested per block; larger sets use the scalar table.
-const MAX_RANGES: usize = 6;
-
-/// The bytes that can start a match, as ranges, and whether a start right after an ASCII
-/// letter or digit is excluded.
+/// The bytes that can start a match, and whether a start right after an ASCII letter or digit
+/// is excluded.
 #[derive(Clone, Debug)]
 pub(crate) struct StartBytes {
-    sse2: Lanes16,
+    ssse3: Lanes16,
     /// The same test on 32 lanes; `Some` only when the CPU has AVX2.
     avx2: Option<Lanes32>,
 }
 
+/// A byte set as two nibble tables: `b` is in it when `low[b & 15] & high[b >> 4] != 0`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Nibbles {
+    low: [u8; 16],
+    high: [u8; 16],
+}
+
+impl Nibbles {
+    /// The tables of `set`; `None` when its rows (the low nibbles it holds under each high
+    /// nibble) take more than eight distinct values.
+    fn of(set: &[bool; 256]) -> Option<Nibbles> {
+        let mut rows: Vec<u16> = Vec::new();
+        let mut tables = Nibbles {
+            low: [0; 16],
+            high: [0; 16],
+        };
+        for h in 0..16 {
+            let row = (0..16)
+                .filter(|&l| set[h * 16 + l])
+                .fold(0u16, |r, l| r | 1 << l);
+            if row == 0 {
+                continue;
+            }
+            let bit = match rows.iter().position(|&r| r == row) {
+                Some(i) => i,
+                None => {
+                    rows.push(row);
+                    rows.len() - 1
+                }
+            };
+            if bit >= 8 {
+                return None;
+            }
+            tables.high[h] = 1 << bit;
+            for (l, low) in tables.low.iter_mut().enumerate() {
+                if row & 1 << l != 0 {
+                    *low |= 1 << bit;
+                }
+            }
+        }
+        Some(tables)
+    }
+}
+
 /// What a block is tested for.
 #[derive(Clone, Copy, Debug)]
-struct Test<'a> {
-    /// Byte ranges `(lo, hi)`.
-    ranges: &'a [(u8, u8)],
-    /// OR-ed into each byte before the ranges are tested.
-    fold: u8,
+struct Test {
+    set: Nibbles,
+    /// ASCII letters and digits.
+    alnum: Nibbles,
     skip_after_alnum: bool,
 }
 
 impl StartBytes {
-    /// `None` when `first` needs more than [`MAX_RANGES`] ranges.
+    /// The candidates are the bytes of `first`. `None` when its nibble tables cannot hold it
+    /// exactly (see [`Nibbles::of`]) or the CPU lacks SSSE3.
     pub(crate) fn new(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
-        Self::of_ranges(first, 0, skip_after_alnum)
+        Self::of_set(first, skip_after_alnum)
     }
 
-    /// Like [`StartBytes::new`], but each byte is tested with its `0x20` bit set, so `A` and
-    /// `a` need one range: the blocks' candidates are every byte of `first` and the bytes that
-    /// differ from one of them in that bit only (a superset, for a caller that checks each
-    /// candidate anyway). `None` when the folded set needs more than [`MAX_RANGES`] ranges.
+    /// Like [`StartBytes::new`], but ASCII case does not matter: the candidates are every byte
+    /// of `first` and the bytes that differ from one of them in the `0x20` bit only (a
+    /// superset, for a caller that checks each candidate anyway).
     pub(crate) fn folded(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
         let mut folded = [false; 256];
         for b in 0..=255u8 {
-            if first[usize::from(b)] {
-                folded[usize::from(b | 0x20)] = true;
-            }
+            folded[usize::from(b)] = first[usize::from(b | 0x20)] || first[usize::from(b & !0x20)];
         }
-        Self::of_ranges(&folded, 0x20, skip_after_alnum)
+        Self::of_set(&folded, skip_after_alnum)
     }
 
-    fn of_ranges(set: &[bool; 256], fold: u8, skip_after_alnum: bool) -> Option<StartBytes> {
-        let mut ranges = Vec::new();
-        let mut b = 0usize;
-        while b < 256 {
-            if set[b] {
-                let lo = b;
-                while b + 1 < 256 && set[b + 1] {
-                    b += 1;
-                }
-                ranges.push((lo as u8, b as u8));
-            }
-            b += 1;
-        }
-        if ranges.len() > MAX_RANGES {
-            return None;
+    fn of_set(set: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
+        let mut alnum = [false; 256];
+        for b in 0..=255u8 {
+            alnum[usize::from(b)] = b.is_ascii_alphanumeric();
         }
         let test = Test {
-            ranges: &ranges,
-            fold,
+            set: Nibbles::of(set)?,
+            alnum: Nibbles::of(&alnum).expect("letters and digits take five rows"),
             skip_after_alnum,
         };
-        // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
-        let sse2 = unsafe { Lanes16::new(test) };
+        if !std::arch::is_x86_feature_detected!("ssse3") {
+            return None;
+        }
+        // SAFETY: the CPU has SSSE3 (checked just before).
+        let ssse3 = unsafe { Lanes16::new(test) };
         let avx2 = std::arch::is_x86_feature_detected!("avx2")
             // SAFETY: the CPU has AVX2 (checked just before).
             .then(|| unsafe { Lanes32::new(test) });
-        Some(StartBytes { sse2, avx2 })
+        Some(StartBytes { ssse3, avx2 })
     }
 
-    /// Bit `k` set when `block[k]` can start a match; `prev_alnum` says whether the byte
-    /// before the block is an ASCII letter or digit.
+    /// The first block `hay[p..p + BLOCK]`, for `p` = `at`, `at + BLOCK`, … while the block
+    /// ends by `end`, with a candidate: `(p, bits)`, bit `k` set when `hay[p + k]` is in the
+    /// set (and, when skipping, follows no ASCII letter or digit; the byte before `at` counts).
+    /// `(p, 0)` when none has one: `p` is the first position not tested.
     #[inline]
-    pub(crate) fn candidates(&self, block: &[u8; BLOCK], prev_alnum: bool) -> u32 {
+    pub(crate) fn next_block(&self, hay: &[u8], at: usize, end: usize) -> (usize, u32) {
+        let end = end.min(hay.len());
         match &self.avx2 {
-            // SAFETY: `avx2` is `Some` only when the CPU has AVX2 (see `of_ranges`).
-            Some(wide) => unsafe { wide.candidates(block, prev_alnum) },
-            None => self.candidates_sse2(block, prev_alnum),
+            // SAFETY: `avx2` is `Some` only when the CPU has AVX2 (see `of_set`).
+            Some(wide) => unsafe { wide.next_block(hay, at, end) },
+            None => self.next_block_ssse3(hay, at, end),
         }
     }
 
-    /// [`StartBytes::candidates`] with two SSE2 halves.
+    /// [`StartBytes::next_block`] with two SSSE3 vectors per block.
     #[inline]
-    fn candidates_sse2(&self, block: &[u8; BLOCK], prev_alnum: bool) -> u32 {
-        let low: &[u8; 16] = block[..16].try_into().expect("16 bytes");
-        let high: &[u8; 16] = block[16..].try_into().expect("16 bytes");
-        // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
-        unsafe {
-            self.sse2.candidates(low, prev_alnum)
-                | self
-                    .sse2
-                    .candidates(high, block[15].is_ascii_alphanumeric())
-                    << 16
-        }
+    fn next_block_ssse3(&self, hay: &[u8], at: usize, end: usize) -> (usize, u32) {
+        // SAFETY: a `StartBytes` exists only when the CPU has SSSE3 (see `of_set`).
+        unsafe { self.ssse3.next_block(hay, at, end.min(hay.len())) }
     }
 }
 
-/// A [`Test`] on the lanes of one vector type: the same steps for SSE2 and AVX2, written
+/// A [`Test`] on the lanes of one vector type: the same steps for SSSE3 and AVX2, written
 /// once with each instruction set's intrinsics.
 macro_rules! lanes {
     (
         $(#[$doc:meta])*
         $name:ident, $vector:ty, $feature:literal, $width:literal,
-        load: $load:ident, set1: $set1:ident, zero: $zero:ident, or: $or:ident,
-        sub: $sub:ident, min: $min:ident, cmpeq: $cmpeq:ident, movemask: $movemask:ident $(,)?
+        load: $load:ident, set1: $set1:ident, zero: $zero:ident, and: $and:ident,
+        srli: $srli:ident, shuffle: $shuffle:ident, cmpeq: $cmpeq:ident,
+        movemask: $movemask:ident $(,)?
     ) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         struct $name {
-            /// Per range: its low end and width, in every lane.
-            ranges: Vec<[$vector; 2]>,
-            fold: $vector,
+            /// The set's nibble tables, repeated in every 16-byte lane.
+            set: [$vector; 2],
+            alnum: [$vector; 2],
             skip_after_alnum: bool,
-            digit: [$vector; 2],
-            lower: [$vector; 2],
-            case_bit: $vector,
         }
 
         impl $name {
             #[target_feature(enable = $feature)]
-            fn new(test: Test<'_>) -> $name {
-                let range = |lo: u8, hi: u8| [$set1(lo as i8), $set1((hi - lo) as i8)];
+            fn new(test: Test) -> $name {
+                let table = |t: [u8; 16]| {
+                    let repeated: [u8; $width] = std::array::from_fn(|i| t[i % 16]);
+                    // SAFETY: `repeated` is one vector of readable bytes; the load is unaligned.
+                    unsafe { $load(repeated.as_ptr().cast::<$vector>()) }
+                };
+                let tables = |n: Nibbles| [table(n.low), table(n.high)];
                 $name {
-                    ranges: test.ranges.iter().map(|&(lo, hi)| range(lo, hi)).collect(),
-                    fold: $set1(test.fold as i8),
+                    set: tables(test.set),
+                    alnum: tables(test.alnum),
                     skip_after_alnum: test.skip_after_alnum,
-                    digit: range(b'0', b'9'),
-                    lower: range(b'a', b'z'),
-                    case_bit: $set1(0x20),
                 }
             }
 
-            /// 0xFF in each lane of `v` inside `range`.
+            /// Bit `k` set when lane `k` (low nibble in `low`, high nibble in `high`) is in the
+            /// set of `tables`.
             #[inline]
             #[target_feature(enable = $feature)]
-            fn within(v: $vector, [lo, width]: [$vector; 2]) -> $vector {
-                let d = $sub(v, lo);
-                $cmpeq($min(d, width), d)
+            fn members(tables: [$vector; 2], low: $vector, high: $vector) -> u32 {
+                let hit = $and($shuffle(tables[0], low), $shuffle(tables[1], high));
+                let outside = $movemask($cmpeq(hit, $zero())) as u32;
+                !outside & (u32::MAX >> (32 - $width))
             }
 
-            #[inline]
+            /// See [`StartBytes::next_block`]; `end <= hay.len()`.
             #[target_feature(enable = $feature)]
-            fn candidates(&self, block: &[u8; $width], prev_alnum: bool) -> u32 {
-                // SAFETY: `block` is one vector of readable bytes and the load is unaligned.
-                let v = unsafe { $load(block.as_ptr().cast::<$vector>()) };
-                let tested = $or(v, self.fold);
-                let mut starts = $zero();
-                for &r in &self.ranges {
-                    starts = $or(starts, Self::within(tested, r));
+            fn next_block(&self, hay: &[u8], mut at: usize, end: usize) -> (usize, u32) {
+                assert!(end <= hay.len());
+                let nibble = $set1(0x0F);
+                while at + BLOCK <= end {
+                    let (mut starts, mut alnum) = (0u32, 0u32);
+                    for k in 0..BLOCK / $width {
+                        // SAFETY: `at + BLOCK <= end <= hay.len()`: the vector's bytes are
+                        // readable; the load is unaligned.
+                        let v = unsafe { $load(hay.as_ptr().add(at + k * $width).cast::<$vector>()) };
+                        let low = $and(v, nibble);
+                        let high = $and($srli::<4>(v), nibble);
+                        starts |= Self::members(self.set, low, high) << (k * $width);
+                        alnum |= Self::members(self.alnum, low, high) << (k * $width);
+                    }
+                    let bits = match self.skip_after_alnum {
+                        true => {
+                            let prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
+                            starts & !((alnum << 1) | u32::from(prev_alnum))
+                        }
+                        false => starts,
+                    };
+                    if bits != 0 {
+                        return (at, bits);
+                    }
+                    at += BLOCK;
                 }
-                let starts = $movemask(starts) as u32;
-                if starts == 0 || !self.skip_after_alnum {
-                    return starts;
-                }
-                let alnum = $or(
-                    Self::within(v, self.digit),
-                    Self::within($or(v, self.case_bit), self.lower),
-                );
-                let alnum = $movemask(alnum) as u32;
-                starts & !((alnum << 1) | u32::from(prev_alnum))
+                (at, 0)
             }
         }
     };
 }
 
 lanes!(
-    /// A [`Test`] on sixteen lanes (SSE2).
-    Lanes16, __m128i, "sse2", 16,
-    load: _mm_loadu_si128, set1: _mm_set1_epi8, zero: _mm_setzero_si128, or: _mm_or_si128,
-    sub: _mm_sub_epi8, min: _mm_min_epu8, cmpeq: _mm_cmpeq_epi8, movemask: _mm_movemask_epi8,
+    /// A [`Test`] on sixteen lanes (SSSE3), two vectors per block.
+    Lanes16, __m128i, "ssse3", 16,
+    load: _mm_loadu_si128, set1: _mm_set1_epi8, zero: _mm_setzero_si128, and: _mm_and_si128,
+    srli: _mm_srli_epi16, shuffle: _mm_shuffle_epi8, cmpeq: _mm_cmpeq_epi8,
+    movemask: _mm_movemask_epi8,
 );
 
 lanes!(
     /// A [`Test`] on thirty-two lanes (AVX2).
     Lanes32, __m256i, "avx2", 32,
     load: _mm256_loadu_si256, set1: _mm256_set1_epi8, zero: _mm256_setzero_si256,
-    or: _mm256_or_si256, sub: _mm256_sub_epi8, min: _mm256_min_epu8, cmpeq: _mm256_cmpeq_epi8,
-    movemask: _mm256_movemask_epi8,
+    and: _mm256_and_si256, srli: _mm256_srli_epi16, shuffle: _mm256_shuffle_epi8,
+    cmpeq: _mm256_cmpeq_epi8, movemask: _mm256_movemask_epi8,
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Bit `k`: `block[k]` (with `fold` OR-ed in) is in a range of `ranges` and, when
-    /// skipping, does not follow an ASCII letter or digit (`prev` is the byte before).
-    fn reference(ranges: &[(u8, u8)], fold: u8, skip: bool, prev: u8, block: &[u8]) -> u32 {
-        let mut bits = 0;
-        for (k, &b) in block.iter().enumerate() {
-            let before = if k == 0 { prev } else { block[k - 1] };
-            let inside = ranges
+    /// [`StartBytes::next_block`] a byte at a time: `set` holds the candidates, ASCII case
+    /// folded when `fold`.
+    fn reference(
+        set: &[bool; 256],
+        fold: bool,
+        skip: bool,
+        hay: &[u8],
+        mut at: usize,
+        end: usize,
+    ) -> (usize, u32) {
+        let member = |b: u8| match fold {
+            true => set
                 .iter()
-                .any(|&(lo, hi)| (lo..=hi).contains(&(b | fold)));
-            if inside && !(skip && before.is_ascii_alphanumeric()) {
-                bits |= 1 << k;
+                .enumerate()
+                .any(|(m, &x)| x && m as u8 | 0x20 == b | 0x20),
+            false => set[usize::from(b)],
+        };
+        while at + BLOCK <= end {
+            let mut bits = 0;
+            for k in 0..BLOCK {
+                let p = at + k;
+                let after_alnum = p > 0 && hay[p - 1].is_ascii_alphanumeric();
+                if member(hay[p]) && !(skip && after_alnum) {
+                    bits |= 1 << k;
+                }
             }
+            if bits != 0 {
+                return (at, bits);
+            }
+            at += BLOCK;
         }
-        bits
+        (at, 0)
+    }
+
+    #[test]
+    fn the_sets_the_searches_use_fit_the_nibble_tables() {
+        let mut words = [false; 256];
+        for b in 0..=255u8 {
+            words[usize::from(b)] = b.is_ascii_alphanumeric() || b >= 0xC0;
+        }
+        assert!(StartBytes::new(&words, true).is_some());
+        let mut main = [false; 256];
+        for &b in b"0123456789+(Nn" {
+            main[usize::from(b)] = true;
+        }
+        assert!(StartBytes::new(&main, true).is_some());
+        // Nine high nibbles with different rows: too many for eight bits.
+        let mut nine = [false; 256];
+        for h in 0..9 {
+            nine[h * 16 + h] = true;
+        }
+        assert!(Nibbles::of(&nine).is_none());
     }
 
     proptest::proptest! {
-        /// Both the AVX2 lanes (where the CPU has them) and the SSE2 halves find exactly the
-        /// bytes of the set, folded or not.
+        /// Both the AVX2 lanes (where the CPU has them) and the SSSE3 pairs find exactly the
+        /// blocks and bytes a byte-at-a-time test finds, folded or not.
         #[test]
         fn blocks_agree_with_a_byte_at_a_time(
             members in proptest::collection::vec(0u8..=255, 0..12),
-            block in proptest::collection::vec(
+            hay in proptest::collection::vec(
                 proptest::prop_oneof![0u8..=255, b'0'..=b'9', b'a'..=b'z', b'A'..=b'Z'],
-                BLOCK,
+                0..4 * BLOCK,
             ),
-            prev in 0u8..=255,
+            at in 0usize..4 * BLOCK,
+            end in 0usize..5 * BLOCK,
             fold in proptest::bool::ANY,
             skip in proptest::bool::ANY,
         ) {
@@ -241,25 +321,10 @@ mod tests {
             }) else {
                 return Ok(());
             };
-            let (tested, fold_bit) = match fold {
-                true => {
-                    let mut folded = [false; 256];
-                    for b in 0..=255u8 {
-                        folded[usize::from(b | 0x20)] |= set[usize::from(b)];
-                    }
-                    (folded, 0x20)
-                }
-                false => (set, 0),
-            };
-            let ranges: Vec<(u8, u8)> = (0..=255u8)
-                .filter(|&b| tested[usize::from(b)])
-                .map(|b| (b, b))
-                .collect();
-            let block: [u8; BLOCK] = block.try_into().unwrap();
-            let want = reference(&ranges, fold_bit, skip, prev, &block);
-            let prev_alnum = prev.is_ascii_alphanumeric();
-            proptest::prop_assert_eq!(bytes.candidates(&block, prev_alnum), want);
-            proptest::prop_assert_eq!(bytes.candidates_sse2(&block, prev_alnum), want);
+            let at = at.min(hay.len());
+            let want = reference(&set, fold, skip, &hay, at, end.min(hay.len()));
+            proptest::prop_assert_eq!(bytes.next_block(&hay, at, end), want);
+            proptest::prop_assert_eq!(bytes.next_block_ssse3(&hay, at, end), want);
         }
     }
 }

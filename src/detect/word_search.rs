@@ -191,12 +191,14 @@ impl WordStartSearch {
         let mut i = lo;
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = &self.starts {
-            while let Some(block) = hay.get(i..i + BLOCK).filter(|_| i + BLOCK <= hi) {
-                let block = block.try_into().expect("a block-long slice");
-                let prev_alnum = i > 0 && hay[i - 1].is_ascii_alphanumeric();
-                let mut bits = simd.candidates(block, prev_alnum);
+            loop {
+                let (block, mut bits) = simd.next_block(hay, i, hi);
+                i = block;
+                if bits == 0 {
+                    break;
+                }
                 while bits != 0 {
-                    self.at_word_start(hay, i + bits.trailing_zeros() as usize, hi, found);
+                    self.at_word_start(hay, block + bits.trailing_zeros() as usize, hi, found);
                     bits &= bits - 1;
                 }
                 i += BLOCK;

@@ -4,7 +4,7 @@
 //! fixed letter), and every rule's boundary rejects a start right after a letter or digit. The
 //! [`StartTable`] is read off the anchored start state of the patterns' forward lazy DFA: a
 //! 64 K table answers "can a match start at this byte, after that one?" with one lookup per
-//! position (thirty-two at a time with AVX2 or SSE2). At each candidate a fully built DFA is walked by
+//! position (thirty-two at a time with AVX2 or SSSE3). At each candidate a fully built DFA is walked by
 //! hand from its anchored start state: a number that is not an identifier (a date, a postcode,
 //! an amount) costs a few table lookups, not a regex search.
 //!
@@ -42,7 +42,7 @@ pub(super) struct StartTable {
     after: Box<[bool; 256 * 256]>,
     /// `pair[a * 256 + b]`: a match can start with bytes `a`, `b`.
     pair: Box<[bool; 256 * 256]>,
-    /// The start bytes as a few ranges, tested a block of thirty-two positions at a time.
+    /// The start bytes as nibble tables, tested a block of thirty-two positions at a time.
     #[cfg(target_arch = "x86_64")]
     simd: Option<simd::StartBytes>,
 }
@@ -221,18 +221,13 @@ impl Candidates<'_> {
         }
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = &self.table.simd {
-            let hay = self.hay;
-            while let Some(block) = hay.get(at..at + BLOCK) {
-                let block = block.try_into().expect("a block-long slice");
-                let prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
-                let bits = simd.candidates(block, prev_alnum);
-                if bits != 0 {
-                    self.block = at;
-                    self.bits = bits;
-                    return Some(at + bits.trailing_zeros() as usize);
-                }
-                at += BLOCK;
+            let (block, bits) = simd.next_block(self.hay, at, self.hay.len());
+            if bits != 0 {
+                self.block = block;
+                self.bits = bits;
+                return Some(block + bits.trailing_zeros() as usize);
             }
+            at = block;
         }
         self.block = usize::MAX;
         self.table.next_start_scalar(self.hay, at)
