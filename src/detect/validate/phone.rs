@@ -51,9 +51,38 @@ pub fn looks_like_date(d: &[u8]) -> bool {
     ddmmyyyy || yyyymmdd
 }
 
+/// The groupings people write national phone numbers in: `91234567`, `912 34 567`,
+/// `91 23 45 67`, `9123 4567`.
+fn phone_grouping(groups: &[u8]) -> bool {
+    matches!(*groups, [8] | [3, 2, 3] | [2, 2, 2, 2] | [4, 4])
+}
+
 /// The validator behind `validator = "phone_no"`.
 pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let value = &text[range];
+    if surely_not(value) {
+        return None;
+    }
+    checked(value)
+}
+
+/// True for a candidate [`checked`] rejects, told from its digit groups alone. Most
+/// candidates are dates and other numbers with no country code: when the digits are not ten
+/// (a bare `47` code) and the grouping is none a phone number has, there is no need to
+/// collect the digits.
+fn surely_not(value: &str) -> bool {
+    let trimmed = value.trim_start();
+    let plain = !trimmed.starts_with(['+', '(']) && !trimmed.starts_with("0047");
+    if !plain {
+        return false;
+    }
+    let groups = digit_groups(value);
+    let count: usize = groups.iter().map(|&g| usize::from(g)).sum();
+    count != 10 && !phone_grouping(&groups)
+}
+
+/// The validator's checks on the candidate `value`.
+fn checked(value: &str) -> Option<Verdict> {
     let trimmed = value.trim_start();
     let all = digits(value);
     let groups = digit_groups(value);
@@ -81,7 +110,7 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     // Without a country code only the groupings people use for phone numbers count;
     // `31.12.2023` (2-2-4) or `2024-03-12` (4-2-2) is a date, rejected here before any
     // keyword search.
-    if !prefixed && !matches!(*groups, [8] | [3, 2, 3] | [2, 2, 2, 2] | [4, 4]) {
+    if !prefixed && !phone_grouping(&groups) {
         return None;
     }
     let dotted = value.contains('.');
@@ -142,6 +171,18 @@ mod tests {
         assert_eq!(check("2024-03-12"), None);
         assert_eq!(check("912 345 67"), None);
         assert_eq!(check("+47 9123 45 67"), Some(("mobile", false)));
+    }
+
+    proptest::proptest! {
+        /// The early rejection rejects only what the full checks reject.
+        #[test]
+        fn surely_not_agrees_with_the_checks(
+            value in "[ (+]{0,2}(0047|47|\\+47)?[0-9 .\\-]{0,16}",
+        ) {
+            if surely_not(&value) {
+                proptest::prop_assert!(checked(&value).is_none(), "{value:?}");
+            }
+        }
     }
 
     #[test]
