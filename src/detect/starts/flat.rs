@@ -166,8 +166,12 @@ impl FlatDfa {
                 at = start + 2;
             }
         }
-        while at < hay.len() {
-            sid = next[sid as usize + usize::from(classes[usize::from(hay[at])])];
+        for (at, &byte) in hay.iter().enumerate().skip(at) {
+            let id = sid as usize + usize::from(classes[usize::from(byte)]);
+            debug_assert!(id < next.len());
+            // SAFETY: every id in `next` and `starts` starts a row of `alphabet` entries of
+            // `next` (see `new`), and a class is below `alphabet`: `id` is inside `next`.
+            sid = unsafe { *next.get_unchecked(id) };
             if sid <= last_special {
                 if sid == 0 {
                     return found;
@@ -175,7 +179,6 @@ impl FlatDfa {
                 // Matches are reported one byte late: this one ends before `at`.
                 found = Some((self.pattern[sid as usize / self.alphabet] as usize, at));
             }
-            at += 1;
         }
         match self.at_end[sid as usize / self.alphabet] {
             NONE => found,
