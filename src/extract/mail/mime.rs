@@ -89,7 +89,9 @@ impl Walk<'_, '_> {
         let body = match body::body_text(part) {
             Ok(b) => b,
             Err(_) => Cow::Owned(
-                String::from_utf8_lossy(&body::body_bytes(part).unwrap_or_default()).into_owned(),
+                body::body_bytes(part)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default(),
             ),
         };
         let text = if html {
