@@ -165,13 +165,15 @@ proptest! {
         let mut index = 1;
         while let Some(batch) = splitter.batch_of(size) {
             prop_assert_eq!(batch.span.start, at);
-            for (i, range) in &batch.messages {
-                prop_assert_eq!(*i, index);
+            for message in &batch.messages {
+                let range = &message.range;
+                prop_assert_eq!(message.index, index);
                 prop_assert_eq!(range.start, at);
                 prop_assert!(range.end > range.start);
                 at = range.end;
                 index += 1;
                 let _ = unescape(&data[range.clone()]);
+                let _ = message.raw(&data);
             }
             prop_assert_eq!(batch.span.end, at);
         }

@@ -2,6 +2,10 @@
 //! write them): split on `From ` separator lines, `>From ` lines unescaped, messages scanned
 //! on several threads.
 //!
+//! One pass over the mailbox finds both: every `From ` is either a separator (at the start of
+//! a line) or, after `>` characters that start a line, a quoted line to unescape; messages
+//! without quoted lines are scanned where they lie, with no second look.
+//!
 //! A file on disk is memory-mapped read-only, never read whole: threads claim batches of
 //! messages in order (so each message keeps its 1-based index) and the pages of a finished
 //! batch are handed back to the kernel, so resident memory stays at a few batches however
@@ -9,7 +13,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use memchr::memmem;
 use memmap2::Mmap;
@@ -51,9 +55,8 @@ pub fn scan_mbox(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractE
     let splitter = Mutex::new(Splitter::new(data));
     let next = || splitter.lock().ok()?.next_batch();
     for_each_job(ctx, next, |ctx, batch: Batch| {
-        for (index, range) in batch.messages {
-            let raw = unescape(message_after_separator(&data[range]));
-            scan_message(ctx, &raw, Some(index));
+        for message in batch.messages {
+            scan_message(ctx, &message.raw(data), Some(message.index));
         }
         if let Some(map) = &map {
             release(map, batch.span);
@@ -65,10 +68,33 @@ pub fn scan_mbox(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractE
 /// Messages claimed by one thread: their indexes and byte ranges, and the span they cover.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Batch {
-    /// (1-based index, byte range including the `From ` line) of each message.
-    pub messages: Vec<(u64, Range<usize>)>,
+    /// The messages, in order.
+    pub messages: Vec<Message>,
     /// The bytes of the mailbox the batch covers.
     pub span: Range<usize>,
+}
+
+/// One message of a mailbox, as the [`Splitter`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Its 1-based position in the mailbox.
+    pub index: u64,
+    /// Its bytes in the mailbox, `From ` line included.
+    pub range: Range<usize>,
+    /// It has lines that are `>` characters then `From ` (see [`unescape`]).
+    pub quoted: bool,
+}
+
+impl Message {
+    /// The message in the mailbox `data`, without its `From ` line and unescaped.
+    pub fn raw<'a>(&self, data: &'a [u8]) -> Cow<'a, [u8]> {
+        let message = message_after_separator(&data[self.range.clone()]);
+        if self.quoted {
+            unescape(message)
+        } else {
+            Cow::Borrowed(message)
+        }
+    }
 }
 
 /// Hands out the messages of a mailbox in order, a batch at a time.
@@ -103,8 +129,15 @@ impl<'a> Splitter<'a> {
         let mut messages = Vec::new();
         let mut at = start;
         while at < self.data.len() && (messages.is_empty() || at - start < size) {
-            let end = next_separator(self.data, at + 1).unwrap_or(self.data.len());
-            messages.push((self.next_index, at..end));
+            let Next {
+                separator: end,
+                quoted,
+            } = next_separator(self.data, at + 1);
+            messages.push(Message {
+                index: self.next_index,
+                range: at..end,
+                quoted,
+            });
             self.next_index += 1;
             at = end;
         }
@@ -116,18 +149,42 @@ impl<'a> Splitter<'a> {
     }
 }
 
-/// The start of the next separator line at or after `from`.
-pub fn next_separator(data: &[u8], from: usize) -> Option<usize> {
-    let finder = memmem::Finder::new(b"\nFrom ");
-    let mut search = from.saturating_sub(1);
-    while search < data.len() {
-        let line = search + finder.find(&data[search..])? + 1;
-        if is_separator(data, line) {
-            return Some(line);
+/// What [`next_separator`] found.
+struct Next {
+    /// The start of the separator line, or the end of the mailbox.
+    separator: usize,
+    /// A quoted `From ` line comes before it (see [`Message::quoted`]).
+    quoted: bool,
+}
+
+/// The next separator line starting at or after `from` (at least 1), and whether a quoted
+/// `From ` line comes before it: the `From ` of a line that starts at or after the line of
+/// `from - 1` and is one or more `>` characters then `From `.
+fn next_separator(data: &[u8], from: usize) -> Next {
+    static FROM: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(b"From "));
+    let mut quoted = false;
+    let mut search = from;
+    while let Some(found) = data.get(search..).and_then(|rest| FROM.find(rest)) {
+        let at = search + found;
+        search = at + 1;
+        let line = at - data[..at].iter().rev().take_while(|&&b| b == b'>').count();
+        if line > 0 && data[line - 1] != b'\n' {
+            continue;
         }
-        search = line;
+        if line < at {
+            quoted = true;
+        } else if is_separator(data, at) {
+            return Next {
+                separator: at,
+                quoted,
+            };
+        }
     }
-    None
+    Next {
+        separator: data.len(),
+        quoted,
+    }
 }
 
 /// A `From ` line is a separator when it reads like one (`From sender date`: a digit in a
@@ -200,6 +257,7 @@ fn release(map: &Mmap, span: Range<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const BOX: &[u8] = b"From a@b.no Mon Jan  1 10:00:00 2024\nFrom: a@b.no\n\nFrom here on\n>From me\n>>From you\n\nFrom c@d.no Tue Jan  2 10:00:00 2024\nSubject: two\n\nbody\n";
 
@@ -208,11 +266,18 @@ mod tests {
         let mut s = Splitter::new(BOX);
         let batch = s.batch_of(1).unwrap();
         assert_eq!(batch.messages.len(), 1);
-        let (i, r) = batch.messages[0].clone();
-        assert_eq!(i, 1);
+        let Message {
+            index,
+            range: r,
+            quoted,
+        } = batch.messages[0].clone();
+        assert_eq!((index, quoted), (1, true));
         assert!(BOX[r.clone()].ends_with(b">>From you\n\n"));
         let second = s.batch_of(1 << 20).unwrap();
-        assert_eq!(second.messages[0].0, 2);
+        assert_eq!(
+            (second.messages[0].index, second.messages[0].quoted),
+            (2, false)
+        );
         assert_eq!(second.span, r.end..BOX.len());
         assert_eq!(s.batch_of(1), None);
     }
@@ -225,5 +290,47 @@ mod tests {
             b"A: b\n\nFrom me\n>From you\n> From no\n".as_slice()
         );
         assert!(matches!(unescape(b"plain\n"), Cow::Borrowed(_)));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any bytes: the splitter finds the separators the search for separator lines alone
+        /// finds, and each message reads as unescaping every message would read.
+        #[test]
+        fn one_pass_finds_separators_and_quoted_lines(
+            data in proptest::collection::vec(
+                prop_oneof![
+                    Just(b"From a 1\n".to_vec()),
+                    Just(b"X: y\n".to_vec()),
+                    Just(b"\n".to_vec()),
+                    Just(b">".to_vec()),
+                    Just(b"From ".to_vec()),
+                    Just(b">From ".to_vec()),
+                    proptest::collection::vec(any::<u8>(), 0..8),
+                ],
+                0..40,
+            ).prop_map(|v| v.concat()),
+            size in 1usize..64,
+        ) {
+            let mut splitter = Splitter::new(&data);
+            while let Some(batch) = splitter.batch_of(size) {
+                for message in batch.messages {
+                    let Range { start, end } = message.range.clone();
+                    prop_assert_eq!(end, reference_separator(&data, start + 1));
+                    let all = unescape(message_after_separator(&data[start..end]));
+                    prop_assert_eq!(&*message.raw(&data), &*all);
+                }
+            }
+        }
+    }
+
+    /// The separator search before quoted lines were looked for in the same pass.
+    fn reference_separator(data: &[u8], from: usize) -> usize {
+        (from..data.len())
+            .find(|&i| {
+                data[i - 1] == b'\n' && data[i..].starts_with(b"From ") && is_separator(data, i)
+            })
+            .unwrap_or(data.len())
     }
 }
