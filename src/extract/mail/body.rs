@@ -52,7 +52,7 @@ thread_local! {
 }
 
 /// Bytes decoded into a vector taken from the thread's kept buffers, given back when dropped
-/// (unless larger than [`KEPT_BUFFER_BYTES`]).
+/// (unless larger than 8 MB).
 pub struct Buffer {
     /// Its first `len` bytes are the content; the rest is room left from earlier use.
     vec: Vec<u8>,
