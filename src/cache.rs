@@ -663,20 +663,7 @@ impl Cache {
 
     /// Opens the read snapshot lookups use (none when the tables do not exist yet).
     fn take_snapshot(&self) {
-        let snapshot = self
-            .guarded(|| {
-                let txn = self.begin_read()?;
-                let open = |t| match txn.open_table(t) {
-                    Ok(t) => Ok(Some(t)),
-                    Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-                    Err(e) => Err(redb::Error::from(e)),
-                };
-                Ok(match (open(HEADS)?, open(BODIES)?) {
-                    (Some(heads), Some(bodies)) => Some(Snapshot { heads, bodies }),
-                    _ => None,
-                })
-            })
-            .flatten();
+        let snapshot = self.guarded(|| snapshot_of(self.begin_read()?)).flatten();
         *self.snapshot.write().expect("cache snapshot") = snapshot;
     }
 
@@ -727,16 +714,22 @@ impl Cache {
             }
         }
         {
-            // Lookups hold the snapshot's lock: once it is ours, no read is in flight.
+            // Lookups hold the snapshot's lock: once it is ours, no read is in flight. Another
+            // thread may have switched in the meantime: then there is nothing to do.
             let mut snapshot = self.snapshot.write().expect("cache snapshot");
             let mut db = self.db.write().expect("cache database");
-            if let Some(Store::Reading(reading)) = db.take() {
+            if let Some(Store::Reading(_)) = db.as_ref() {
                 *snapshot = None;
-                reading.close()?;
-                *db = Some(Store::Writing(open_db(&self.path)?));
+                if let Some(Store::Reading(reading)) = db.take() {
+                    reading.close()?;
+                }
+                // Should this fail, the database stays closed: every later use is an error
+                // and `guarded` turns the cache off.
+                let writing = open_db(&self.path)?;
+                *snapshot = snapshot_of(writing.begin_read()?)?;
+                *db = Some(Store::Writing(writing));
             }
         }
-        self.take_snapshot();
         let db = self.db.read().expect("cache database");
         match db.as_ref() {
             Some(Store::Writing(db)) => op(db),
@@ -830,6 +823,19 @@ impl Cache {
         txn.open_table(HEADS)
             .is_ok_and(|t| t.get(key).unwrap().is_some())
     }
+}
+
+/// The tables as `txn` sees them (none when they do not exist yet).
+fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
+    let open = |t| match txn.open_table(t) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(redb::Error::from(e)),
+    };
+    Ok(match (open(HEADS)?, open(BODIES)?) {
+        (Some(heads), Some(bodies)) => Some(Snapshot { heads, bodies }),
+        _ => None,
+    })
 }
 
 /// The files of the cache at `path`: the database and the lock beside it (`<path>.lock`).
@@ -1049,6 +1055,41 @@ mod tests {
             (cached, found[0].value.as_str(), calls.get()),
             (true, "two", 3)
         );
+    }
+
+    /// Threads that need to write at the same moment switch the database once, and lookups
+    /// made meanwhile still find what was stored.
+    #[test]
+    fn threads_switching_to_writing_at_once_all_get_the_writable_database() {
+        // A race: a few rounds, so that one of them hits it.
+        for _ in 0..5 {
+            let d = tempfile::tempdir().unwrap();
+            let file = d.path().join("a.txt");
+            std::fs::write(&file, "one").unwrap();
+            age(&file, 100);
+            let db = d.path().join("cache.redb");
+            let calls = Cell::new(0);
+            scan_once(&Cache::open(&db, "r".into()).unwrap().0, &file, &calls);
+            let (mut cache, _) = Cache::open(&db, "r".into()).unwrap();
+            cache.racy_ns = 0;
+            assert!(matches!(*cache.db.read().unwrap(), Some(Store::Reading(_))));
+            std::thread::scope(|s| {
+                for _ in 0..8 {
+                    s.spawn(|| cache.writer(|_| Ok(())).unwrap());
+                    s.spawn(|| {
+                        let metadata = std::fs::metadata(&file).unwrap();
+                        let stat = Stat::of(&metadata).unwrap();
+                        let key = cache.key(&file).unwrap();
+                        // Either snapshot (before or after the switch) holds the entry; none is
+                        // ever missing while the switch is under way.
+                        assert!(cache.lookup(&key, &stat, "shown").is_some());
+                    });
+                }
+            });
+            assert!(matches!(*cache.db.read().unwrap(), Some(Store::Writing(_))));
+            assert!(scan_once(&cache, &file, &calls).1);
+            assert_eq!(calls.get(), 1);
+        }
     }
 
     #[test]
