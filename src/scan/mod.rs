@@ -292,7 +292,6 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
     let started = Instant::now();
     let (tx, rx) = bounded::<Event<T>>(4096);
     let mut summary = Summary::default();
-    let mut spent = Spent::default();
     let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
         let walker = scope.spawn(move || {
             walk(walk_options, || {
@@ -311,11 +310,9 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                     progress
                         .findings
                         .fetch_add(items.len() as u64, Ordering::Relaxed);
-                    let mut items = items;
-                    for item in items.drain(..) {
+                    for item in items {
                         sink.item(item, &mut summary)?;
                     }
-                    spent.keep(items);
                 }
                 Event::Error(e) => {
                     summary.errors += 1;
@@ -337,51 +334,9 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
         }
         Ok(walker.join().expect("walker thread"))
     })?;
-    drop(spent);
     walk_result.map_err(std::io::Error::other)?;
     summary.complete = summary.errors == 0;
     Ok((summary, started.elapsed().as_secs_f64()))
-}
-
-/// Emptied buffers of [`Event::Items`] (allocated by the workers), freed in bulk rather than
-/// one by one as they arrive: memory of a worker freed on the report thread takes the lock of
-/// the worker's malloc arena, and freeing a buffer per cached file while the workers allocate
-/// made the lock contended (futex calls), which cost a rescan of many small files a fifth of
-/// its time. Only small buffers are kept (large ones are few and leave the arenas), and at most
-/// [`Spent::MAX_BYTES`], so memory stays bounded however long the scan.
-struct Spent<T> {
-    buffers: Vec<Vec<T>>,
-    bytes: usize,
-}
-
-impl<T> Default for Spent<T> {
-    fn default() -> Self {
-        Spent {
-            buffers: Vec::new(),
-            bytes: 0,
-        }
-    }
-}
-
-impl<T> Spent<T> {
-    /// A buffer larger than this is freed at once.
-    const MAX_BUFFER: usize = 64 << 10;
-    /// Kept buffers are freed together when they reach this size.
-    const MAX_BYTES: usize = 16 << 20;
-
-    /// Takes an emptied buffer, to be freed later (or now, when it is large).
-    fn keep(&mut self, buffer: Vec<T>) {
-        let size = buffer.capacity() * std::mem::size_of::<T>();
-        if size > Self::MAX_BUFFER {
-            return;
-        }
-        self.buffers.push(buffer);
-        self.bytes += size;
-        if self.bytes > Self::MAX_BYTES {
-            self.buffers.clear();
-            self.bytes = 0;
-        }
-    }
 }
 
 /// Handles one walk event on a worker thread; `false` when the report side has gone
@@ -851,25 +806,6 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn spent_buffers_are_kept_small_and_bounded() {
-        let mut spent = Spent::<u64>::default();
-        // A large buffer is not kept.
-        spent.keep(Vec::with_capacity(Spent::<u64>::MAX_BUFFER / 8 + 1));
-        assert!(spent.buffers.is_empty());
-        // Small ones are, until they add up to the limit; then all are freed.
-        let each = Spent::<u64>::MAX_BUFFER / 8;
-        let fit = Spent::<u64>::MAX_BYTES / Spent::<u64>::MAX_BUFFER;
-        for _ in 0..fit {
-            spent.keep(Vec::with_capacity(each));
-        }
-        assert_eq!(spent.buffers.len(), fit);
-        assert!(spent.bytes <= Spent::<u64>::MAX_BYTES);
-        spent.keep(Vec::with_capacity(each));
-        assert!(spent.buffers.is_empty());
-        assert_eq!(spent.bytes, 0);
-    }
 
     proptest::proptest! {
         /// Positions visited in order agree with counting from the start of the text.
