@@ -784,27 +784,25 @@ impl Cache {
         remove: &[String],
         durability: Durability,
     ) -> Result<(), redb::Error> {
+        let mut txn = db.begin_write()?;
+        txn.set_durability(durability)
+            .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
         {
-            let mut txn = db.begin_write()?;
-            txn.set_durability(durability)
-                .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
-            {
-                let mut heads = txn.open_table(HEADS)?;
-                let mut bodies = txn.open_table(BODIES)?;
-                for (key, head, body) in batch {
-                    heads.insert(key.as_str(), head.as_slice())?;
-                    if let Some(body) = body {
-                        bodies.insert(key.as_str(), body.as_slice())?;
-                    }
-                }
-                for key in remove {
-                    heads.remove(key.as_str())?;
-                    bodies.remove(key.as_str())?;
+            let mut heads = txn.open_table(HEADS)?;
+            let mut bodies = txn.open_table(BODIES)?;
+            for (key, head, body) in batch {
+                heads.insert(key.as_str(), head.as_slice())?;
+                if let Some(body) = body {
+                    bodies.insert(key.as_str(), body.as_slice())?;
                 }
             }
-            txn.commit()?;
-            Ok(())
+            for key in remove {
+                heads.remove(key.as_str())?;
+                bodies.remove(key.as_str())?;
+            }
         }
+        txn.commit()?;
+        Ok(())
     }
 
     fn fail(&self, e: impl std::fmt::Display) {
@@ -823,6 +821,25 @@ impl Cache {
         txn.open_table(HEADS)
             .is_ok_and(|t| t.get(key).unwrap().is_some())
     }
+}
+
+/// Opens `path` for reading and writing, created if missing, readable by its owner only
+/// (0600, also when it existed with wider permissions).
+fn open_owner_only(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
 }
 
 /// The tables as `txn` sees them (none when they do not exist yet).
@@ -848,15 +865,7 @@ pub fn files(path: &Path) -> [PathBuf; 2] {
 /// Takes the lock that keeps a second scan out: `<cache>.lock`, created owner-only.
 fn lock_file(path: &Path) -> Result<File, OpenError> {
     let [_, lock_path] = files(path);
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options
-        .open(&lock_path)
+    let file = open_owner_only(&lock_path)
         .map_err(|e| OpenError::Other(format!("{}: {e}", lock_path.display())))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
@@ -885,19 +894,7 @@ fn open_store(path: &Path) -> Result<Store, DatabaseError> {
 
 /// Opens or creates the database file owner-only.
 fn open_db(path: &Path) -> Result<Database, DatabaseError> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
+    let file = open_owner_only(path)?;
     // redb can panic on some damaged files; that is an unreadable cache, not a crashed scan.
     std::panic::catch_unwind(|| {
         Builder::new()
@@ -1004,6 +1001,14 @@ mod tests {
             .unwrap();
     }
 
+    /// The cache at `db`, trusting a stat however recent its times (the test files' ctimes
+    /// are now).
+    fn trusting(db: &Path) -> Cache {
+        let (mut cache, _) = Cache::open(db, "r".into()).unwrap();
+        cache.racy_ns = 0;
+        cache
+    }
+
     /// A rescan that finds nothing changed opens the database read-only and leaves its file
     /// as it was; one that must store something reopens it for writing in the middle.
     #[test]
@@ -1017,16 +1022,14 @@ mod tests {
         let db = d.path().join("cache.redb");
         let calls = Cell::new(0);
         {
-            let (mut cache, _) = Cache::open(&db, "r".into()).unwrap();
-            cache.racy_ns = 0; // the files' ctimes are now: trusted all the same
+            let cache = trusting(&db);
             assert!(matches!(*cache.db.read().unwrap(), Some(Store::Writing(_))));
             scan_once(&cache, &a, &calls);
             scan_once(&cache, &b, &calls);
         }
         let before = (std::fs::read(&db).unwrap(), std::fs::metadata(&db).unwrap());
         {
-            let (mut cache, _) = Cache::open(&db, "r".into()).unwrap();
-            cache.racy_ns = 0; // the files' ctimes are now: trusted all the same
+            let cache = trusting(&db);
             assert!(matches!(*cache.db.read().unwrap(), Some(Store::Reading(_))));
             assert!(scan_once(&cache, &a, &calls).1);
             assert!(scan_once(&cache, &b, &calls).1);
@@ -1042,14 +1045,12 @@ mod tests {
         std::fs::write(&b, "two").unwrap();
         age(&b, 50);
         {
-            let (mut cache, _) = Cache::open(&db, "r".into()).unwrap();
-            cache.racy_ns = 0; // the files' ctimes are now: trusted all the same
+            let cache = trusting(&db);
             assert!(!scan_once(&cache, &b, &calls).1);
             assert!(matches!(*cache.db.read().unwrap(), Some(Store::Writing(_))));
             assert!(scan_once(&cache, &a, &calls).1);
         }
-        let (mut cache, _) = Cache::open(&db, "r".into()).unwrap();
-        cache.racy_ns = 0;
+        let cache = trusting(&db);
         let (found, cached) = scan_once(&cache, &b, &calls);
         assert_eq!(
             (cached, found[0].value.as_str(), calls.get()),
@@ -1070,8 +1071,7 @@ mod tests {
             let db = d.path().join("cache.redb");
             let calls = Cell::new(0);
             scan_once(&Cache::open(&db, "r".into()).unwrap().0, &file, &calls);
-            let (mut cache, _) = Cache::open(&db, "r".into()).unwrap();
-            cache.racy_ns = 0;
+            let cache = trusting(&db);
             assert!(matches!(*cache.db.read().unwrap(), Some(Store::Reading(_))));
             std::thread::scope(|s| {
                 for _ in 0..8 {
