@@ -10,7 +10,7 @@
 //!   reads as a date (DDMMYYYY, YYYYMMDD) need a phone keyword nearby.
 
 use super::fnr::date_exists;
-use super::{digit_groups, digit_string, digits, Verdict};
+use super::{digit_groups, digit_string, digits, Groups, Verdict};
 use std::ops::Range;
 
 /// Class of an 8-digit national number in Nkom's plan.
@@ -60,32 +60,30 @@ fn phone_grouping(groups: &[u8]) -> bool {
 /// The validator behind `validator = "phone_no"`.
 pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let value = &text[range];
-    if surely_not(value) {
+    let groups = digit_groups(value);
+    if surely_not(value, &groups) {
         return None;
     }
-    checked(value)
+    checked(value, groups)
 }
 
-/// True for a candidate [`checked`] rejects, told from its digit groups alone. Most
+/// True for a candidate [`checked`] rejects, told from its digit `groups` alone. Most
 /// candidates are dates and other numbers with no country code: when the digits are not ten
 /// (a bare `47` code) and the grouping is none a phone number has, there is no need to
 /// collect the digits.
-fn surely_not(value: &str) -> bool {
+fn surely_not(value: &str, groups: &[u8]) -> bool {
     let trimmed = value.trim_start();
-    let plain = !trimmed.starts_with(['+', '(']) && !trimmed.starts_with("0047");
-    if !plain {
+    if trimmed.starts_with(['+', '(']) || trimmed.starts_with("0047") {
         return false;
     }
-    let groups = digit_groups(value);
     let count: usize = groups.iter().map(|&g| usize::from(g)).sum();
-    count != 10 && !phone_grouping(&groups)
+    count != 10 && !phone_grouping(groups)
 }
 
-/// The validator's checks on the candidate `value`.
-fn checked(value: &str) -> Option<Verdict> {
+/// The validator's checks on the candidate `value`, whose digit groups are `groups`.
+fn checked(value: &str, groups: Groups) -> Option<Verdict> {
     let trimmed = value.trim_start();
     let all = digits(value);
-    let groups = digit_groups(value);
     let prefixed = trimmed.starts_with('+')
         || trimmed.starts_with('(')
         || (trimmed.starts_with("0047") && all.len() == 12);
@@ -179,8 +177,9 @@ mod tests {
         fn surely_not_agrees_with_the_checks(
             value in "[ (+]{0,2}(0047|47|\\+47)?[0-9 .\\-]{0,16}",
         ) {
-            if surely_not(&value) {
-                proptest::prop_assert!(checked(&value).is_none(), "{value:?}");
+            let groups = digit_groups(&value);
+            if surely_not(&value, &groups) {
+                proptest::prop_assert!(checked(&value, groups).is_none(), "{value:?}");
             }
         }
     }
