@@ -4,9 +4,9 @@
 //! fixed letter), and every rule's boundary rejects a start right after a letter or digit. The
 //! [`StartTable`] is read off the anchored start state of the patterns' forward lazy DFA: a
 //! 64 K table answers "can a match start at this byte, after that one?" with one lookup per
-//! position (thirty-two at a time with AVX2 or SSSE3). At each candidate a fully built DFA is walked by
-//! hand from its anchored start state: a number that is not an identifier (a date, a postcode,
-//! an amount) costs a few table lookups, not a regex search.
+//! position (thirty-two at a time with AVX2 or SSSE3). At each candidate a fully built DFA is
+//! walked by hand from its anchored start state: a number that is not an identifier (a date, a
+//! postcode, an amount) costs a few table lookups, not a regex search.
 //!
 //! The main patterns' DFA is small (the built-in rules: about 200 KB, built in a few ms). A rule
 //! set whose DFA would pass [`DFA_SIZE_LIMIT`] gets no table; the engine then runs its meta
@@ -182,7 +182,8 @@ impl StartTable {
     }
 }
 
-/// The positions of one text where a match may start, found a block of thirty-two bytes at a time.
+/// The positions of one text where a match may start, found a block of thirty-two bytes at a
+/// time.
 pub(super) struct Candidates<'a> {
     table: &'a StartTable,
     hay: &'a [u8],

@@ -180,8 +180,8 @@ const SYMBOLS: [u8; 256] = {
     table
 };
 
-/// [`Buffer::decode_base64`] into `out` (at least `encoded.len() / 4 * 3 + 5` bytes long): the number
-/// of bytes written, or `None` when `encoded` is not clean.
+/// [`Buffer::decode_base64`] into `out` (at least `encoded.len() / 4 * 3 + 5` bytes long):
+/// the number of bytes written, or `None` when `encoded` is not clean.
 fn decode_into(encoded: &[u8], out: &mut [u8]) -> Option<usize> {
     let (mut written, mut i) = (0, 0);
     let mut digits = [0u8; 4];
@@ -251,7 +251,8 @@ const SHIFTED: [[u64; 256]; 8] = {
 /// Decodes whole groups of four base64 digits from the start of `encoded` into `out` (which
 /// has room for three bytes per four digits of `encoded`, and two more), up to the first
 /// group with anything else in it: the number of groups decoded. Blocks of sixteen digits go
-/// through SSSE3 or AVX2 where the CPU has them ([`simd64`]), the rest through [`scalar_groups`].
+/// through SSSE3 or AVX2 where the CPU has them ([`simd64`]), the rest through
+/// [`scalar_groups`].
 fn decode_groups(encoded: &[u8], out: &mut [u8]) -> usize {
     let groups = simd64::decode_blocks(encoded, out);
     groups + scalar_groups(&encoded[groups * 4..], &mut out[groups * 3..])

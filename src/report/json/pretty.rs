@@ -309,9 +309,9 @@ fn string(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
 
 /// True when some byte of `bytes` is escaped in a JSON string: `"`, `\` or below 0x20.
 /// Sixteen bytes (two words) at a time, one branch for both, the tail as two words
-/// overlapping what comes before (strings under 8 bytes byte by byte): a word has a byte below `n` (for
-/// `n` up to 0x80) exactly when `(w - n·0x01…01) & !w & 0x80…80` is not zero, and a byte
-/// equal to `c` when `w ^ c·0x01…01` has a zero byte.
+/// overlapping what comes before (strings under 8 bytes byte by byte): a word has a byte
+/// below `n` (for `n` up to 0x80) exactly when `(w - n·0x01…01) & !w & 0x80…80` is not zero,
+/// and a byte equal to `c` when `w ^ c·0x01…01` has a zero byte.
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES * 0x80;
