@@ -34,11 +34,18 @@
 //! same errors. Entries of files that no longer exist under the scanned roots are removed at
 //! the end of each scan.
 //!
-//! **Layout.** Two tables keyed by path: `head` (settings hash, stat, time recorded, content
+//! **Layout.** Three tables keyed by path: `head` (settings hash, stat, time recorded, content
 //! hash: a hundred bytes, all a rescan reads of a file that turns out changed, and all the
-//! clean-up at the end walks) and `body` (findings, errors and skipped parts in the compact
-//! encoding of [`codec`]). A scan reads from one snapshot taken when it starts; its own writes
-//! are batched.
+//! clean-up at the end walks), `body` (findings, errors and skipped parts in the compact
+//! encoding of [`codec`]) and `block` (the same results with the findings rendered as the JSON
+//! report writes them, a [`FileBlock`]: stored when the scan that read the file wrote a JSON
+//! report, and removed whenever `body` is written without one). A JSON rescan copies a file's
+//! block into the report instead of decoding and rendering its findings (that was 80 % of a
+//! rescan's instructions); other formats use `body`. A block names the path it was rendered
+//! with, so the same file reached through another spelling of a root uses `body`. Blocks
+//! roughly triple the cache's size for files dense with findings (about 550 bytes per finding
+//! against 200). A scan reads from one snapshot taken when it starts; its own writes are
+//! batched.
 //!
 //! **Concurrency.** A scan holds an exclusive lock on `cache.redb.lock` beside the database: a
 //! second scan while one is running gets [`OpenError::InUse`] and should scan without the
@@ -56,6 +63,7 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::sync::{Mutex, RwLock};
 use std::time::SystemTime;
 
@@ -66,6 +74,7 @@ use redb::{
 };
 
 use crate::extract::{open_read_only, ExtractError, Outcome};
+use crate::report::json::FileBlock;
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
 use codec::{Dec, Enc};
@@ -77,6 +86,9 @@ pub const FILE_NAME: &str = "cache.redb";
 const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v3");
 /// Path → the file's results (encoded, see [`Cache::scan_file`]).
 const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
+/// Path → the file's results with its findings rendered ([`FileBlock`]), for JSON reports;
+/// only for files whose findings were rendered when they were scanned.
+const BLOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("block.v1");
 /// The tables of earlier cache formats (JSON entries; strings inline), dropped when found.
 const OLD_TABLES: [&str; 3] = ["files", "head.v2", "body.v2"];
 
@@ -250,19 +262,23 @@ impl Head {
 struct Results {
     /// `Some(reason)` when the file was skipped by format rather than extracted.
     skipped: Option<String>,
-    findings: Vec<Finding>,
+    findings: Found,
     errors: Vec<FileError>,
     parts_skipped: Vec<Skipped>,
 }
 
+/// A file's findings as stored: a list (in `body`), or rendered (in `block`, which only
+/// files with findings have).
+enum Found {
+    List(Vec<Finding>),
+    Rendered(Arc<FileBlock>),
+}
+
 impl Results {
-    fn encode(
-        outcome: &Outcome,
-        findings: &[Finding],
-        errors: &[FileError],
-        parts: &[Skipped],
-    ) -> Vec<u8> {
-        let mut e = Enc::with_capacity(64 + 160 * findings.len());
+    /// The `body` entry of `recorded` (its findings as a list), or its `block` entry.
+    fn encode(outcome: &Outcome, recorded: &Recorded, rendered: Option<&FileBlock>) -> Vec<u8> {
+        let size = rendered.map_or(160 * recorded.findings.len(), |b| b.json.len());
+        let mut e = Enc::with_capacity(64 + size);
         match outcome {
             Outcome::Extracted => e.rest.push(0),
             Outcome::Skipped(reason) => {
@@ -270,21 +286,29 @@ impl Results {
                 e.str(reason);
             }
         }
-        e.list(findings, Enc::finding);
-        e.list(errors, Enc::error);
-        e.list(parts, Enc::skipped);
+        match rendered {
+            Some(block) => e.block(block),
+            None => e.list(&recorded.findings, Enc::finding),
+        }
+        e.list(&recorded.errors, Enc::error);
+        e.list(&recorded.skipped, Enc::skipped);
         e.finish()
     }
 
-    /// Decoded with `shown` as the path of everything.
-    fn decode(bytes: &[u8], shown: &str) -> Option<Results> {
+    /// A `body` (`rendered: false`) or `block` entry, decoded with `shown` as the path of
+    /// everything: `None` when it does not decode, or when a block was rendered with another
+    /// path (the same file reached through another spelling of a root).
+    fn decode(bytes: &[u8], shown: &str, rendered: bool) -> Option<Results> {
         let mut d = Dec::new(bytes)?;
         let skipped = match d.byte()? {
             0 => None,
             1 => Some(d.str()?.to_string()),
             _ => return None,
         };
-        let findings = d.list(|d| d.finding(shown))?;
+        let findings = match rendered {
+            true => Found::Rendered(Arc::new(d.block().filter(|b| b.path == shown)?)),
+            false => Found::List(d.list(|d| d.finding(shown))?),
+        };
         let errors = d.list(|d| d.error(shown))?;
         let parts_skipped = d.list(|d| d.skipped(shown))?;
         d.is_done().then_some(Results {
@@ -296,15 +320,13 @@ impl Results {
     }
 
     /// Sends the results on; the file's outcome.
-    fn replay(
-        self,
-        on_findings: &mut dyn FnMut(Vec<Finding>),
-        on_error: &mut dyn FnMut(FileError),
-        on_skipped: &mut dyn FnMut(Skipped),
-    ) -> Outcome {
-        on_findings(self.findings);
-        self.errors.into_iter().for_each(on_error);
-        self.parts_skipped.into_iter().for_each(on_skipped);
+    fn replay(self, to: &mut Replay<'_>) -> Outcome {
+        match self.findings {
+            Found::List(findings) => (to.findings)(findings),
+            Found::Rendered(block) => (to.block)(block),
+        }
+        self.errors.into_iter().for_each(&mut *to.error);
+        self.parts_skipped.into_iter().for_each(&mut *to.skipped);
         match self.skipped {
             Some(reason) => Outcome::Skipped(reason),
             None => Outcome::Extracted,
@@ -312,18 +334,43 @@ impl Results {
     }
 }
 
-/// The real scan of one file, called when the cache cannot answer: it delivers its findings
-/// and errors to the report itself, and also hands them to the two callbacks it is given so
-/// the cache can record them (more than the cache stores may be left out).
-pub type ScanFn<'a> = &'a mut dyn FnMut(
-    &mut dyn FnMut(Finding),
-    &mut dyn FnMut(FileError),
-    &mut dyn FnMut(Skipped),
-) -> Result<Outcome, ExtractError>;
+/// What the real scan of a file reported, for the cache to store: findings, errors and
+/// skipped parts as the report shows them (masked), and the findings rendered when the scan
+/// sent them so.
+#[derive(Default)]
+pub struct Recorded {
+    /// Every finding.
+    pub findings: Vec<Finding>,
+    /// Every error inside the file.
+    pub errors: Vec<FileError>,
+    /// Every part skipped.
+    pub skipped: Vec<Skipped>,
+    /// The findings, rendered (absent when there are none or they were sent one by one).
+    pub block: Option<Arc<FileBlock>>,
+}
+
+/// The real scan of one file, called when the cache cannot answer: it delivers its results
+/// to the report itself and returns them for the cache to store too; `None` when there is
+/// too much to store ([`MAX_FINDINGS_STORED`]).
+pub type ScanFn<'a> = &'a mut dyn FnMut() -> (Result<Outcome, ExtractError>, Option<Recorded>);
+
+/// Where a file's stored results go when the cache answers for it.
+pub struct Replay<'a> {
+    /// All its findings at once.
+    pub findings: &'a mut dyn FnMut(Vec<Finding>),
+    /// Rendered blocks are wanted: a file's stored block is used where there is one.
+    pub blocks: bool,
+    /// All its findings rendered (only with `blocks`).
+    pub block: &'a mut dyn FnMut(Arc<FileBlock>),
+    /// Each error.
+    pub error: &'a mut dyn FnMut(FileError),
+    /// Each skipped part.
+    pub skipped: &'a mut dyn FnMut(Skipped),
+}
 
 /// Runs the real scan without recording anything: the cache cannot answer for this file.
 fn uncached(scan: ScanFn<'_>) -> (Result<Outcome, ExtractError>, bool) {
-    (scan(&mut |_| {}, &mut |_| {}, &mut |_| {}), false)
+    (scan().0, false)
 }
 
 /// The file [`Cache::scan_file`] is asked about.
@@ -342,11 +389,20 @@ pub struct CachedFile<'a> {
 struct Snapshot {
     heads: ReadOnlyTable<&'static str, &'static [u8]>,
     bodies: ReadOnlyTable<&'static str, &'static [u8]>,
+    /// Absent in a cache no scan has stored a block in yet.
+    blocks: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
 }
 
-/// Keys written, pending the next batch: (key, head, body); no body when only the stat was
-/// refreshed.
-type Pending = Vec<(String, Vec<u8>, Option<Vec<u8>>)>;
+/// A file's results to write: its `body` entry, and its `block` entry (`None`: any block
+/// stored before is removed, since it no longer holds).
+struct Entries {
+    body: Vec<u8>,
+    block: Option<Vec<u8>>,
+}
+
+/// Keys written, pending the next batch: (key, head, results); no results when only the
+/// stat was refreshed.
+type Pending = Vec<(String, Vec<u8>, Option<Entries>)>;
 
 /// The entries pending and their size in bytes (keys and values).
 #[derive(Default)]
@@ -468,16 +524,13 @@ impl Cache {
     }
 
     /// Scans one file through the cache (see the module docs for the policy): either replays
-    /// its stored results to `on_findings` (all of a file's findings at once) / `on_error`,
-    /// or runs `scan` and stores what it reported. The flag is `true` when the results came
-    /// from the cache.
+    /// its stored results to `replay`, or runs `scan` and stores what it returns. The flag is
+    /// `true` when the results came from the cache.
     pub fn scan_file(
         &self,
         file: CachedFile<'_>,
         scan: ScanFn<'_>,
-        on_findings: &mut dyn FnMut(Vec<Finding>),
-        on_error: &mut dyn FnMut(FileError),
-        on_skipped: &mut dyn FnMut(Skipped),
+        mut replay: Replay<'_>,
     ) -> (Result<Outcome, ExtractError>, bool) {
         let CachedFile {
             path,
@@ -493,24 +546,25 @@ impl Cache {
         let seen = FixedState::default().hash_one(&key);
         self.seen.lock().expect("cache keys").insert(seen);
         let recorded_ns = unix_ns(SystemTime::now());
+        let blocks = replay.blocks;
         let mut hash = None;
-        if let Some((head, body)) = self.lookup(&key, &stat, shown) {
+        if let Some((head, body)) = self.lookup(&key, &stat, shown, blocks) {
             if let Some(results) = body {
-                return (Ok(results.replay(on_findings, on_error, on_skipped)), true);
+                return (Ok(results.replay(&mut replay)), true);
             }
             if head.stat.size == stat.size {
                 let Ok(h) = hash_file(path) else {
                     return uncached(scan);
                 };
                 if h == head.hash {
-                    if let Some(results) = self.results_of(&key, shown) {
+                    if let Some(results) = self.results_of(&key, shown, blocks) {
                         let head = Head {
                             stat,
                             recorded_ns,
                             ..head
                         };
                         self.put(key, head.encode(), None);
-                        return (Ok(results.replay(on_findings, on_error, on_skipped)), true);
+                        return (Ok(results.replay(&mut replay)), true);
                     }
                 }
                 hash = Some(h);
@@ -520,37 +574,36 @@ impl Cache {
             Ok(h) => h,
             Err(_) => return uncached(scan),
         };
-        let mut findings = Vec::new();
-        let mut errors = Vec::new();
-        let mut parts_skipped = Vec::new();
-        let mut complete = true;
-        let result = scan(
-            &mut |f| {
-                if findings.len() < MAX_FINDINGS_STORED {
-                    findings.push(f);
-                } else {
-                    complete = false;
-                }
-            },
-            &mut |e| errors.push(e),
-            &mut |k| parts_skipped.push(k),
-        );
-        if let (Ok(outcome), true) = (&result, complete) {
-            let head = Head {
-                results: self.results.clone(),
-                stat,
-                recorded_ns,
-                hash,
-            };
-            let body = Results::encode(outcome, &findings, &errors, &parts_skipped);
-            self.put(key, head.encode(), Some(body));
+        let (result, recorded) = scan();
+        if let (Ok(outcome), Some(recorded)) = (&result, recorded) {
+            if recorded.findings.len() <= MAX_FINDINGS_STORED {
+                let head = Head {
+                    results: self.results.clone(),
+                    stat,
+                    recorded_ns,
+                    hash,
+                };
+                let entries = Entries {
+                    body: Results::encode(outcome, &recorded, None),
+                    block: (recorded.block.as_deref())
+                        .map(|b| Results::encode(outcome, &recorded, Some(b))),
+                };
+                self.put(key, head.encode(), Some(entries));
+            }
         }
         (result, false)
     }
 
     /// The stored head of `key` when it was made with this scan's settings, with the results
-    /// decoded (path `shown`) when the stat says they can be trusted without hashing.
-    fn lookup(&self, key: &str, stat: &Stat, shown: &str) -> Option<(Head, Option<Results>)> {
+    /// decoded (path `shown`; rendered where stored, with `blocks`) when the stat says they
+    /// can be trusted without hashing.
+    fn lookup(
+        &self,
+        key: &str,
+        stat: &Stat,
+        shown: &str,
+        blocks: bool,
+    ) -> Option<(Head, Option<Results>)> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
         let s = snapshot.as_ref()?;
         let head =
@@ -562,26 +615,34 @@ impl Cache {
             head.stat == *stat && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
         // A body that does not decode is a miss (the file is read and the entry rewritten).
         let results = if trusted {
-            Some(self.body(s, key, shown)?)
+            Some(self.body(s, key, shown, blocks)?)
         } else {
             None
         };
         Some((head, results))
     }
 
-    /// The stored results of `key`, decoded with path `shown`.
-    fn results_of(&self, key: &str, shown: &str) -> Option<Results> {
+    /// The stored results of `key`, decoded with path `shown` (rendered, with `blocks`,
+    /// where stored so).
+    fn results_of(&self, key: &str, shown: &str, blocks: bool) -> Option<Results> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
-        self.body(snapshot.as_ref()?, key, shown)
+        self.body(snapshot.as_ref()?, key, shown, blocks)
     }
 
-    /// The results of `key` in snapshot `s`, decoded with path `shown`; `None` when missing
-    /// or undecodable.
-    fn body(&self, s: &Snapshot, key: &str, shown: &str) -> Option<Results> {
+    /// The results of `key` in snapshot `s`, decoded with path `shown`: with `blocks`, its
+    /// `block` entry when there is one that decodes, else its `body`; `None` when missing or
+    /// undecodable.
+    fn body(&self, s: &Snapshot, key: &str, shown: &str, blocks: bool) -> Option<Results> {
         self.guarded(|| {
+            if let Some(table) = s.blocks.as_ref().filter(|_| blocks) {
+                let rendered = table.get(key)?;
+                if let Some(r) = rendered.and_then(|v| Results::decode(v.value(), shown, true)) {
+                    return Ok(Some(r));
+                }
+            }
             Ok(s.bodies
                 .get(key)?
-                .and_then(|v| Results::decode(v.value(), shown)))
+                .and_then(|v| Results::decode(v.value(), shown, false)))
         })?
     }
 
@@ -758,11 +819,14 @@ impl Cache {
         }
     }
 
-    fn put(&self, key: String, head: Vec<u8>, body: Option<Vec<u8>>) {
+    fn put(&self, key: String, head: Vec<u8>, results: Option<Entries>) {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
-            pending.bytes += key.len() + head.len() + body.as_ref().map_or(0, Vec::len);
-            pending.entries.push((key, head, body));
+            let size = results
+                .as_ref()
+                .map_or(0, |r| r.body.len() + r.block.as_ref().map_or(0, Vec::len));
+            pending.bytes += key.len() + head.len() + size;
+            pending.entries.push((key, head, results));
             if pending.entries.len() < BATCH_ENTRIES && pending.bytes < BATCH_BYTES {
                 return;
             }
@@ -790,15 +854,21 @@ impl Cache {
         {
             let mut heads = txn.open_table(HEADS)?;
             let mut bodies = txn.open_table(BODIES)?;
-            for (key, head, body) in batch {
+            let mut blocks = txn.open_table(BLOCKS)?;
+            for (key, head, results) in batch {
                 heads.insert(key.as_str(), head.as_slice())?;
-                if let Some(body) = body {
+                if let Some(Entries { body, block }) = results {
                     bodies.insert(key.as_str(), body.as_slice())?;
+                    match block {
+                        Some(block) => blocks.insert(key.as_str(), block.as_slice())?,
+                        None => blocks.remove(key.as_str())?,
+                    };
                 }
             }
             for key in remove {
                 heads.remove(key.as_str())?;
                 bodies.remove(key.as_str())?;
+                blocks.remove(key.as_str())?;
             }
         }
         txn.commit()?;
@@ -850,7 +920,11 @@ fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
         Err(e) => Err(redb::Error::from(e)),
     };
     Ok(match (open(HEADS)?, open(BODIES)?) {
-        (Some(heads), Some(bodies)) => Some(Snapshot { heads, bodies }),
+        (Some(heads), Some(bodies)) => Some(Snapshot {
+            heads,
+            bodies,
+            blocks: open(BLOCKS)?,
+        }),
         _ => None,
     })
 }
@@ -940,42 +1014,108 @@ mod tests {
     /// A cache in `dir` and a scan function that counts its calls and reports one finding and
     /// one error per call, naming the file's current content.
     fn scan_once(cache: &Cache, path: &Path, calls: &Cell<u32>) -> (Vec<Finding>, bool) {
+        let (found, cached, _) = scan_with(cache, path, calls, false);
+        (found, cached)
+    }
+
+    /// [`scan_once`]; with `blocks`, the scan sends its findings rendered and the cache may
+    /// replay a stored block. The third value: the findings came as a block.
+    fn scan_with(
+        cache: &Cache,
+        path: &Path,
+        calls: &Cell<u32>,
+        blocks: bool,
+    ) -> (Vec<Finding>, bool, bool) {
         // What reaches the report: from the scan itself, or replayed from the cache.
         let found = std::cell::RefCell::new(Vec::new());
         let errors = std::cell::RefCell::new(Vec::new());
+        let as_block = Cell::new(false);
         let metadata = std::fs::metadata(path).unwrap();
         let file = CachedFile {
             path,
             metadata: &metadata,
             shown: "shown/path",
         };
+        let receive_block = |b: Arc<FileBlock>| {
+            as_block.set(true);
+            found.borrow_mut().extend(b.findings().unwrap());
+        };
         let (outcome, cached) = cache.scan_file(
             file,
-            &mut |record_f, record_e, _| {
+            &mut || {
                 calls.set(calls.get() + 1);
                 let text = std::fs::read_to_string(path).unwrap();
-                let f = finding(&text);
-                found.borrow_mut().push(f.clone());
-                record_f(f);
+                let mut f = vec![finding(&text)];
                 let e = FileError {
                     path: "shown/path".into(),
                     location: Location::root(),
                     message: format!("error in {text}"),
                 };
                 errors.borrow_mut().push(e.clone());
-                record_e(e);
-                Ok(Outcome::Extracted)
+                let block = blocks.then(|| {
+                    let b = Arc::new(FileBlock::render("shown/path".into(), &mut f).unwrap());
+                    receive_block(b.clone());
+                    b
+                });
+                if !blocks {
+                    found.borrow_mut().extend(f.clone());
+                }
+                let recorded = Recorded {
+                    findings: f,
+                    errors: vec![e],
+                    skipped: Vec::new(),
+                    block,
+                };
+                (Ok(Outcome::Extracted), Some(recorded))
             },
-            &mut |f| found.borrow_mut().extend(f),
-            &mut |e| errors.borrow_mut().push(e),
-            &mut |_| {},
+            Replay {
+                findings: &mut |f| found.borrow_mut().extend(f),
+                blocks,
+                block: &mut |b| receive_block(b),
+                error: &mut |e| errors.borrow_mut().push(e),
+                skipped: &mut |_| {},
+            },
         );
         cache.finish(&[]); // writes are batched until the end of a scan
         assert_eq!(outcome.unwrap(), Outcome::Extracted);
         let errors = errors.into_inner();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, "shown/path");
-        (found.into_inner(), cached)
+        (found.into_inner(), cached, as_block.get())
+    }
+
+    #[test]
+    fn rendered_findings_are_replayed_to_scans_that_take_them_and_never_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, "one").unwrap();
+        age(&file, 60);
+        let cache = trusting(&dir.path().join("c.redb"));
+        let calls = Cell::new(0);
+        let (first, cached, _) = scan_with(&cache, &file, &calls, true);
+        assert!(!cached);
+        // Stored both ways: as a block for a report that takes blocks, as a list otherwise.
+        assert_eq!(
+            scan_with(&cache, &file, &calls, true),
+            (first.clone(), true, true)
+        );
+        assert_eq!(
+            scan_with(&cache, &file, &calls, false),
+            (first, true, false)
+        );
+        assert_eq!(calls.get(), 1);
+        // Changed, and stored again by a scan sending findings one by one: the old block
+        // must not be served.
+        std::fs::write(&file, "two").unwrap();
+        age(&file, 30);
+        let (changed, cached, _) = scan_with(&cache, &file, &calls, false);
+        assert!(!cached);
+        assert_eq!(changed[0].value, "two");
+        assert_eq!(
+            scan_with(&cache, &file, &calls, true),
+            (changed, true, false)
+        );
+        assert_eq!(calls.get(), 2);
     }
 
     fn finding(value: &str) -> Finding {
@@ -1082,7 +1222,7 @@ mod tests {
                         let key = cache.key(&file).unwrap();
                         // Either snapshot (before or after the switch) holds the entry; none is
                         // ever missing while the switch is under way.
-                        assert!(cache.lookup(&key, &stat, "shown").is_some());
+                        assert!(cache.lookup(&key, &stat, "shown", false).is_some());
                     });
                 }
             });

@@ -309,3 +309,61 @@ fn the_cache_holds_no_raw_identifier_and_mail_locations_are_reported_alike() {
         );
     }
 }
+
+/// The finding records of a JSON Lines report, sorted.
+fn finding_lines(r: &Run) -> Vec<String> {
+    let mut lines: Vec<String> = r
+        .jsonl()
+        .into_iter()
+        .filter(|v| v["type"] == "finding")
+        .map(|v| v.to_string())
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn rendered_findings_in_the_cache_follow_formats_and_changes() {
+    let t = tree();
+    let c = tempfile::tempdir().unwrap();
+    // A JSON scan stores each file's findings rendered as well as listed.
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 0);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+    // Other outputs take the listed findings: the same as read from the files.
+    let jsonl = |args: &[&str]| {
+        let mut cmd = sporhund();
+        cmd.arg("scan")
+            .arg(t.path())
+            .args(["--format", "jsonl", "--no-progress", "--cache-dir"])
+            .arg(c.path());
+        let r = run(cmd, args);
+        r.expect_code(1);
+        r
+    };
+    let listed = finding_lines(&jsonl(&[]));
+    assert_eq!(listed.len(), 4);
+    assert_eq!(listed, finding_lines(&jsonl(&["--no-cache"])));
+    assert_eq!(
+        from_cache(t.path(), c.path(), &["--group-by", "message"]),
+        4
+    );
+    // Changed, and stored again by a scan that does not render: the rendered findings kept
+    // from before are not shown by the next JSON scan.
+    let kunde = t.path().join("kunde.txt");
+    fs::write(&kunde, format!("Fødselsnummer: {FNR2}\n")).unwrap();
+    age(&kunde, 60);
+    let r = jsonl(&[]);
+    assert!(r.stdout.contains("\"files_from_cache\":3"), "{}", r.stdout);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+    // A baseline needs each finding: rendered findings are read back, hiding works alike.
+    let b = t.path().join("baseline.json");
+    let written = scan(
+        t.path(),
+        c.path(),
+        &["--write-baseline", b.to_str().unwrap()],
+    );
+    written.expect_code(1);
+    let hidden = scan(t.path(), c.path(), &["--baseline", b.to_str().unwrap()]);
+    hidden.expect_code(0);
+    assert_eq!(hidden.json()["summary"]["hidden_by_baseline"], 4);
+}

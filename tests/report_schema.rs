@@ -216,7 +216,7 @@ fn every_location_step_and_message_groups_are_in_the_schema() {
     summary.add_skipped(&skipped);
     c.skipped(skipped).unwrap();
     c.finish(&summary, 0.5).unwrap();
-    let value = serde_json::to_value(c.into_report()).unwrap();
+    let value = serde_json::to_value(c.into_report().unwrap()).unwrap();
     assert_valid(&schema(), &value);
     let messages = value["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 1);

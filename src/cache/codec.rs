@@ -11,6 +11,7 @@
 
 use crate::detect::Severity;
 use crate::location::{Location, Step};
+use crate::report::json::FileBlock;
 use crate::report::{FileError, Finding, Related, Skipped};
 
 /// Encodes values: [`Enc::finish`] gives the bytes.
@@ -57,6 +58,34 @@ impl Enc {
     pub(super) fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);
         self.strings.extend_from_slice(s.as_bytes());
+    }
+
+    /// Bytes among the strings (checked to be UTF-8 when decoded, as the strings are).
+    fn text(&mut self, bytes: &[u8]) {
+        self.u64(bytes.len() as u64);
+        self.strings.extend_from_slice(bytes);
+    }
+
+    /// A file's rendered findings: path, counts, then the text.
+    pub(super) fn block(&mut self, b: &FileBlock) {
+        let FileBlock {
+            path,
+            json,
+            count,
+            by_category,
+            by_severity,
+        } = b;
+        self.str(path);
+        self.u64(*count);
+        self.list(by_category, |e, (category, n)| {
+            e.str(category);
+            e.u64(*n);
+        });
+        self.list(by_severity, |e, &(severity, n)| {
+            e.rest.push(severity_code(severity));
+            e.u64(n);
+        });
+        self.text(json);
     }
 
     /// An option: a 0/1 byte, then the value written by `write` (what [`Dec::opt`] reads).
@@ -373,6 +402,33 @@ impl<'a> Dec<'a> {
         })
     }
 
+    /// A block written by [`Enc::block`]: `None` also when it is empty or its counts do not
+    /// add up.
+    pub(super) fn block(&mut self) -> Option<FileBlock> {
+        let path = self.string()?;
+        let count = self.u64()?;
+        let by_category = self.list(|d| Some((d.string()?, d.u64()?)))?;
+        let by_severity = self.list(|d| {
+            let severity = *Severity::ALL.get(usize::from(d.byte()?))?;
+            Some((severity, d.u64()?))
+        })?;
+        let json = self.str()?.as_bytes().to_vec();
+        fn sum(counts: impl Iterator<Item = u64>) -> Option<u64> {
+            counts.into_iter().try_fold(0u64, u64::checked_add)
+        }
+        (count > 0
+            && !json.is_empty()
+            && sum(by_category.iter().map(|c| c.1)) == Some(count)
+            && sum(by_severity.iter().map(|c| c.1)) == Some(count))
+        .then_some(FileBlock {
+            path,
+            json,
+            count,
+            by_category,
+            by_severity,
+        })
+    }
+
     /// An error with `path` set to `path`.
     pub(super) fn error(&mut self, path: &str) -> Option<FileError> {
         Some(FileError {
@@ -489,6 +545,41 @@ mod tests {
             damaged[i] ^= 0xA5;
             if let Some(mut d) = Dec::new(&damaged) {
                 let _ = d.finding("").and_then(|_| d.error("")).and(d.skipped(""));
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_round_trip_and_damage_or_counts_that_do_not_add_up_are_none() {
+        let block = FileBlock {
+            path: "dir/ø.txt".into(),
+            json: b"{\n      \"rule\": \"no.fnr\"\n    }".to_vec(),
+            count: 3,
+            by_category: vec![("national_id".into(), 1), ("phone".into(), 2)],
+            by_severity: vec![(Severity::Low, 2), (Severity::High, 1)],
+        };
+        let encode = |b: &FileBlock| {
+            let mut e = Enc::default();
+            e.block(b);
+            e.finish()
+        };
+        let bytes = encode(&block);
+        let mut d = Dec::new(&bytes).unwrap();
+        assert_eq!(d.block().as_ref(), Some(&block));
+        assert!(d.is_done());
+        let wrong = FileBlock {
+            count: 4,
+            ..block.clone()
+        };
+        assert_eq!(Dec::new(&encode(&wrong)).unwrap().block(), None);
+        for n in 0..bytes.len() {
+            assert!(Dec::new(&bytes[..n]).and_then(|mut d| d.block()).is_none());
+        }
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0xA5;
+            if let Some(mut d) = Dec::new(&damaged) {
+                let _ = d.block();
             }
         }
     }

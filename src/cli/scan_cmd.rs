@@ -10,7 +10,7 @@ use super::{Format, GroupBy, ScanArgs};
 use crate::cache::{self, Cache};
 use crate::report::csv::CsvWriter;
 use crate::report::fingerprint::Fingerprinter;
-use crate::report::json::JsonLinesWriter;
+use crate::report::json::{FileBlock, JsonLinesWriter};
 use crate::report::roots::Roots;
 use crate::report::sarif::{self, SarifInput};
 use crate::report::stores::{self, StoreCounter};
@@ -100,15 +100,25 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
                 .scan(&walk, &mut sink, &progress)
                 .map(|(summary, _)| summary)
         }
-        Format::Json | Format::Human | Format::Sarif => {
+        Format::Json => {
+            let mut sink = Collector::new(header).taking_blocks();
+            if by_message {
+                sink = sink.grouping_by_message();
+            }
+            scanner.scan(&walk, &mut sink, &progress).and_then(|_| {
+                let (report, blocks) = sink.into_json_parts();
+                json::write_report_with_blocks(&report, &blocks, &mut out)?;
+                Ok(summary_for_exit((report, blocks)))
+            })
+        }
+        Format::Human | Format::Sarif => {
             let mut sink = Collector::new(header);
             if by_message {
                 sink = sink.grouping_by_message();
             }
             scanner.scan(&walk, &mut sink, &progress).and_then(|_| {
-                let report = sink.into_report();
+                let report = sink.into_report()?;
                 match args.format {
-                    Format::Json => json::write_report(&report, &mut out)?,
                     Format::Sarif => {
                         let rules: Vec<_> =
                             scanner.engine.rules().iter().map(|r| &r.rule).collect();
@@ -121,7 +131,7 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
                     }
                     _ => human::write_report(&report, &mut out)?,
                 }
-                Ok(summary_for_exit(report))
+                Ok(summary_for_exit((report, Vec::new())))
             })
         }
     };
@@ -148,11 +158,11 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
     Ok(exit_code(summary.complete, failing > 0))
 }
 
-/// The process ends soon after the report is written: its findings are not freed one by one
-/// (for 100,000 findings that costs more than taking them from the cache did). Returns the
-/// summary.
-fn summary_for_exit(report: Report) -> Summary {
-    let summary = report.summary.clone();
+/// The process ends soon after the report is written: its findings (and rendered blocks) are
+/// not freed one by one (for 100,000 findings that costs more than taking them from the cache
+/// did). Returns the summary.
+fn summary_for_exit(report: (Report, Vec<Arc<FileBlock>>)) -> Summary {
+    let summary = report.0.summary.clone();
     std::mem::forget(report);
     summary
 }

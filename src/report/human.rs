@@ -174,7 +174,8 @@ mod tests {
             roots: vec![],
             started_at: String::new(),
         })
-        .into_report();
+        .into_report()
+        .unwrap();
         report.messages = Some(vec![MessageGroup {
             path: "post.mbox".into(),
             location: Location(vec![Step::Message {

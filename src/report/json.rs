@@ -1,15 +1,18 @@
 //! JSON (one document, `--format json`) and JSON Lines (`--format jsonl`, one record per line
 //! as the scan goes, constant memory). Both follow `docs/report.schema.json`.
 
+mod block;
 mod pretty;
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
+pub use block::FileBlock;
 
 /// Writes a whole report as pretty-printed JSON.
 ///
@@ -17,6 +20,18 @@ use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
 /// into the rest of the report: the bytes are exactly those of `serde_json::to_writer_pretty`
 /// on the whole report, without a single thread doing all the work after the scan.
 pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_report_with_blocks(report, &[], out)
+}
+
+/// Writes a report whose findings are those of `report` and those rendered in `blocks`
+/// (sorted by path, none sharing a path with a finding of `report`, as
+/// [`super::Collector::into_json_parts`] gives them), in path order: the same bytes as
+/// [`write_report`] on a report holding all of them.
+pub fn write_report_with_blocks(
+    report: &Report,
+    blocks: &[Arc<FileBlock>],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let shell = Report {
         header: report.header.clone(),
         duration_seconds: report.duration_seconds,
@@ -31,11 +46,19 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     const EMPTY: &[u8] = b"\n  \"findings\": []";
     let at = memchr::memmem::find(&text, EMPTY).ok_or_else(|| io::Error::other("no findings"))?;
     out.write_all(&text[..at])?;
-    if report.findings.is_empty() {
+    if report.findings.is_empty() && blocks.is_empty() {
         out.write_all(EMPTY)?;
     } else {
         out.write_all(b"\n  \"findings\": [\n    ")?;
-        write_findings(&report.findings, out)?;
+        let mut first = true;
+        let mut rest = &report.findings[..];
+        for block in blocks {
+            let before = rest.partition_point(|f| f.path < block.path);
+            write_findings(&rest[..before], out, &mut first)?;
+            rest = &rest[before..];
+            write_item(&block.json, out, &mut first)?;
+        }
+        write_findings(rest, out, &mut first)?;
         out.write_all(b"\n  ]")?;
     }
     out.write_all(&text[at + EMPTY.len()..])?;
@@ -44,8 +67,8 @@ pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// Writes `findings` as the items of the report's findings list, a batch at a time so the
 /// rendered text in memory stays small: while one batch is written out on this thread, the
-/// next is rendered on the rayon pool.
-fn write_findings(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+/// next is rendered on the rayon pool. `first`: nothing has been written to the list yet.
+fn write_findings(findings: &[Finding], out: &mut dyn Write, first: &mut bool) -> io::Result<()> {
     let render = |batch: &[Finding]| -> io::Result<Vec<Vec<u8>>> {
         batch
             .par_chunks(FINDINGS_PER_CHUNK)
@@ -55,7 +78,6 @@ fn write_findings(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     let size = FINDINGS_PER_CHUNK * 4 * rayon::current_num_threads();
     let mut batches = findings.chunks(size);
     let mut ready = batches.next().map(render).transpose()?;
-    let mut first = true;
     while let Some(chunks) = ready.take() {
         let mut next = None;
         let next_batch = batches.next();
@@ -63,17 +85,22 @@ fn write_findings(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
             if let Some(batch) = next_batch {
                 scope.spawn(|_| next = Some(render(batch)));
             }
-            chunks.iter().try_for_each(|chunk| {
-                if !std::mem::take(&mut first) {
-                    out.write_all(ITEM_SEPARATOR)?;
-                }
-                out.write_all(chunk)
-            })
+            chunks
+                .iter()
+                .try_for_each(|chunk| write_item(chunk, out, first))
         });
         written?;
         ready = next.transpose()?;
     }
     Ok(())
+}
+
+/// Writes rendered items of the findings list, after a separator unless they are the first.
+fn write_item(items: &[u8], out: &mut dyn Write, first: &mut bool) -> io::Result<()> {
+    if !std::mem::take(first) {
+        out.write_all(ITEM_SEPARATOR)?;
+    }
+    out.write_all(items)
 }
 
 /// Findings rendered per rayon task.

@@ -96,7 +96,9 @@ fn read_jsonl(text: &str, name: &str) -> Result<Report, String> {
 
 /// A report with nothing in it yet.
 fn empty(header: Header) -> Report {
-    Collector::new(header).into_report()
+    Collector::new(header)
+        .into_report()
+        .expect("a collector without blocks cannot fail")
 }
 
 /// Accepts `1.x.y` up to this build's version.
@@ -176,7 +178,7 @@ pub fn merge(reports: Vec<Report>) -> Option<Report> {
     summary.complete &= summary.errors == 0;
     sink.finish(&summary, duration)
         .expect("collecting cannot fail");
-    Some(sink.into_report())
+    Some(sink.into_report().expect("collecting cannot fail"))
 }
 
 /// Sends a whole report through a streaming writer (e.g. to write it as JSON Lines).

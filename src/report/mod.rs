@@ -14,11 +14,13 @@ pub mod sarif;
 pub mod stores;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::detect::Severity;
 use crate::location::Location;
+use json::FileBlock;
 
 /// Version of the JSON report contract. Bump the major number on breaking changes.
 pub const SCHEMA_VERSION: &str = "1.0.0";
@@ -141,6 +143,22 @@ impl Summary {
         *self.findings_by_severity.entry(f.severity).or_default() += 1;
     }
 
+    /// Counts the findings of a rendered block.
+    pub fn add_block(&mut self, block: &FileBlock) {
+        self.findings += block.count;
+        for (category, n) in &block.by_category {
+            match self.findings_by_category.get_mut(category) {
+                Some(total) => *total += n,
+                None => {
+                    self.findings_by_category.insert(category.clone(), *n);
+                }
+            }
+        }
+        for &(severity, n) in &block.by_severity {
+            *self.findings_by_severity.entry(severity).or_default() += n;
+        }
+    }
+
     /// Counts one skipped file.
     pub fn add_skipped(&mut self, s: &Skipped) {
         self.skipped += 1;
@@ -211,6 +229,27 @@ pub trait ReportSink {
     fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()>;
     /// The scan ended; totals and duration are final.
     fn finish(&mut self, summary: &Summary, duration_seconds: f64) -> std::io::Result<()>;
+
+    /// True when the sink wants a file's findings as one rendered [`FileBlock`] (see
+    /// [`ReportSink::block`]) rather than one by one.
+    fn takes_blocks(&self) -> bool {
+        false
+    }
+
+    /// All findings of one file, rendered. A sink that does not take blocks gets them one by
+    /// one, parsed back from the rendered text.
+    fn block(&mut self, block: Arc<FileBlock>) -> std::io::Result<()> {
+        block
+            .findings()?
+            .into_iter()
+            .try_for_each(|f| self.finding(f))
+    }
+}
+
+/// The order of one file's findings in a report: by location, then rule (a stable sort keeps
+/// ties in the order found).
+pub fn within_file(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.location, &a.rule).cmp(&(&b.location, &b.rule))
 }
 
 /// Sorts `items` stably by path, then by `within`: the same order as one stable sort by both,
@@ -286,6 +325,8 @@ fn permute_in_place<T>(items: &mut [T], order: &mut [u32]) {
 pub struct Collector {
     report: Report,
     group_by_message: bool,
+    /// With [`Collector::taking_blocks`]: the files whose findings came rendered.
+    blocks: Option<Vec<Arc<FileBlock>>>,
 }
 
 impl Collector {
@@ -302,7 +343,15 @@ impl Collector {
                 messages: None,
             },
             group_by_message: false,
+            blocks: None,
         }
+    }
+
+    /// Takes files' findings as rendered blocks (when not grouping by message), for a report
+    /// written by [`json::write_report_with_blocks`] from [`Collector::into_json_parts`].
+    pub fn taking_blocks(mut self) -> Self {
+        self.blocks = Some(Vec::new());
+        self
     }
 
     /// Also lists the messages holding findings ([`Report::messages`]).
@@ -311,10 +360,65 @@ impl Collector {
         self
     }
 
-    /// The finished report.
-    pub fn into_report(self) -> Report {
-        self.report
+    /// The finished report, every finding in it (blocks parsed back into findings).
+    pub fn into_report(self) -> std::io::Result<Report> {
+        let (mut report, blocks) = self.into_json_parts();
+        if !blocks.is_empty() {
+            for block in blocks {
+                report.findings.extend(block.findings()?);
+            }
+            sort_findings(&mut report.findings);
+        }
+        Ok(report)
     }
+
+    /// The finished report and the rendered blocks, sorted by path, whose findings it does
+    /// not list: no block shares its path with another block or with a finding of the report.
+    pub fn into_json_parts(self) -> (Report, Vec<Arc<FileBlock>>) {
+        (self.report, self.blocks.unwrap_or_default())
+    }
+
+    /// Sorts the blocks by path; a block whose path has findings elsewhere (another block,
+    /// or findings that came one by one: the same file reached twice) is parsed back into
+    /// findings, so that they sort together as in any other report.
+    fn settle_blocks(&mut self) -> std::io::Result<()> {
+        let Some(blocks) = self.blocks.as_mut() else {
+            return Ok(());
+        };
+        blocks.sort_by(|a, b| a.path.cmp(&b.path));
+        let findings = &self.report.findings;
+        let has_loose = |path: &str| {
+            let at = findings.partition_point(|f| f.path.as_str() < path);
+            findings.get(at).is_some_and(|f| f.path == path)
+        };
+        let shared: Vec<bool> = (0..blocks.len())
+            .map(|i| {
+                let path = &blocks[i].path;
+                (i > 0 && blocks[i - 1].path == *path)
+                    || blocks.get(i + 1).is_some_and(|b| b.path == *path)
+                    || has_loose(path)
+            })
+            .collect();
+        if !shared.contains(&true) {
+            return Ok(());
+        }
+        let mut kept = Vec::with_capacity(blocks.len());
+        for (block, shared) in std::mem::take(blocks).into_iter().zip(shared) {
+            if shared {
+                self.report.findings.extend(block.findings()?);
+            } else {
+                kept.push(block);
+            }
+        }
+        *blocks = kept;
+        sort_findings(&mut self.report.findings);
+        Ok(())
+    }
+}
+
+/// Sorts findings into report order: by path, then [`within_file`].
+fn sort_findings(findings: &mut [Finding]) {
+    sort_by_path(findings, |f| &f.path, within_file);
 }
 
 impl ReportSink for Collector {
@@ -333,15 +437,31 @@ impl ReportSink for Collector {
         Ok(())
     }
 
+    fn takes_blocks(&self) -> bool {
+        self.blocks.is_some() && !self.group_by_message
+    }
+
+    fn block(&mut self, block: Arc<FileBlock>) -> std::io::Result<()> {
+        match &mut self.blocks {
+            Some(blocks) if !self.group_by_message => {
+                blocks.push(block);
+                Ok(())
+            }
+            _ => {
+                let findings = block.findings()?;
+                self.report.findings.extend(findings);
+                Ok(())
+            }
+        }
+    }
+
     fn finish(&mut self, summary: &Summary, duration_seconds: f64) -> std::io::Result<()> {
         let r = &mut self.report;
         r.summary = summary.clone();
         r.duration_seconds = duration_seconds;
-        sort_by_path(
-            &mut r.findings,
-            |f| &f.path,
-            |a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)),
-        );
+        sort_findings(&mut r.findings);
+        self.settle_blocks()?;
+        let r = &mut self.report;
         r.errors
             .sort_by(|a, b| (&a.path, &a.location).cmp(&(&b.path, &b.location)));
         r.skipped

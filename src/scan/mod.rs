@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{bounded, Sender};
 
-use crate::cache::{Cache, CachedFile};
+use crate::cache::{Cache, CachedFile, Recorded, Replay, MAX_FINDINGS_STORED};
 use crate::detect::keywords::KeywordHit;
 use crate::detect::pairing::{name_ranges, pairs_names, search_ranges};
 use crate::detect::{Detection, Engine, Scratch};
@@ -21,6 +21,7 @@ use crate::location::{Location, Step};
 use crate::policy::baseline::Tracker;
 use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
+use crate::report::json::FileBlock;
 use crate::report::mask::{mask_value, snippet, LocationMasker};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
 use crate::walk::{walk, WalkEvent, WalkOptions};
@@ -84,6 +85,8 @@ enum Event<T> {
     Item(T),
     /// Many items in one message (a file's results from the cache).
     Items(Vec<T>),
+    /// All findings of a file, rendered (see [`FileBlock`]).
+    Block(Arc<FileBlock>),
     Error(FileError),
     Skipped(Skipped),
     Scanned {
@@ -101,12 +104,23 @@ pub trait ItemSink<T> {
     fn error(&mut self, error: FileError) -> std::io::Result<()>;
     /// A file not scanned on purpose.
     fn skipped(&mut self, skipped: Skipped) -> std::io::Result<()>;
+    /// All findings of one file, rendered; only a scan of findings for a sink that
+    /// [takes blocks](ReportSink::takes_blocks) sends them, so other sinks refuse them.
+    fn block(&mut self, _block: Arc<FileBlock>, _summary: &mut Summary) -> std::io::Result<()> {
+        Err(std::io::Error::other(
+            "this report does not take rendered findings",
+        ))
+    }
 }
 
 impl<S: ReportSink + ?Sized> ItemSink<Finding> for S {
     fn item(&mut self, finding: Finding, summary: &mut Summary) -> std::io::Result<()> {
         summary.add_finding(&finding);
         self.finding(finding)
+    }
+    fn block(&mut self, block: Arc<FileBlock>, summary: &mut Summary) -> std::io::Result<()> {
+        summary.add_block(&block);
+        ReportSink::block(self, block)
     }
     fn error(&mut self, error: FileError) -> std::io::Result<()> {
         ReportSink::error(self, error)
@@ -142,6 +156,9 @@ struct Tap<T> {
     kept: Mutex<Kept<T>>,
     limit: usize,
     copy: fn(&T) -> T,
+    /// Items are kept instead of sent (moved, not copied) until more than `limit` arrive:
+    /// then those kept are sent, and the rest go straight through.
+    holding: bool,
 }
 
 /// Adds `value()` to `list` unless it already holds `limit` values.
@@ -152,7 +169,27 @@ fn keep_bounded<V>(list: &mut Vec<V>, limit: usize, value: impl FnOnce() -> V) {
 }
 
 /// What a tap kept: items, errors and skipped parts.
-type Kept<T> = (Vec<T>, Vec<FileError>, Vec<Skipped>);
+pub struct Kept<T> {
+    /// Items: copies of those sent, or those held back.
+    pub items: Vec<T>,
+    /// Copies of the errors sent.
+    pub errors: Vec<FileError>,
+    /// Copies of the parts reported skipped.
+    pub skipped: Vec<Skipped>,
+    /// More than the limit came: not every item is in `items`.
+    pub overflowed: bool,
+}
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Kept {
+            items: Vec::new(),
+            errors: Vec::new(),
+            skipped: Vec::new(),
+            overflowed: false,
+        }
+    }
+}
 
 impl<T> Outbox<T> {
     /// An outbox without a tap.
@@ -164,11 +201,25 @@ impl<T> Outbox<T> {
         }
     }
 
-    /// Sends an item. A closed channel means the report side has gone; the walk notices and
-    /// stops.
+    /// Sends an item (or holds it back, on a [`Outbox::holding`] outbox). A closed channel
+    /// means the report side has gone; the walk notices and stops.
     pub fn item(&self, item: T) {
-        self.keep(|kept, tap| keep_bounded(&mut kept.0, tap.limit, || (tap.copy)(&item)));
-        let _ = self.tx.send(Event::Item(item));
+        let mut item = Some(item);
+        let mut release = Vec::new();
+        self.keep(|kept, tap| {
+            let item = &mut item;
+            if tap.holding {
+                hold(kept, tap.limit, item, &mut release);
+            } else if let Some(item) = item {
+                keep_bounded(&mut kept.items, tap.limit, || (tap.copy)(item));
+            }
+        });
+        if !release.is_empty() {
+            let _ = self.tx.send(Event::Items(release));
+        }
+        if let Some(item) = item {
+            let _ = self.tx.send(Event::Item(item));
+        }
     }
 
     /// Sends many items in one message (cheaper than one by one for the report thread).
@@ -176,23 +227,31 @@ impl<T> Outbox<T> {
         if items.is_empty() {
             return;
         }
+        if self.tap.as_ref().is_some_and(|tap| tap.holding) {
+            return items.into_iter().for_each(|item| self.item(item));
+        }
         self.keep(|kept, tap| {
             for item in &items {
-                keep_bounded(&mut kept.0, tap.limit, || (tap.copy)(item));
+                keep_bounded(&mut kept.items, tap.limit, || (tap.copy)(item));
             }
         });
         let _ = self.tx.send(Event::Items(items));
     }
 
+    /// Sends all findings of a file, rendered.
+    pub fn block(&self, block: Arc<FileBlock>) {
+        let _ = self.tx.send(Event::Block(block));
+    }
+
     /// Sends an error about part of a file.
     pub fn error(&self, error: FileError) {
-        self.keep(|kept, tap| keep_bounded(&mut kept.1, tap.limit, || error.clone()));
+        self.keep(|kept, tap| keep_bounded(&mut kept.errors, tap.limit, || error.clone()));
         let _ = self.tx.send(Event::Error(error));
     }
 
     /// Reports a part of a file not read on purpose.
     pub fn skipped(&self, skipped: Skipped) {
-        self.keep(|kept, tap| keep_bounded(&mut kept.2, tap.limit, || skipped.clone()));
+        self.keep(|kept, tap| keep_bounded(&mut kept.skipped, tap.limit, || skipped.clone()));
         let _ = self.tx.send(Event::Skipped(skipped));
     }
 
@@ -233,23 +292,56 @@ impl<T> Outbox<T> {
     where
         T: Clone,
     {
+        self.with_tap(limit, false)
+    }
+
+    /// An outbox sending errors and skipped parts to the same place (keeping copies of the
+    /// first `limit`) but holding items back for [`Outbox::take_recorded`], up to `limit`:
+    /// should more come, those held are sent and so is every later one.
+    pub fn holding(&self, limit: usize) -> Outbox<T>
+    where
+        T: Clone,
+    {
+        self.with_tap(limit, true)
+    }
+
+    fn with_tap(&self, limit: usize, holding: bool) -> Outbox<T>
+    where
+        T: Clone,
+    {
         Outbox {
             tx: self.tx.clone(),
             tap: Some(Arc::new(Tap {
-                kept: Mutex::new((Vec::new(), Vec::new(), Vec::new())),
+                kept: Mutex::new(Kept::default()),
                 limit,
                 copy: T::clone,
+                holding,
             })),
             cached: AtomicBool::new(false),
         }
     }
 
-    /// The copies kept by a [`Outbox::tapped`] outbox (empty for any other).
+    /// What a [`Outbox::tapped`] or [`Outbox::holding`] outbox kept (nothing for any other).
     pub fn take_recorded(&self) -> Kept<T> {
         match &self.tap {
             Some(tap) => std::mem::take(&mut *tap.kept.lock().unwrap_or_else(|p| p.into_inner())),
-            None => (Vec::new(), Vec::new(), Vec::new()),
+            None => Kept::default(),
         }
+    }
+}
+
+/// One item arriving at a holding tap: kept (taken out of `item`) while fewer than `limit`
+/// are; at the first one over, everything held moves to `release` and the tap overflows, so
+/// the item and all later ones are sent as they come.
+fn hold<T>(kept: &mut Kept<T>, limit: usize, item: &mut Option<T>, release: &mut Vec<T>) {
+    if kept.overflowed {
+        return;
+    }
+    if kept.items.len() < limit {
+        kept.items.extend(item.take());
+    } else {
+        kept.overflowed = true;
+        *release = std::mem::take(&mut kept.items);
     }
 }
 
@@ -264,7 +356,7 @@ pub fn collect<T>(work: impl FnOnce(&Outbox<T>)) -> (Vec<T>, Vec<FileError>) {
             Event::Item(i) => items.push(i),
             Event::Items(i) => items.extend(i),
             Event::Error(e) => errors.push(e),
-            Event::Skipped(_) | Event::Scanned { .. } => {}
+            Event::Block(_) | Event::Skipped(_) | Event::Scanned { .. } => {}
         }
     }
     (items, errors)
@@ -313,6 +405,10 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                     for item in items {
                         sink.item(item, &mut summary)?;
                     }
+                }
+                Event::Block(block) => {
+                    progress.findings.fetch_add(block.count, Ordering::Relaxed);
+                    sink.block(block, &mut summary)?;
                 }
                 Event::Error(e) => {
                     summary.errors += 1;
@@ -409,9 +505,12 @@ impl Scanner {
         sink: &mut dyn ReportSink,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
+        // A file's findings reach the report rendered, once, on the worker that found them,
+        // when the report takes them so and no baseline must look at each of them.
+        let blocks = sink.takes_blocks() && !self.policy.tracks_findings();
         let work =
             |path: &Path, metadata: &Metadata, scratch: &mut Scratch, out: &Outbox<Finding>| {
-                self.scan_file_cached(path, metadata, scratch, out)
+                self.scan_file_cached(path, metadata, scratch, out, blocks)
             };
         let mut admitted = Admitted {
             sink,
@@ -432,16 +531,21 @@ impl Scanner {
 
     /// [`Scanner::scan_file`] through the cache when there is one: an unchanged file's
     /// findings and errors come from the cache (and the outbox is told so), a changed one is
-    /// scanned and its results recorded.
+    /// scanned and its results recorded. With `blocks`, a file's findings are sent as one
+    /// rendered [`FileBlock`].
     fn scan_file_cached(
         &self,
         path: &Path,
         metadata: &Metadata,
         scratch: &mut Scratch,
         out: &Outbox<Finding>,
+        blocks: bool,
     ) -> Result<Outcome, ExtractError> {
         let Some(cache) = &self.cache else {
-            return self.scan_file(path, scratch, out);
+            return match blocks {
+                true => self.scan_file_recorded(path, scratch, out, true).0,
+                false => self.scan_file(path, scratch, out),
+            };
         };
         let shown = display(path);
         let file = CachedFile {
@@ -451,38 +555,78 @@ impl Scanner {
         };
         let (result, cached) = cache.scan_file(
             file,
-            &mut |record_finding, record_error, record_skipped| {
-                // One more than the cache stores, so it can tell a file it must not keep.
-                let tapped = out.tapped(crate::cache::MAX_FINDINGS_STORED + 1);
-                let result = self.scan_file(path, scratch, &tapped);
-                let (mut findings, mut errors, mut skipped) = tapped.take_recorded();
-                // Stored as reported: the texts of locations (subjects, senders, attachment
-                // names) masked like values, so no raw identifier is kept in the cache.
-                let any = !(findings.is_empty() && errors.is_empty() && skipped.is_empty());
-                if any && !self.options.show_values {
-                    let mut m = LocationMasker::new(&self.engine);
-                    findings.iter_mut().for_each(|f| m.mask_finding(f));
-                    errors
-                        .iter_mut()
-                        .for_each(|e| m.mask_in_place(&mut e.location));
-                    skipped
-                        .iter_mut()
-                        .for_each(|k| m.mask_in_place(&mut k.location));
-                }
-                findings.into_iter().for_each(&mut *record_finding);
-                errors.into_iter().for_each(&mut *record_error);
-                skipped.into_iter().for_each(&mut *record_skipped);
-                result
+            &mut || self.scan_file_recorded(path, scratch, out, blocks),
+            Replay {
+                findings: &mut |findings| out.items(findings),
+                blocks,
+                block: &mut |block| out.block(block),
+                error: &mut |e| out.error(e),
+                skipped: &mut |k| out.skipped(k),
             },
-            &mut |findings| out.items(findings),
-            &mut |e| out.error(e),
-            &mut |k| out.skipped(k),
         );
         // Counted among the scanned files only (a skipped file is listed as skipped).
         if cached && matches!(result, Ok(Outcome::Extracted)) {
             out.from_cache();
         }
         result
+    }
+
+    /// [`Scanner::scan_file`], keeping what it sent as the report shows it (the cache stores
+    /// that); `None` for a file with more findings than the cache stores. With `blocks`, the
+    /// findings are held back and sent as one block at the end (one by one if there are too
+    /// many).
+    fn scan_file_recorded(
+        &self,
+        path: &Path,
+        scratch: &mut Scratch,
+        out: &Outbox<Finding>,
+        blocks: bool,
+    ) -> (Result<Outcome, ExtractError>, Option<Recorded>) {
+        // One more than the cache stores, so it can tell a file it must not keep.
+        let limit = MAX_FINDINGS_STORED + 1;
+        let tap = match blocks {
+            true => out.holding(limit),
+            false => out.tapped(limit),
+        };
+        let result = self.scan_file(path, scratch, &tap);
+        let Kept {
+            items: mut findings,
+            mut errors,
+            mut skipped,
+            overflowed,
+        } = tap.take_recorded();
+        // As reported: the texts of locations (subjects, senders, attachment names) masked
+        // like values, so no raw identifier is kept in the cache (nor in a block).
+        let any = !(findings.is_empty() && errors.is_empty() && skipped.is_empty());
+        if any && !self.options.show_values {
+            let mut m = LocationMasker::new(&self.engine);
+            findings.iter_mut().for_each(|f| m.mask_finding(f));
+            errors
+                .iter_mut()
+                .for_each(|e| m.mask_in_place(&mut e.location));
+            skipped
+                .iter_mut()
+                .for_each(|k| m.mask_in_place(&mut k.location));
+        }
+        let mut block = None;
+        if blocks && !findings.is_empty() {
+            match FileBlock::render(display(path), &mut findings) {
+                Ok(b) => {
+                    let b = Arc::new(b);
+                    out.block(b.clone());
+                    block = Some(b);
+                }
+                // Cannot happen (rendering writes to memory); the findings still go out.
+                Err(_) => out.items(findings.clone()),
+            }
+        }
+        let recorded = Recorded {
+            findings,
+            errors,
+            skipped,
+            block,
+        };
+        (result, (!overflowed).then_some(recorded))
     }
 
     /// Extracts and searches one file, sending what it finds to `out`.
@@ -577,6 +721,17 @@ impl ItemSink<Finding> for Admitted<'_> {
             m.mask_in_place(&mut skipped.location);
         }
         self.sink.skipped(skipped)
+    }
+    fn block(&mut self, block: Arc<FileBlock>, summary: &mut Summary) -> std::io::Result<()> {
+        // Blocks are only made when no baseline must look at each finding (see
+        // `Scanner::scan`), from findings masked where they were rendered.
+        if self.policy.tracks_findings() {
+            return block
+                .findings()?
+                .into_iter()
+                .try_for_each(|f| self.item(f, summary));
+        }
+        ItemSink::block(&mut *self.sink, block, summary)
     }
 }
 
@@ -808,6 +963,49 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// A holding outbox sends nothing until more than its limit arrive, then sends what
+        /// it held and everything after; an item is never lost nor sent twice, and whatever
+        /// was held is what `take_recorded` gives.
+        #[test]
+        fn a_holding_outbox_holds_up_to_its_limit(
+            limit in 0usize..6,
+            batches in proptest::collection::vec(0usize..4, 0..6),
+        ) {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let out = Outbox::new(tx).holding(limit);
+            let fork = out.clone();
+            let mut next = 0u32;
+            let mut all = Vec::new();
+            for (i, n) in batches.into_iter().enumerate() {
+                let items: Vec<u32> = (next..next + n as u32).collect();
+                next += n as u32;
+                all.extend(items.iter().copied());
+                // Alternately one by one and in one message, from the outbox and its fork.
+                match i % 2 {
+                    0 => items.into_iter().for_each(|x| out.item(x)),
+                    _ => fork.items(items),
+                }
+            }
+            let kept = fork.take_recorded();
+            drop((out, fork));
+            let mut sent = Vec::new();
+            for event in rx {
+                match event {
+                    Event::Item(x) => sent.push(x),
+                    Event::Items(xs) => sent.extend(xs),
+                    _ => proptest::prop_assert!(false, "only items were sent"),
+                }
+            }
+            proptest::prop_assert_eq!(kept.overflowed, all.len() > limit);
+            if kept.overflowed {
+                proptest::prop_assert!(kept.items.is_empty());
+                proptest::prop_assert_eq!(sent, all);
+            } else {
+                proptest::prop_assert!(sent.is_empty());
+                proptest::prop_assert_eq!(kept.items, all);
+            }
+        }
+
         /// Positions visited in order agree with counting from the start of the text.
         #[test]
         fn line_index_counts_as_from_the_start(

@@ -1,0 +1,223 @@
+//! A file's findings rendered once, on the worker that scanned the file, as the items of the
+//! JSON report's findings list ([`FileBlock`]). The JSON report splices such blocks in instead
+//! of rendering every finding after the scan, and the cache keeps them, so a rescan of an
+//! unchanged file neither decodes nor renders its findings: it copies bytes.
+
+use std::collections::BTreeMap;
+use std::io;
+
+use crate::detect::Severity;
+use crate::report::{within_file, Finding};
+
+/// The findings of one file, in report order, rendered as the JSON report writes them: items
+/// of the findings list, pretty-printed, indented for the list and separated as the list
+/// separates them. Counts come along, since the summary needs them and the findings are not
+/// kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileBlock {
+    /// The file on disk (the `path` of every finding).
+    pub path: String,
+    /// The rendered findings (at least one).
+    pub json: Vec<u8>,
+    /// Number of findings.
+    pub count: u64,
+    /// Findings per category.
+    pub by_category: Vec<(String, u64)>,
+    /// Findings per severity.
+    pub by_severity: Vec<(Severity, u64)>,
+}
+
+impl FileBlock {
+    /// Renders `findings` (all of the file at `path`, at least one), sorted here into report
+    /// order: by location, then rule, ties in the order found, as [`crate::report::Collector`]
+    /// sorts a file's findings.
+    pub fn render(path: String, findings: &mut [Finding]) -> io::Result<FileBlock> {
+        debug_assert!(findings.iter().all(|f| f.path == path));
+        findings.sort_by(within_file);
+        let mut by_category: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut by_severity: BTreeMap<Severity, u64> = BTreeMap::new();
+        for f in findings.iter() {
+            *by_category.entry(&f.category).or_default() += 1;
+            *by_severity.entry(f.severity).or_default() += 1;
+        }
+        Ok(FileBlock {
+            json: super::render_findings(findings)?,
+            count: findings.len() as u64,
+            by_category: by_category
+                .into_iter()
+                .map(|(c, n)| (c.to_string(), n))
+                .collect(),
+            by_severity: by_severity.into_iter().collect(),
+            path,
+        })
+    }
+
+    /// The findings again, parsed from the rendered text: for a report that needs them as
+    /// values (another format, or a file whose findings must be merged with others of the
+    /// same path).
+    pub fn findings(&self) -> io::Result<Vec<Finding>> {
+        let mut list = Vec::with_capacity(self.json.len() + 2);
+        list.push(b'[');
+        list.extend_from_slice(&self.json);
+        list.push(b']');
+        Ok(serde_json::from_slice(&list)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::{Location, Step};
+
+    fn finding(line: u64, rule: &str, category: &str, severity: Severity) -> Finding {
+        finding_in("dir/a \"b\".txt", line, rule, category, severity)
+    }
+
+    fn finding_in(path: &str, line: u64, rule: &str, category: &str, sev: Severity) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: category.into(),
+            kind: None,
+            severity: sev,
+            confidence: 0.87,
+            path: path.into(),
+            location: Location::root().child(Step::Line { line, column: 3 }),
+            value: "12******345".into(),
+            fingerprint: "f".repeat(16),
+            context: "fnr: 12******345 æøå".into(),
+            related: None,
+        }
+    }
+
+    #[test]
+    fn renders_in_report_order_with_counts_and_parses_back() {
+        let mut found = vec![
+            finding(9, "no.fnr", "national_id", Severity::High),
+            finding(2, "no.phone", "phone", Severity::Low),
+            finding(2, "no.email", "email", Severity::Low),
+        ];
+        let block = FileBlock::render("dir/a \"b\".txt".into(), &mut found).unwrap();
+        let mut sorted = found.clone();
+        sorted.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
+        assert_eq!(found, sorted);
+        assert_eq!(block.count, 3);
+        assert_eq!(
+            block.by_category,
+            [
+                ("email".into(), 1),
+                ("national_id".into(), 1),
+                ("phone".into(), 1)
+            ]
+        );
+        assert_eq!(block.by_severity, [(Severity::Low, 2), (Severity::High, 1)]);
+        assert_eq!(block.findings().unwrap(), sorted);
+        // The bytes the JSON report writes for the same findings.
+        assert_eq!(block.json, super::super::render_findings(&sorted).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod report_tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::FileBlock;
+    use crate::detect::Severity;
+    use crate::location::{Location, Step};
+    use crate::report::json::{write_report, write_report_with_blocks};
+    use crate::report::{Collector, Finding, Header, ReportSink, Summary, Tool};
+
+    const PATHS: [&str; 4] = ["a", "b/c.txt", "b/c.txt2", "z"];
+
+    fn finding(path: usize, line: u64, rule: usize) -> Finding {
+        let rules = [("no.fnr", "national_id"), ("no.phone", "phone")];
+        Finding {
+            rule: rules[rule].0.into(),
+            category: rules[rule].1.into(),
+            kind: None,
+            severity: [Severity::High, Severity::Low][rule],
+            confidence: 0.9,
+            path: PATHS[path].into(),
+            location: Location::root().child(Step::Line { line, column: 1 }),
+            value: format!("v{line}"),
+            fingerprint: "f".into(),
+            context: String::new(),
+            related: None,
+        }
+    }
+
+    fn collector() -> Collector {
+        Collector::new(Header {
+            schema_version: "1.0.0".into(),
+            tool: Tool::current(),
+            roots: vec![".".into()],
+            started_at: String::new(),
+        })
+    }
+
+    proptest! {
+        /// However a scan's findings arrive (one by one, as one block per file, a file's
+        /// findings split over blocks and single findings, as when a file is reached twice),
+        /// the JSON report has the same bytes.
+        #[test]
+        fn blocks_give_the_report_findings_one_by_one_give(
+            found in proptest::collection::vec((0usize..4, 1u64..6, 0usize..2), 0..40),
+            how in proptest::collection::vec(0u8..4, 4),
+        ) {
+            let findings: Vec<Finding> =
+                found.iter().map(|&(p, line, rule)| finding(p, line, rule)).collect();
+            let mut summary = Summary::default();
+            findings.iter().for_each(|f| summary.add_finding(f));
+            let mut plain = collector();
+            findings.iter().try_for_each(|f| plain.finding(f.clone())).unwrap();
+            plain.finish(&summary, 1.0).unwrap();
+            let expected = plain.into_report().unwrap();
+            let mut want = Vec::new();
+            write_report(&expected, &mut want).unwrap();
+
+            let mut blocks = collector().taking_blocks();
+            prop_assert!(blocks.takes_blocks());
+            let mut counted = Summary::default();
+            for (p, path) in PATHS.iter().enumerate() {
+                let mut of_path: Vec<Finding> =
+                    findings.iter().filter(|f| f.path == *path).cloned().collect();
+                if of_path.is_empty() {
+                    continue;
+                }
+                // 0: one by one; 1: one block; 2: two blocks; 3: a block and the rest loose.
+                let split = of_path.len() / 2;
+                let mut send = |list: &mut [Finding], as_block: bool| {
+                    if list.is_empty() {
+                        return;
+                    }
+                    if as_block {
+                        let b = FileBlock::render(path.to_string(), list).unwrap();
+                        counted.add_block(&b);
+                        blocks.block(Arc::new(b)).unwrap();
+                    } else {
+                        for f in list.iter() {
+                            counted.add_finding(f);
+                            blocks.finding(f.clone()).unwrap();
+                        }
+                    }
+                };
+                match how[p] {
+                    0 => send(&mut of_path, false),
+                    1 => send(&mut of_path, true),
+                    kind => {
+                        let (one, two) = of_path.split_at_mut(split);
+                        send(one, true);
+                        send(two, kind == 2);
+                    }
+                }
+            }
+            prop_assert_eq!(&counted, &summary);
+            blocks.finish(&summary, 1.0).unwrap();
+            let (report, list) = blocks.into_json_parts();
+            let mut got = Vec::new();
+            write_report_with_blocks(&report, &list, &mut got).unwrap();
+            prop_assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+        }
+    }
+}
