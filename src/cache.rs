@@ -34,18 +34,21 @@
 //! same errors. Entries of files that no longer exist under the scanned roots are removed at
 //! the end of each scan.
 //!
-//! **Layout.** Three tables keyed by path: `head` (settings hash, stat, time recorded, content
+//! **Layout.** Four tables keyed by path: `head` (settings hash, stat, time recorded, content
 //! hash: a hundred bytes, all a rescan reads of a file that turns out changed, and all the
 //! clean-up at the end walks), `body` (findings, errors and skipped parts in the compact
-//! encoding of [`codec`]) and `block` (the same results with the findings rendered as the JSON
+//! encoding of [`codec`]), `block` (the same results with the findings rendered as the JSON
 //! report writes them, a [`FileBlock`]: stored when the scan that read the file wrote a JSON
-//! report, and removed whenever `body` is written without one). A JSON rescan copies a file's
-//! block into the report instead of decoding and rendering its findings (that was 80 % of a
-//! rescan's instructions); other formats use `body`. A block names the path it was rendered
-//! with, so the same file reached through another spelling of a root uses `body`. Blocks
-//! roughly triple the cache's size for files dense with findings (about 550 bytes per finding
-//! against 200). A scan reads from one snapshot taken when it starts; its own writes are
-//! batched.
+//! report, and removed whenever `body` is written without one) and `text` (a block's rendered
+//! text when it is [`TEXT_APART`] or longer). A JSON rescan copies a file's block into the
+//! report instead of decoding and rendering its findings (that was 80 % of a rescan's
+//! instructions), a long one straight from `text` while the report is written ([`Cache`] is
+//! the report's [`TextStore`]); other formats use `body`. A block names the path it was
+//! rendered with, so the same file reached through another spelling of a root uses `body`.
+//! Blocks make the cache three to four times larger for files dense with findings (about 550
+//! bytes per finding against 200, and redb rounds a long value up to a power of two). A scan
+//! reads from one snapshot taken when it starts; its own writes are batched; the report's
+//! texts are read from the snapshot taken when it ends.
 //!
 //! **Concurrency.** A scan holds an exclusive lock on `cache.redb.lock` beside the database: a
 //! second scan while one is running gets [`OpenError::InUse`] and should scan without the
@@ -74,7 +77,7 @@ use redb::{
 };
 
 use crate::extract::{open_read_only, ExtractError, Outcome};
-use crate::report::json::FileBlock;
+use crate::report::json::{BlockText, FileBlock, TextStore};
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
 use codec::{Dec, Enc};
@@ -89,6 +92,14 @@ const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
 /// Path → the file's results with its findings rendered ([`FileBlock`]), for JSON reports;
 /// only for files whose findings were rendered when they were scanned.
 const BLOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("block.v1");
+/// Path → the rendered text of a block of at least [`TEXT_APART`] bytes, apart from the rest of
+/// its entry: read only while the report is written, straight into it.
+const TEXTS: TableDefinition<&str, &[u8]> = TableDefinition::new("text.v1");
+
+/// A block's text this long or longer is stored in [`TEXTS`]: a rescan then holds no copy of
+/// it (a JSON rescan of 80 MB of findings spent 40 % of its time faulting in the memory it
+/// copied them to); shorter ones stay in the entry, read by the worker with the rest.
+const TEXT_APART: usize = 64 << 10;
 /// The tables of earlier cache formats (JSON entries; strings inline), dropped when found.
 const OLD_TABLES: [&str; 3] = ["files", "head.v2", "body.v2"];
 
@@ -275,9 +286,14 @@ enum Found {
 }
 
 impl Results {
-    /// The `body` entry of `recorded` (its findings as a list), or its `block` entry.
+    /// The `body` entry of `recorded` (its findings as a list), or its `block` entry (with
+    /// its text only if shorter than [`TEXT_APART`]).
     fn encode(outcome: &Outcome, recorded: &Recorded, rendered: Option<&FileBlock>) -> Vec<u8> {
-        let size = rendered.map_or(160 * recorded.findings.len(), |b| b.json.len());
+        let size = match rendered.map(|b| &b.text) {
+            None => 160 * recorded.findings.len(),
+            Some(BlockText::Here(text)) if text.len() < TEXT_APART => text.len(),
+            Some(_) => 0,
+        };
         let mut e = Enc::with_capacity(64 + size);
         match outcome {
             Outcome::Extracted => e.rest.push(0),
@@ -287,7 +303,7 @@ impl Results {
             }
         }
         match rendered {
-            Some(block) => e.block(block),
+            Some(block) => e.block(block, text_apart(block).is_some()),
             None => e.list(&recorded.findings, Enc::finding),
         }
         e.list(&recorded.errors, Enc::error);
@@ -295,10 +311,10 @@ impl Results {
         e.finish()
     }
 
-    /// A `body` (`rendered: false`) or `block` entry, decoded with `shown` as the path of
-    /// everything: `None` when it does not decode, or when a block was rendered with another
-    /// path (the same file reached through another spelling of a root).
-    fn decode(bytes: &[u8], shown: &str, rendered: bool) -> Option<Results> {
+    /// A `body` (`rendered: false`) or `block` entry of `key`, decoded with `shown` as the
+    /// path of everything: `None` when it does not decode, or when a block was rendered with
+    /// another path (the same file reached through another spelling of a root).
+    fn decode(bytes: &[u8], key: &str, shown: &str, rendered: bool) -> Option<Results> {
         let mut d = Dec::new(bytes)?;
         let skipped = match d.byte()? {
             0 => None,
@@ -306,7 +322,7 @@ impl Results {
             _ => return None,
         };
         let findings = match rendered {
-            true => Found::Rendered(Arc::new(d.block().filter(|b| b.path == shown)?)),
+            true => Found::Rendered(Arc::new(d.block(key).filter(|b| b.path == shown)?)),
             false => Found::List(d.list(|d| d.finding(shown))?),
         };
         let errors = d.list(|d| d.error(shown))?;
@@ -391,13 +407,24 @@ struct Snapshot {
     bodies: ReadOnlyTable<&'static str, &'static [u8]>,
     /// Absent in a cache no scan has stored a block in yet.
     blocks: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
+    /// Absent in a cache no scan has stored a long block in yet.
+    texts: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
 }
 
-/// A file's results to write: its `body` entry, and its `block` entry (`None`: any block
-/// stored before is removed, since it no longer holds).
+/// A file's results to write: its `body` entry, its `block` entry and its block's text when
+/// stored apart (`None`: any stored before is removed, since it no longer holds).
 struct Entries {
     body: Vec<u8>,
     block: Option<Vec<u8>>,
+    text: Option<Vec<u8>>,
+}
+
+/// The text of `block` when it is to be stored apart from its entry.
+fn text_apart(block: &FileBlock) -> Option<&[u8]> {
+    match &block.text {
+        BlockText::Here(text) if text.len() >= TEXT_APART => Some(text),
+        _ => None,
+    }
 }
 
 /// Keys written, pending the next batch: (key, head, results); no results when only the
@@ -583,10 +610,11 @@ impl Cache {
                     recorded_ns,
                     hash,
                 };
+                let block = recorded.block.as_deref();
                 let entries = Entries {
                     body: Results::encode(outcome, &recorded, None),
-                    block: (recorded.block.as_deref())
-                        .map(|b| Results::encode(outcome, &recorded, Some(b))),
+                    block: block.map(|b| Results::encode(outcome, &recorded, Some(b))),
+                    text: block.and_then(text_apart).map(<[u8]>::to_vec),
                 };
                 self.put(key, head.encode(), Some(entries));
             }
@@ -636,13 +664,14 @@ impl Cache {
         self.guarded(|| {
             if let Some(table) = s.blocks.as_ref().filter(|_| blocks) {
                 let rendered = table.get(key)?;
-                if let Some(r) = rendered.and_then(|v| Results::decode(v.value(), shown, true)) {
+                let decoded = rendered.and_then(|v| Results::decode(v.value(), key, shown, true));
+                if let Some(r) = decoded {
                     return Ok(Some(r));
                 }
             }
             Ok(s.bodies
                 .get(key)?
-                .and_then(|v| Results::decode(v.value(), shown, false)))
+                .and_then(|v| Results::decode(v.value(), key, shown, false)))
         })?
     }
 
@@ -822,9 +851,11 @@ impl Cache {
     fn put(&self, key: String, head: Vec<u8>, results: Option<Entries>) {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
-            let size = results
-                .as_ref()
-                .map_or(0, |r| r.body.len() + r.block.as_ref().map_or(0, Vec::len));
+            let size = results.as_ref().map_or(0, |r| {
+                [&r.block, &r.text]
+                    .iter()
+                    .fold(r.body.len(), |n, v| n + v.as_ref().map_or(0, Vec::len))
+            });
             pending.bytes += key.len() + head.len() + size;
             pending.entries.push((key, head, results));
             if pending.entries.len() < BATCH_ENTRIES && pending.bytes < BATCH_BYTES {
@@ -855,20 +886,24 @@ impl Cache {
             let mut heads = txn.open_table(HEADS)?;
             let mut bodies = txn.open_table(BODIES)?;
             let mut blocks = txn.open_table(BLOCKS)?;
+            let mut texts = txn.open_table(TEXTS)?;
             for (key, head, results) in batch {
-                heads.insert(key.as_str(), head.as_slice())?;
-                if let Some(Entries { body, block }) = results {
-                    bodies.insert(key.as_str(), body.as_slice())?;
-                    match block {
-                        Some(block) => blocks.insert(key.as_str(), block.as_slice())?,
-                        None => blocks.remove(key.as_str())?,
-                    };
+                let key = key.as_str();
+                heads.insert(key, head.as_slice())?;
+                if let Some(Entries { body, block, text }) = results {
+                    bodies.insert(key, body.as_slice())?;
+                    for (table, value) in [(&mut blocks, block), (&mut texts, text)] {
+                        match value {
+                            Some(v) => table.insert(key, v.as_slice())?,
+                            None => table.remove(key)?,
+                        };
+                    }
                 }
             }
             for key in remove {
-                heads.remove(key.as_str())?;
-                bodies.remove(key.as_str())?;
-                blocks.remove(key.as_str())?;
+                for table in [&mut heads, &mut bodies, &mut blocks, &mut texts] {
+                    table.remove(key.as_str())?;
+                }
             }
         }
         txn.commit()?;
@@ -890,6 +925,35 @@ impl Cache {
         let txn = self.begin_read().unwrap();
         txn.open_table(HEADS)
             .is_ok_and(|t| t.get(key).unwrap().is_some())
+    }
+}
+
+/// The texts of long blocks, read from the snapshot taken when the scan ended (so with this
+/// scan's own entries).
+impl TextStore for Cache {
+    fn with_text(
+        &self,
+        key: &str,
+        len: u64,
+        write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let missing = || {
+            std::io::Error::other(format!(
+                "{}: the findings of {key} are missing from the cache or damaged",
+                self.path.display()
+            ))
+        };
+        let snapshot = self.snapshot.read().expect("cache snapshot");
+        let table = snapshot.as_ref().and_then(|s| s.texts.as_ref());
+        let value = table
+            .and_then(|t| self.guarded(|| Ok(t.get(key)?)))
+            .flatten()
+            .ok_or_else(missing)?;
+        let text = value.value();
+        if text.len() as u64 != len || simdutf8::basic::from_utf8(text).is_err() {
+            return Err(missing());
+        }
+        write(text)
     }
 }
 
@@ -924,6 +988,7 @@ fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
             heads,
             bodies,
             blocks: open(BLOCKS)?,
+            texts: open(TEXTS)?,
         }),
         _ => None,
     })
@@ -1038,7 +1103,7 @@ mod tests {
         };
         let receive_block = |b: Arc<FileBlock>| {
             as_block.set(true);
-            found.borrow_mut().extend(b.findings().unwrap());
+            found.borrow_mut().extend(b.findings(cache).unwrap());
         };
         let (outcome, cached) = cache.scan_file(
             file,
@@ -1374,6 +1439,41 @@ mod tests {
                 "{size}"
             );
         }
+    }
+
+    #[test]
+    fn long_rendered_findings_are_stored_apart_and_read_only_when_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        let long = "x".repeat(TEXT_APART);
+        std::fs::write(&file, &long).unwrap();
+        age(&file, 60);
+        let db = dir.path().join("c.redb");
+        let calls = Cell::new(0);
+        let (first, _, _) = scan_with(&trusting(&db), &file, &calls, true);
+        let cache = trusting(&db);
+        let key = cache.key(&file).unwrap();
+        // Replayed without its text, which the store gives when the report is written.
+        let stat = Stat::of(&std::fs::metadata(&file).unwrap()).unwrap();
+        let (_, results) = cache.lookup(&key, &stat, "shown/path", true).unwrap();
+        let Found::Rendered(block) = results.unwrap().findings else {
+            panic!("a block was stored");
+        };
+        assert!(matches!(&block.text, BlockText::Stored { key: k, .. } if *k == key));
+        assert_eq!(block.findings(&cache).unwrap(), first);
+        assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, true));
+        assert_eq!(calls.get(), 1);
+        // A text gone from the store is an error, never a report without those findings.
+        drop(cache);
+        {
+            let db = open_db(&db).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(TEXTS).unwrap().remove(key.as_str()).unwrap();
+            txn.commit().unwrap();
+        }
+        let cache = trusting(&db);
+        let err = block.findings(&cache).unwrap_err().to_string();
+        assert!(err.contains("missing from the cache"), "{err}");
     }
 
     #[test]

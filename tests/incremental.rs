@@ -367,3 +367,22 @@ fn rendered_findings_in_the_cache_follow_formats_and_changes() {
     hidden.expect_code(0);
     assert_eq!(hidden.json()["summary"]["hidden_by_baseline"], 4);
 }
+
+#[test]
+fn a_file_with_many_findings_is_reported_alike_from_the_cache() {
+    let t = tree();
+    // Rendered, its findings are far longer than what the cache keeps beside the rest of an
+    // entry: they are read from the cache while the report is written.
+    let many = t.path().join("mange.txt");
+    let lines: String = (0..300)
+        .map(|i| format!("linje {i}: fnr {FNR}\n"))
+        .collect();
+    fs::write(&many, lines).unwrap();
+    age(&many, 3600);
+    let c = tempfile::tempdir().unwrap();
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 0);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 5);
+    let r = scan(t.path(), c.path(), &[]).json();
+    assert_eq!(r["summary"]["findings"], 304);
+    assert_eq!(r["summary"]["findings_by_category"]["national_id"], 302);
+}

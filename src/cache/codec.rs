@@ -11,7 +11,7 @@
 
 use crate::detect::Severity;
 use crate::location::{Location, Step};
-use crate::report::json::FileBlock;
+use crate::report::json::{BlockText, FileBlock};
 use crate::report::{FileError, Finding, Related, Skipped};
 
 /// Encodes values: [`Enc::finish`] gives the bytes.
@@ -66,11 +66,12 @@ impl Enc {
         self.strings.extend_from_slice(bytes);
     }
 
-    /// A file's rendered findings: path, counts, then the text.
-    pub(super) fn block(&mut self, b: &FileBlock) {
+    /// A file's rendered findings: path, counts, then the text, or with `apart` only its
+    /// length (the text is stored apart).
+    pub(super) fn block(&mut self, b: &FileBlock, apart: bool) {
         let FileBlock {
             path,
-            json,
+            text,
             count,
             by_category,
             by_severity,
@@ -85,7 +86,20 @@ impl Enc {
             e.rest.push(severity_code(severity));
             e.u64(n);
         });
-        self.text(json);
+        match text {
+            BlockText::Here(text) if !apart => {
+                self.rest.push(0);
+                self.text(text);
+            }
+            BlockText::Here(text) => {
+                self.rest.push(1);
+                self.u64(text.len() as u64);
+            }
+            BlockText::Stored { len, .. } => {
+                self.rest.push(1);
+                self.u64(*len);
+            }
+        }
     }
 
     /// An option: a 0/1 byte, then the value written by `write` (what [`Dec::opt`] reads).
@@ -402,9 +416,9 @@ impl<'a> Dec<'a> {
         })
     }
 
-    /// A block written by [`Enc::block`]: `None` also when it is empty or its counts do not
-    /// add up.
-    pub(super) fn block(&mut self) -> Option<FileBlock> {
+    /// A block written by [`Enc::block`], its text stored apart under `key` if not here:
+    /// `None` also when it is empty or its counts do not add up.
+    pub(super) fn block(&mut self, key: &str) -> Option<FileBlock> {
         let path = self.string()?;
         let count = self.u64()?;
         let by_category = self.list(|d| Some((d.string()?, d.u64()?)))?;
@@ -412,17 +426,28 @@ impl<'a> Dec<'a> {
             let severity = *Severity::ALL.get(usize::from(d.byte()?))?;
             Some((severity, d.u64()?))
         })?;
-        let json = self.str()?.as_bytes().to_vec();
+        let text = match self.byte()? {
+            0 => BlockText::Here(self.str()?.as_bytes().to_vec()),
+            1 => BlockText::Stored {
+                key: key.to_string(),
+                len: self.u64()?,
+            },
+            _ => return None,
+        };
+        let empty = match &text {
+            BlockText::Here(t) => t.is_empty(),
+            BlockText::Stored { len, .. } => *len == 0,
+        };
         fn sum(counts: impl Iterator<Item = u64>) -> Option<u64> {
             counts.into_iter().try_fold(0u64, u64::checked_add)
         }
         (count > 0
-            && !json.is_empty()
+            && !empty
             && sum(by_category.iter().map(|c| c.1)) == Some(count)
             && sum(by_severity.iter().map(|c| c.1)) == Some(count))
         .then_some(FileBlock {
             path,
-            json,
+            text,
             count,
             by_category,
             by_severity,
@@ -553,33 +578,46 @@ mod tests {
     fn blocks_round_trip_and_damage_or_counts_that_do_not_add_up_are_none() {
         let block = FileBlock {
             path: "dir/ø.txt".into(),
-            json: b"{\n      \"rule\": \"no.fnr\"\n    }".to_vec(),
+            text: BlockText::Here(b"{\n      \"rule\": \"no.fnr\"\n    }".to_vec()),
             count: 3,
             by_category: vec![("national_id".into(), 1), ("phone".into(), 2)],
             by_severity: vec![(Severity::Low, 2), (Severity::High, 1)],
         };
-        let encode = |b: &FileBlock| {
+        let encode = |b: &FileBlock, apart: bool| {
             let mut e = Enc::default();
-            e.block(b);
+            e.block(b, apart);
             e.finish()
         };
-        let bytes = encode(&block);
+        let bytes = encode(&block, false);
         let mut d = Dec::new(&bytes).unwrap();
-        assert_eq!(d.block().as_ref(), Some(&block));
+        assert_eq!(d.block("k").as_ref(), Some(&block));
+        assert!(d.is_done());
+        let apart = FileBlock {
+            text: BlockText::Stored {
+                key: "k".into(),
+                len: 30,
+            },
+            ..block.clone()
+        };
+        let bytes_apart = encode(&block, true);
+        let mut d = Dec::new(&bytes_apart).unwrap();
+        assert_eq!(d.block("k").as_ref(), Some(&apart));
         assert!(d.is_done());
         let wrong = FileBlock {
             count: 4,
             ..block.clone()
         };
-        assert_eq!(Dec::new(&encode(&wrong)).unwrap().block(), None);
+        assert_eq!(Dec::new(&encode(&wrong, false)).unwrap().block("k"), None);
         for n in 0..bytes.len() {
-            assert!(Dec::new(&bytes[..n]).and_then(|mut d| d.block()).is_none());
+            assert!(Dec::new(&bytes[..n])
+                .and_then(|mut d| d.block("k"))
+                .is_none());
         }
         for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0xA5;
             if let Some(mut d) = Dec::new(&damaged) {
-                let _ = d.block();
+                let _ = d.block("k");
             }
         }
     }

@@ -10,7 +10,7 @@ use super::{Format, GroupBy, ScanArgs};
 use crate::cache::{self, Cache};
 use crate::report::csv::CsvWriter;
 use crate::report::fingerprint::Fingerprinter;
-use crate::report::json::{FileBlock, JsonLinesWriter};
+use crate::report::json::{FileBlock, JsonLinesWriter, NoStore, TextStore};
 use crate::report::roots::Roots;
 use crate::report::sarif::{self, SarifInput};
 use crate::report::stores::{self, StoreCounter};
@@ -106,8 +106,13 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
                 sink = sink.grouping_by_message();
             }
             scanner.scan(&walk, &mut sink, &progress).and_then(|_| {
-                let (report, blocks) = sink.into_json_parts();
-                json::write_report_with_blocks(&report, &blocks, &mut out)?;
+                // Long blocks from the cache are read from it as the report is written.
+                let store: &dyn TextStore = match &scanner.cache {
+                    Some(cache) => cache,
+                    None => &NoStore,
+                };
+                let (report, blocks) = sink.into_json_parts(store)?;
+                json::write_report_with_blocks(&report, &blocks, store, &mut out)?;
                 Ok(summary_for_exit((report, blocks)))
             })
         }

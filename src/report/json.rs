@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
-pub use block::FileBlock;
+pub use block::{BlockText, FileBlock, NoStore, TextStore};
 
 /// Writes a whole report as pretty-printed JSON.
 ///
@@ -20,16 +20,17 @@ pub use block::FileBlock;
 /// into the rest of the report: the bytes are exactly those of `serde_json::to_writer_pretty`
 /// on the whole report, without a single thread doing all the work after the scan.
 pub fn write_report(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_report_with_blocks(report, &[], out)
+    write_report_with_blocks(report, &[], &NoStore, out)
 }
 
 /// Writes a report whose findings are those of `report` and those rendered in `blocks`
 /// (sorted by path, none sharing a path with a finding of `report`, as
-/// [`super::Collector::into_json_parts`] gives them), in path order: the same bytes as
-/// [`write_report`] on a report holding all of them.
+/// [`super::Collector::into_json_parts`] gives them; texts not in memory read from `store`),
+/// in path order: the same bytes as [`write_report`] on a report holding all of them.
 pub fn write_report_with_blocks(
     report: &Report,
     blocks: &[Arc<FileBlock>],
+    store: &dyn TextStore,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let shell = Report {
@@ -56,7 +57,7 @@ pub fn write_report_with_blocks(
             let before = rest.partition_point(|f| f.path < block.path);
             write_findings(&rest[..before], out, &mut first)?;
             rest = &rest[before..];
-            write_item(&block.json, out, &mut first)?;
+            block.with_text(store, &mut |text| write_item(text, out, &mut first))?;
         }
         write_findings(rest, out, &mut first)?;
         out.write_all(b"\n  ]")?;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::Severity;
 use crate::location::Location;
-use json::FileBlock;
+use json::{FileBlock, NoStore, TextStore};
 
 /// Version of the JSON report contract. Bump the major number on breaking changes.
 pub const SCHEMA_VERSION: &str = "1.0.0";
@@ -240,7 +240,7 @@ pub trait ReportSink {
     /// one, parsed back from the rendered text.
     fn block(&mut self, block: Arc<FileBlock>) -> std::io::Result<()> {
         block
-            .findings()?
+            .findings(&NoStore)?
             .into_iter()
             .try_for_each(|f| self.finding(f))
     }
@@ -360,28 +360,33 @@ impl Collector {
         self
     }
 
-    /// The finished report, every finding in it (blocks parsed back into findings).
+    /// The finished report, every finding in it (blocks in memory parsed back into findings).
     pub fn into_report(self) -> std::io::Result<Report> {
-        let (mut report, blocks) = self.into_json_parts();
+        let (mut report, blocks) = self.into_json_parts(&NoStore)?;
         if !blocks.is_empty() {
             for block in blocks {
-                report.findings.extend(block.findings()?);
+                report.findings.extend(block.findings(&NoStore)?);
             }
             sort_findings(&mut report.findings);
         }
         Ok(report)
     }
 
-    /// The finished report and the rendered blocks, sorted by path, whose findings it does
-    /// not list: no block shares its path with another block or with a finding of the report.
-    pub fn into_json_parts(self) -> (Report, Vec<Arc<FileBlock>>) {
-        (self.report, self.blocks.unwrap_or_default())
+    /// The finished report and the rendered blocks (texts not in memory are in `store`),
+    /// sorted by path, whose findings it does not list: no block shares its path with another
+    /// block or with a finding of the report.
+    pub fn into_json_parts(
+        mut self,
+        store: &dyn TextStore,
+    ) -> std::io::Result<(Report, Vec<Arc<FileBlock>>)> {
+        self.settle_blocks(store)?;
+        Ok((self.report, self.blocks.unwrap_or_default()))
     }
 
     /// Sorts the blocks by path; a block whose path has findings elsewhere (another block,
     /// or findings that came one by one: the same file reached twice) is parsed back into
     /// findings, so that they sort together as in any other report.
-    fn settle_blocks(&mut self) -> std::io::Result<()> {
+    fn settle_blocks(&mut self, store: &dyn TextStore) -> std::io::Result<()> {
         let Some(blocks) = self.blocks.as_mut() else {
             return Ok(());
         };
@@ -405,7 +410,7 @@ impl Collector {
         let mut kept = Vec::with_capacity(blocks.len());
         for (block, shared) in std::mem::take(blocks).into_iter().zip(shared) {
             if shared {
-                self.report.findings.extend(block.findings()?);
+                self.report.findings.extend(block.findings(store)?);
             } else {
                 kept.push(block);
             }
@@ -448,7 +453,7 @@ impl ReportSink for Collector {
                 Ok(())
             }
             _ => {
-                let findings = block.findings()?;
+                let findings = block.findings(&NoStore)?;
                 self.report.findings.extend(findings);
                 Ok(())
             }
@@ -460,8 +465,6 @@ impl ReportSink for Collector {
         r.summary = summary.clone();
         r.duration_seconds = duration_seconds;
         sort_findings(&mut r.findings);
-        self.settle_blocks()?;
-        let r = &mut self.report;
         r.errors
             .sort_by(|a, b| (&a.path, &a.location).cmp(&(&b.path, &b.location)));
         r.skipped

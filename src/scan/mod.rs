@@ -21,7 +21,7 @@ use crate::location::{Location, Step};
 use crate::policy::baseline::Tracker;
 use crate::policy::{FilePolicy, Policy};
 use crate::report::fingerprint::Fingerprinter;
-use crate::report::json::FileBlock;
+use crate::report::json::{FileBlock, NoStore};
 use crate::report::mask::{mask_value, snippet, LocationMasker};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
 use crate::walk::{walk, WalkEvent, WalkOptions};
@@ -727,7 +727,7 @@ impl ItemSink<Finding> for Admitted<'_> {
         // `Scanner::scan`), from findings masked where they were rendered.
         if self.policy.tracks_findings() {
             return block
-                .findings()?
+                .findings(&NoStore)?
                 .into_iter()
                 .try_for_each(|f| self.item(f, summary));
         }

@@ -1,7 +1,9 @@
 //! A file's findings rendered once, on the worker that scanned the file, as the items of the
 //! JSON report's findings list ([`FileBlock`]). The JSON report splices such blocks in instead
 //! of rendering every finding after the scan, and the cache keeps them, so a rescan of an
-//! unchanged file neither decodes nor renders its findings: it copies bytes.
+//! unchanged file neither decodes nor renders its findings: it copies bytes. A large block's
+//! text stays in the cache until the report is written ([`BlockText::Stored`]), so a rescan
+//! does not hold every file's findings in memory either.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -18,13 +20,55 @@ pub struct FileBlock {
     /// The file on disk (the `path` of every finding).
     pub path: String,
     /// The rendered findings (at least one).
-    pub json: Vec<u8>,
+    pub text: BlockText,
     /// Number of findings.
     pub count: u64,
     /// Findings per category.
     pub by_category: Vec<(String, u64)>,
     /// Findings per severity.
     pub by_severity: Vec<(Severity, u64)>,
+}
+
+/// Where a block's rendered text is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockText {
+    /// In memory.
+    Here(Vec<u8>),
+    /// In a [`TextStore`] (the cache) under `key`, `len` bytes, read as the report is written.
+    Stored {
+        /// The store's key.
+        key: String,
+        /// Its length in bytes.
+        len: u64,
+    },
+}
+
+/// Gives the texts of [`BlockText::Stored`] blocks.
+pub trait TextStore {
+    /// Calls `write` with the text stored under `key`: an error when it is missing, not
+    /// `len` bytes long or not UTF-8.
+    fn with_text(
+        &self,
+        key: &str,
+        len: u64,
+        write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()>;
+}
+
+/// No store: only texts in memory can be read.
+pub struct NoStore;
+
+impl TextStore for NoStore {
+    fn with_text(
+        &self,
+        key: &str,
+        _len: u64,
+        _write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        Err(io::Error::other(format!(
+            "the findings of {key} are kept in the cache, which this report cannot read"
+        )))
+    }
 }
 
 impl FileBlock {
@@ -41,7 +85,7 @@ impl FileBlock {
             *by_severity.entry(f.severity).or_default() += 1;
         }
         Ok(FileBlock {
-            json: super::render_findings(findings)?,
+            text: BlockText::Here(super::render_findings(findings)?),
             count: findings.len() as u64,
             by_category: by_category
                 .into_iter()
@@ -52,13 +96,27 @@ impl FileBlock {
         })
     }
 
+    /// Calls `write` with the rendered text, from memory or from `store`.
+    pub fn with_text(
+        &self,
+        store: &dyn TextStore,
+        write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match &self.text {
+            BlockText::Here(text) => write(text),
+            BlockText::Stored { key, len } => store.with_text(key, *len, write),
+        }
+    }
+
     /// The findings again, parsed from the rendered text: for a report that needs them as
     /// values (another format, or a file whose findings must be merged with others of the
     /// same path).
-    pub fn findings(&self) -> io::Result<Vec<Finding>> {
-        let mut list = Vec::with_capacity(self.json.len() + 2);
-        list.push(b'[');
-        list.extend_from_slice(&self.json);
+    pub fn findings(&self, store: &dyn TextStore) -> io::Result<Vec<Finding>> {
+        let mut list = vec![b'['];
+        self.with_text(store, &mut |text| {
+            list.extend_from_slice(text);
+            Ok(())
+        })?;
         list.push(b']');
         Ok(serde_json::from_slice(&list)?)
     }
@@ -110,9 +168,32 @@ mod tests {
             ]
         );
         assert_eq!(block.by_severity, [(Severity::Low, 2), (Severity::High, 1)]);
-        assert_eq!(block.findings().unwrap(), sorted);
+        assert_eq!(block.findings(&NoStore).unwrap(), sorted);
         // The bytes the JSON report writes for the same findings.
-        assert_eq!(block.json, super::super::render_findings(&sorted).unwrap());
+        let text = super::super::render_findings(&sorted).unwrap();
+        assert_eq!(block.text, BlockText::Here(text.clone()));
+        // Kept in a store, the same.
+        struct One(Vec<u8>);
+        impl TextStore for One {
+            fn with_text(
+                &self,
+                key: &str,
+                len: u64,
+                write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+            ) -> io::Result<()> {
+                assert_eq!((key, len), ("k", self.0.len() as u64));
+                write(&self.0)
+            }
+        }
+        let stored = FileBlock {
+            text: BlockText::Stored {
+                key: "k".into(),
+                len: text.len() as u64,
+            },
+            ..block
+        };
+        assert_eq!(stored.findings(&One(text)).unwrap(), sorted);
+        assert!(stored.findings(&NoStore).is_err());
     }
 }
 
@@ -122,7 +203,7 @@ mod report_tests {
 
     use proptest::prelude::*;
 
-    use super::FileBlock;
+    use super::{FileBlock, NoStore};
     use crate::detect::Severity;
     use crate::location::{Location, Step};
     use crate::report::json::{write_report, write_report_with_blocks};
@@ -214,9 +295,9 @@ mod report_tests {
             }
             prop_assert_eq!(&counted, &summary);
             blocks.finish(&summary, 1.0).unwrap();
-            let (report, list) = blocks.into_json_parts();
+            let (report, list) = blocks.into_json_parts(&NoStore).unwrap();
             let mut got = Vec::new();
-            write_report_with_blocks(&report, &list, &mut got).unwrap();
+            write_report_with_blocks(&report, &list, &NoStore, &mut got).unwrap();
             prop_assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
         }
     }
