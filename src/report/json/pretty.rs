@@ -8,8 +8,6 @@
 
 use std::io;
 
-use serde::Serialize;
-
 use crate::location::{Location, Step};
 use crate::report::{Finding, Related};
 
@@ -47,10 +45,18 @@ impl Layout {
 /// steps, members at 10; JSON Lines) the separator, indentation and name come from a string
 /// made at compile time, else from [`Object::key`].
 macro_rules! key {
-    ($o:expr, $name:literal) => {
-        $o.key_from(
+    ($o:expr, $name:literal) => {{
+        let (name, texts) = key_texts!($name);
+        $o.key_from(name, &texts)
+    }};
+}
+
+/// A key's name and its [`KeyTexts`], made at compile time.
+macro_rules! key_texts {
+    ($name:literal) => {
+        (
             $name.as_bytes(),
-            &KeyTexts {
+            KeyTexts {
                 at_6: concat!(",\n      \"", $name, "\": ").as_bytes(),
                 at_10: concat!(",\n          \"", $name, "\": ").as_bytes(),
                 compact: concat!(",\"", $name, "\":").as_bytes(),
@@ -173,43 +179,89 @@ fn location(out: &mut Vec<u8>, location: &Location, layout: Layout) -> io::Resul
             out.push(b',');
         }
         item.newline(out);
-        match step {
-            Step::Line { line, column } => {
-                let mut o = Object::open(out, item);
-                key!(o, "type");
-                o.out.extend_from_slice(b"\"line\"");
-                key!(o, "line");
-                number(o.out, *line);
-                key!(o, "column");
-                number(o.out, *column);
-                o.close();
-            }
-            other => by_serde(out, other, item)?,
-        }
+        write_step(out, step, item)?;
     }
     layout.newline(out);
     out.push(b']');
     Ok(())
 }
 
-/// Any value through serde_json in `layout`.
-fn by_serde(out: &mut Vec<u8>, value: &impl Serialize, layout: Layout) -> io::Result<()> {
-    match layout {
-        Layout::Pretty(indent) => indented(out, value, indent),
-        Layout::Compact => Ok(serde_json::to_writer(out, value)?),
+/// One step as serde writes it: an object tagged by `type`, members in declaration order,
+/// absent options left out.
+fn write_step(out: &mut Vec<u8>, step: &Step, layout: Layout) -> io::Result<()> {
+    let mut o = Object::open(out, layout);
+    key!(o, "type");
+    match step {
+        Step::Line { line, column } => {
+            o.out.extend_from_slice(b"\"line\"");
+            key!(o, "line");
+            number(o.out, *line);
+            key!(o, "column");
+            number(o.out, *column);
+        }
+        Step::Entry { name } => {
+            o.out.extend_from_slice(b"\"entry\"");
+            key!(o, "name");
+            string(o.out, name)?;
+        }
+        Step::Message {
+            index,
+            message_id,
+            date,
+            from,
+            subject,
+            folder,
+        } => {
+            o.out.extend_from_slice(b"\"message\"");
+            if let Some(index) = index {
+                key!(o, "index");
+                number(o.out, *index);
+            }
+            let texts = [
+                (message_id, key_texts!("message_id")),
+                (date, key_texts!("date")),
+                (from, key_texts!("from")),
+                (subject, key_texts!("subject")),
+                (folder, key_texts!("folder")),
+            ];
+            for (value, (name, texts)) in texts {
+                if let Some(value) = value {
+                    o.key_from(name, &texts);
+                    string(o.out, value)?;
+                }
+            }
+        }
+        Step::Attachment { filename } => {
+            o.out.extend_from_slice(b"\"attachment\"");
+            key!(o, "filename");
+            string(o.out, filename)?;
+        }
+        Step::Part { name } => {
+            o.out.extend_from_slice(b"\"part\"");
+            key!(o, "name");
+            string(o.out, name)?;
+        }
+        Step::Page { page } => {
+            o.out.extend_from_slice(b"\"page\"");
+            key!(o, "page");
+            number(o.out, u64::from(*page));
+        }
+        Step::Cell { sheet, cell } => {
+            o.out.extend_from_slice(b"\"cell\"");
+            key!(o, "sheet");
+            string(o.out, sheet)?;
+            key!(o, "cell");
+            string(o.out, cell)?;
+        }
+        Step::Record { row, column } => {
+            o.out.extend_from_slice(b"\"record\"");
+            key!(o, "row");
+            number(o.out, *row);
+            key!(o, "column");
+            number(o.out, *column);
+        }
     }
-}
-
-/// Any value through serde_json's pretty printer, every line after the first indented.
-fn indented(out: &mut Vec<u8>, value: &impl Serialize, indent: usize) -> io::Result<()> {
-    let text = serde_json::to_vec_pretty(value)?;
-    let mut from = 0;
-    for nl in memchr::memchr_iter(b'\n', &text) {
-        out.extend_from_slice(&text[from..=nl]);
-        out.resize(out.len() + indent, b' ');
-        from = nl + 1;
-    }
-    out.extend_from_slice(&text[from..]);
+    o.close();
     Ok(())
 }
 
@@ -366,8 +418,15 @@ mod tests {
     /// What the report writer did before: serde_json's pretty printer, lines after the first
     /// indented.
     fn reference(f: &Finding, indent: usize) -> Vec<u8> {
+        let text = serde_json::to_vec_pretty(f).unwrap();
         let mut out = Vec::new();
-        indented(&mut out, f, indent).unwrap();
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', &text) {
+            out.extend_from_slice(&text[from..=nl]);
+            out.resize(out.len() + indent, b' ');
+            from = nl + 1;
+        }
+        out.extend_from_slice(&text[from..]);
         out
     }
 
@@ -390,14 +449,18 @@ mod tests {
                 proptest::option::of(text()),
                 proptest::option::of(text()),
                 proptest::option::of(text()),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
             )
-                .prop_map(|(index, message_id, from, subject)| Step::Message {
-                    index,
-                    message_id,
-                    date: None,
-                    from,
-                    subject,
-                    folder: None,
+                .prop_map(|(index, message_id, date, from, subject, folder)| {
+                    Step::Message {
+                        index,
+                        message_id,
+                        date,
+                        from,
+                        subject,
+                        folder,
+                    }
                 }),
         ]
     }
