@@ -10,6 +10,7 @@ pub mod archive;
 pub mod csv;
 pub mod html;
 pub mod mail;
+mod memo;
 pub mod office;
 pub mod outlook;
 pub mod parallel;
@@ -19,6 +20,7 @@ pub mod sheet;
 pub mod sniff;
 pub mod text;
 
+use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
@@ -151,15 +153,42 @@ impl Budget {
 
     /// Takes `bytes` from the budget, or fails when it would run out.
     pub fn charge(&self, bytes: u64) -> Result<(), ExtractError> {
-        self.remaining
+        let charged = self
+            .remaining
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
                 left.checked_sub(bytes)
-            })
-            .map(|_| ())
-            .map_err(|_| {
-                ExtractError::Limit("more decompressed data than the per-file limit allows".into())
-            })
+            });
+        TALLY.with(|tally| {
+            let mut t = tally.get();
+            match charged {
+                Ok(_) => t.charged = t.charged.wrapping_add(bytes),
+                Err(_) => t.refused = t.refused.wrapping_add(1),
+            }
+            tally.set(t);
+        });
+        charged.map(|_| ()).map_err(|_| {
+            ExtractError::Limit("more decompressed data than the per-file limit allows".into())
+        })
     }
+}
+
+/// What this thread's [`Budget::charge`] calls have done so far, all budgets together: the
+/// difference over an extraction is what it took (see [`memo`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    /// Bytes taken.
+    charged: u64,
+    /// Charges refused.
+    refused: u64,
+}
+
+thread_local! {
+    static TALLY: Cell<Tally> = const { Cell::new(Tally { charged: 0, refused: 0 }) };
+}
+
+/// This thread's [`Tally`].
+fn tally() -> Tally {
+    TALLY.with(Cell::get)
 }
 
 /// Where a source's bytes come from.
@@ -349,6 +378,8 @@ pub struct Dispatcher {
     pub limits: Limits,
     /// Which files and messages the user asked for (`--older-than`).
     pub selection: Selection,
+    /// What members read earlier gave, for their copies.
+    memo: memo::Memo,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -381,6 +412,7 @@ impl Dispatcher {
             ],
             limits,
             selection: Selection::default(),
+            memo: memo::Memo::default(),
         }
     }
 
@@ -390,6 +422,7 @@ impl Dispatcher {
             extractors,
             limits,
             selection: Selection::default(),
+            memo: memo::Memo::default(),
         }
     }
 
@@ -475,16 +508,26 @@ impl Dispatcher {
                 ))),
             };
         };
-        match catch_unwind(AssertUnwindSafe(|| {
-            extractor.extract(input, head, format, ctx)
-        })) {
-            Ok(result) => result.map(|()| Outcome::Extracted),
-            Err(panic) => Err(ExtractError::Panic(format!(
-                "{} extractor: {}",
-                extractor.name(),
-                panic_message(&*panic)
-            ))),
+        let extract = |ctx: &mut Context<'_>| {
+            catch_unwind(AssertUnwindSafe(|| {
+                extractor.extract(input, head, format, ctx)
+            }))
+            .unwrap_or_else(|panic| {
+                Err(ExtractError::Panic(format!(
+                    "{} extractor: {}",
+                    extractor.name(),
+                    panic_message(&*panic)
+                )))
+            })
+        };
+        match input {
+            // A copy of a member read before is replayed (see [`memo`]).
+            Input::Bytes(data) if memo::is_remembered(format) && !ctx.location.is_root() => {
+                self.memo.extract(data, format, ctx, extract)
+            }
+            _ => extract(ctx),
         }
+        .map(|()| Outcome::Extracted)
     }
 }
 
