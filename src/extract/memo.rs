@@ -3,9 +3,14 @@
 //! PDF again costs far more than the text it gives. The first time a member in one of those
 //! formats is extracted, what its extractor sends to the sink (text segments, errors, skipped
 //! parts, with their locations below the member) and its result are recorded; a member with
-//! the same bytes, format, nesting depth and step is then replayed from the recording instead
-//! of parsed. The sink sees exactly the calls a fresh extraction would make, in the same
-//! order, so findings are those of a fresh extraction.
+//! the same bytes at the same nesting depth and step is then replayed from the recording
+//! instead of parsed. The sink sees exactly the calls a fresh extraction would make, in the
+//! same order, so findings are those of a fresh extraction. (The format needs no place in the
+//! key: a member's format follows from its bytes and its name, and its name from its step.)
+//!
+//! A member held in a transfer encoding (a base64 attachment) is known by its encoded bytes
+//! instead, so that a copy is replayed without being decoded (see
+//! [`Context::recurse_encoded`]).
 //!
 //! Not recorded: extractions that hand work to other threads (their calls go to forked
 //! sinks), that hit the decompression budget, or that report an I/O error (which cannot be
@@ -54,30 +59,47 @@ pub struct Memo {
     kept: Mutex<Vec<(Key, Arc<Recording>)>>,
 }
 
-/// What makes two extractions give the same calls: the bytes, the format, how deep in
-/// containers the member is (the depth limit) and the step it sits at (a gzip member is named
-/// after it).
+/// A member's bytes, by their hash: as they are, or as they stand in a transfer encoding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Identity([u8; 32]);
+
+impl Identity {
+    /// The member `data`.
+    pub fn of(data: &[u8]) -> Identity {
+        Identity(*blake3::hash(data).as_bytes())
+    }
+
+    /// The member whose bytes are `encoded` in the transfer `encoding` (a hash of its own
+    /// kind: never that of a member's bytes).
+    pub fn of_encoded(encoding: &str, encoded: &[u8]) -> Identity {
+        let mut hasher = blake3::Hasher::new_derive_key("sporhund memo: encoded member");
+        hasher.update(encoding.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(encoded);
+        Identity(*hasher.finalize().as_bytes())
+    }
+}
+
+/// What makes two extractions give the same calls: the member, how deep in containers it is
+/// (the depth limit) and the step it sits at (its name; a gzip member is named after it).
 #[derive(PartialEq, Eq)]
 struct Key {
-    hash: [u8; 32],
-    format: Format,
+    identity: Identity,
     depth: usize,
     step: Option<Step>,
 }
 
 impl Memo {
-    /// Extracts the member `data` (of `format`, at `ctx`) with `extract`, or replays what an
-    /// earlier extraction of the same member sent.
+    /// Extracts the member `identity` (at `ctx`) with `extract`, or replays what an earlier
+    /// extraction of the same member sent.
     pub fn extract(
         &self,
-        data: &[u8],
-        format: Format,
+        identity: Identity,
         ctx: &mut Context<'_>,
         extract: impl FnOnce(&mut Context<'_>) -> Result<(), ExtractError>,
     ) -> Result<(), ExtractError> {
         let key = Key {
-            hash: *blake3::hash(data).as_bytes(),
-            format,
+            identity,
             depth: ctx.location.container_depth(),
             step: ctx.location.steps().last().cloned(),
         };
@@ -122,6 +144,29 @@ impl Memo {
         }
         ctx.location = location;
         result
+    }
+
+    /// Replays the member `identity` at `step` inside `ctx` as [`Context::recurse`] would
+    /// extract it, if it was recorded and the budget has room: false when it was not replayed.
+    pub fn replay_member(&self, identity: &Identity, step: &Step, ctx: &mut Context<'_>) -> bool {
+        let key = Key {
+            identity: *identity,
+            depth: ctx.location.container_depth() + usize::from(step.is_container()),
+            step: Some(step.clone()),
+        };
+        let Some(recording) = self.find(&key) else {
+            return false;
+        };
+        if ctx.budget.charge(recording.charged).is_err() {
+            return false;
+        }
+        // Recorded at this depth, so within the depth limit: the child is there.
+        if let Some(mut child) = ctx.child(step.clone()) {
+            if let Err(e) = recording.replay(&mut child) {
+                child.sink.error(&child.location, &e);
+            }
+        }
+        true
     }
 
     /// The recording for `key`, now the most recently used.
@@ -327,13 +372,16 @@ mod tests {
     use std::sync::Arc;
 
     /// A toy format. `BOX\n` then members separated by `|` is a container whose members all
-    /// sit at the step `entry doc`. Anything else is a leaf: its first line (`%PDF-` makes it
-    /// a remembered format, `plain` not) is dropped and the rest is `;`-separated tokens:
-    /// `!m` reports an error, `?m` a skipped part, `Em` ends with an error, `@t` is a leaf
-    /// `t` (under the same first line) one level deeper, anything else is text on its own
-    /// page. A leaf first takes its length from the budget. `leaves` counts the leaves read.
+    /// sit at the step `entry doc`; a member `~m` is held in the encoding `reversed` (`m` is
+    /// the member backwards; with a `#` in it, it does not decode). Anything else is a leaf:
+    /// its first line (`%PDF-` makes it a remembered format, `plain` not) is dropped and the
+    /// rest is `;`-separated tokens: `!m` reports an error, `?m` a skipped part, `Em` ends
+    /// with an error, `@t` is a leaf `t` (under the same first line) in an entry one level
+    /// deeper, anything else is text on its own page. A leaf first takes its length from the
+    /// budget. `leaves` counts the leaves read, `decoded` the members decoded.
     struct Toy {
         leaves: Arc<AtomicUsize>,
+        decoded: Arc<AtomicUsize>,
     }
 
     impl Extractor for Toy {
@@ -355,7 +403,17 @@ mod tests {
             if let Some(members) = data.strip_prefix("BOX\n") {
                 for member in members.split('|') {
                     let step = Step::Entry { name: "doc".into() };
-                    ctx.recurse(step, member.as_bytes());
+                    let Some(encoded) = member.strip_prefix('~') else {
+                        ctx.recurse(step, member.as_bytes());
+                        continue;
+                    };
+                    ctx.recurse_encoded(step, "reversed", encoded.as_bytes(), || {
+                        self.decoded.fetch_add(1, Ordering::Relaxed);
+                        match encoded.contains('#') {
+                            true => Err(ExtractError::Corrupt("not reversed".into())),
+                            false => Ok(encoded.bytes().rev().collect::<Vec<u8>>()),
+                        }
+                    });
                 }
                 return Ok(());
             }
@@ -372,7 +430,10 @@ mod tests {
                 } else if let Some(m) = token.strip_prefix('E') {
                     return Err(ExtractError::Encrypted(m.into()));
                 } else if let Some(t) = token.strip_prefix('@') {
-                    ctx.recurse(page, format!("{first}\n{t}").as_bytes());
+                    let inner = Step::Entry {
+                        name: format!("inner {i}"),
+                    };
+                    ctx.recurse(inner, format!("{first}\n{t}").as_bytes());
                 } else {
                     ctx.text(Some(page), token, true);
                 }
@@ -400,12 +461,14 @@ mod tests {
         }
     }
 
-    /// The calls a box of `members` (each with its first line) gives, and how many leaves
-    /// were read.
-    fn run(members: &[String], limits: Limits) -> (Vec<String>, usize) {
+    /// The calls a box of `members` (each with its first line) gives, how many leaves were
+    /// read and how many members decoded.
+    fn run(members: &[String], limits: Limits) -> (Vec<String>, usize, usize) {
         let leaves = Arc::new(AtomicUsize::new(0));
+        let decoded = Arc::new(AtomicUsize::new(0));
         let toy = Toy {
             leaves: leaves.clone(),
+            decoded: decoded.clone(),
         };
         let dispatcher = Dispatcher::with_extractors(vec![Box::new(toy)], limits);
         let mut log = Log::default();
@@ -413,7 +476,8 @@ mod tests {
         dispatcher
             .extract_bytes(data.as_bytes(), "box", &mut log)
             .unwrap();
-        (log.0, leaves.load(Ordering::Relaxed))
+        let count = |n: &AtomicUsize| n.load(Ordering::Relaxed);
+        (log.0, count(&leaves), count(&decoded))
     }
 
     fn token() -> impl Strategy<Value = String> {
@@ -444,29 +508,53 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
-        /// Members repeated in any order, nested, failing or over the budget: the sink gets
-        /// the calls it gets when nothing is remembered (the same members in a format that is
-        /// not), and each distinct remembered member is parsed once.
+        /// Members repeated in any order, encoded or not, nested, failing, too deep or over
+        /// the budget: the sink gets the calls it gets when nothing is remembered (the same
+        /// members in a format that is not), and each distinct remembered member is parsed
+        /// once.
         #[test]
         fn replays_are_fresh_extractions(
             pool in proptest::collection::vec(proptest::collection::vec(token(), 1..5), 1..4),
-            picks in proptest::collection::vec(any::<prop::sample::Index>(), 1..8),
+            picks in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..3), 1..8),
             budget in prop_oneof![Just(u64::MAX), 0u64..60],
+            max_depth in prop_oneof![Just(8usize), 1usize..3],
         ) {
-            let bodies: Vec<String> = picks.iter().map(|i| i.get(&pool).join(";")).collect();
-            let limits = Limits { max_total_bytes: budget, ..Limits::default() };
+            let bodies: Vec<String> = picks
+                .iter()
+                .map(|(i, _)| i.get(&pool).join(";"))
+                .collect();
+            let limits = Limits { max_total_bytes: budget, max_depth, ..Limits::default() };
             let with = |first: &str| -> Vec<String> {
-                bodies.iter().map(|b| format!("{first}\n{b}")).collect()
+                bodies
+                    .iter()
+                    .zip(&picks)
+                    .map(|(b, (_, held))| {
+                        let member = format!("{first}\n{b}");
+                        let reversed: String = member.chars().rev().collect();
+                        match held {
+                            0 => member,
+                            1 => format!("~{reversed}"),
+                            _ => format!("~{reversed}#"),
+                        }
+                    })
+                    .collect()
             };
-            let (fresh, read) = run(&with("plain"), limits.clone());
-            let (remembered, read_once) = run(&with("%PDF-"), limits);
+            let (fresh, read, decoded) = run(&with("plain"), limits.clone());
+            let (remembered, read_once, decoded_once) = run(&with("%PDF-"), limits);
             prop_assert_eq!(remembered, fresh);
-            prop_assert!(read_once <= read);
-            let mut distinct = bodies.clone();
+            prop_assert!(read_once <= read && decoded_once <= decoded);
+            let mut distinct = with("%PDF-");
+            distinct.retain(|m| !m.ends_with('#'));
+            let members = distinct.len();
+            let encoded = distinct.iter().filter(|m| m.starts_with('~')).count();
             distinct.sort();
             distinct.dedup();
-            if budget == u64::MAX && distinct.len() < bodies.len() {
+            if budget == u64::MAX && distinct.len() < members {
                 prop_assert!(read_once < read);
+            }
+            let distinct_encoded = distinct.iter().filter(|m| m.starts_with('~')).count();
+            if budget == u64::MAX && distinct_encoded < encoded {
+                prop_assert!(decoded_once < decoded);
             }
         }
     }

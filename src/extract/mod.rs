@@ -327,6 +327,32 @@ impl Context<'_> {
     /// Sends a container member through the dispatcher, one step deeper. Problems with the
     /// member are reported as errors at its location; the container goes on.
     pub fn recurse(&mut self, step: Step, data: &[u8]) {
+        self.recurse_as(step, data, None);
+    }
+
+    /// [`Context::recurse`] for a member held in a transfer `encoding` (`encoded`), which
+    /// `decode` undoes: a copy of a member read before is replayed without being decoded (see
+    /// [`memo`]). An error from `decode` is reported at the member's step.
+    pub fn recurse_encoded<D: std::ops::Deref<Target = [u8]>>(
+        &mut self,
+        step: Step,
+        encoding: &str,
+        encoded: &[u8],
+        decode: impl FnOnce() -> Result<D, ExtractError>,
+    ) {
+        let identity = memo::Identity::of_encoded(encoding, encoded);
+        if self.dispatcher.memo.replay_member(&identity, &step, self) {
+            return;
+        }
+        match decode() {
+            Ok(data) => self.recurse_as(step, &data, Some(identity)),
+            Err(e) => self.error(Some(step), &e),
+        }
+    }
+
+    /// [`Context::recurse`], the member known to the memo by `identity` (by default, by its
+    /// bytes).
+    fn recurse_as(&mut self, step: Step, data: &[u8], identity: Option<memo::Identity>) {
         let name = match &step {
             Step::Entry { name } => name.clone(),
             Step::Attachment { filename } => filename.clone(),
@@ -337,7 +363,7 @@ impl Context<'_> {
             return;
         };
         let head = &data[..data.len().min(HEAD_LEN)];
-        match dispatcher.dispatch(Input::Bytes(data), head, &name, &mut child) {
+        match dispatcher.dispatch_as(Input::Bytes(data), head, &name, &mut child, identity) {
             Ok(Outcome::Extracted) => {}
             Ok(Outcome::Skipped(reason)) => child.sink.skipped(&child.location, &reason),
             Err(e) => child.sink.error(&child.location, &e),
@@ -482,6 +508,19 @@ impl Dispatcher {
         name: &str,
         ctx: &mut Context<'_>,
     ) -> Result<Outcome, ExtractError> {
+        self.dispatch_as(input, head, name, ctx, None)
+    }
+
+    /// [`Dispatcher::dispatch`], a member in memory known to the memo by `identity` (by
+    /// default, by its bytes).
+    fn dispatch_as(
+        &self,
+        input: Input<'_>,
+        head: &[u8],
+        name: &str,
+        ctx: &mut Context<'_>,
+        identity: Option<memo::Identity>,
+    ) -> Result<Outcome, ExtractError> {
         let format = sniff::sniff(input, head, name);
         if ctx.location.is_root() {
             if let Some(reason) = self.selection.leaves_out_file(input, format) {
@@ -523,7 +562,8 @@ impl Dispatcher {
         match input {
             // A copy of a member read before is replayed (see [`memo`]).
             Input::Bytes(data) if memo::is_remembered(format) && !ctx.location.is_root() => {
-                self.memo.extract(data, format, ctx, extract)
+                let identity = identity.unwrap_or_else(|| memo::Identity::of(data));
+                self.memo.extract(identity, ctx, extract)
             }
             _ => extract(ctx),
         }

@@ -140,6 +140,16 @@ pub fn body_bytes<'a>(part: &'a ParsedMail<'_>) -> Result<PartBody<'a>, MailPars
     }
 }
 
+/// The body of `part` as it stands in a transfer encoding (base64, quoted-printable), with
+/// the encoding's name; `None` for a body that is not encoded (7bit, 8bit, binary).
+pub fn encoded<'a>(part: &'a ParsedMail<'_>) -> Option<(&'static str, &'a [u8])> {
+    match part.get_body_encoded() {
+        Body::Base64(body) => Some(("base64", body.get_raw())),
+        Body::QuotedPrintable(body) => Some(("quoted-printable", body.get_raw())),
+        Body::SevenBit(_) | Body::EightBit(_) | Body::Binary(_) => None,
+    }
+}
+
 /// The body of `part` as text in its charset (what `get_body` returns), borrowed from the
 /// message when it is already valid UTF-8 there.
 pub fn body_text<'a>(part: &'a ParsedMail<'_>) -> Result<Cow<'a, str>, MailParseError> {

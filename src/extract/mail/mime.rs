@@ -54,11 +54,18 @@ impl Walk<'_, '_> {
         let step = Step::Attachment {
             filename: filename.unwrap_or_else(|| format!("part {number}")),
         };
-        match body::body_bytes(part) {
-            Ok(data) => self.ctx.recurse(step, &data),
-            Err(e) => self
-                .ctx
-                .error(Some(step), &ExtractError::Corrupt(e.to_string())),
+        let decode = || body::body_bytes(part).map_err(|e| ExtractError::Corrupt(e.to_string()));
+        match body::encoded(part) {
+            // A document is known by its encoded bytes, so that a copy attached again is not
+            // decoded again; a text part is its own text and cheap to read, and hashing it
+            // would be wasted.
+            Some((encoding, encoded)) if !mime.starts_with("text/") => {
+                self.ctx.recurse_encoded(step, encoding, encoded, decode)
+            }
+            _ => match decode() {
+                Ok(data) => self.ctx.recurse(step, &data),
+                Err(e) => self.ctx.error(Some(step), &e),
+            },
         }
     }
 
