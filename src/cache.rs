@@ -407,8 +407,6 @@ struct Snapshot {
     bodies: ReadOnlyTable<&'static str, &'static [u8]>,
     /// Absent in a cache no scan has stored a block in yet.
     blocks: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
-    /// Absent in a cache no scan has stored a long block in yet.
-    texts: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
 }
 
 /// A file's results to write: its `body` entry, its `block` entry and its block's text when
@@ -813,9 +811,14 @@ impl Cache {
                 if let Some(Store::Reading(reading)) = db.take() {
                     reading.close()?;
                 }
-                // Should this fail, the database stays closed: every later use is an error
-                // and `guarded` turns the cache off.
-                let writing = open_db(&self.path)?;
+                // Should this fail, the database is opened read-only again, so the texts of
+                // blocks already replayed can still be read (see `with_text`), and `guarded`
+                // turns the cache off; failing that too, it stays closed.
+                let writing = open_db(&self.path).inspect_err(|_| {
+                    *db = open_store(&self.path)
+                        .ok()
+                        .filter(|s| matches!(s, Store::Reading(_)));
+                })?;
                 *snapshot = snapshot_of(writing.begin_read()?)?;
                 *db = Some(Store::Writing(writing));
             }
@@ -928,8 +931,9 @@ impl Cache {
     }
 }
 
-/// The texts of long blocks, read from the snapshot taken when the scan ended (so with this
-/// scan's own entries).
+/// The texts of long blocks, each read in a read transaction of its own: also after an error
+/// turned the cache off for lookups and writes (a failed write, say a full disk, leaves what
+/// was committed readable), so a cache that fails late costs the report nothing.
 impl TextStore for Cache {
     fn with_text(
         &self,
@@ -937,23 +941,26 @@ impl TextStore for Cache {
         len: u64,
         write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let missing = || {
+        let missing = |why: &dyn std::fmt::Display| {
             std::io::Error::other(format!(
-                "{}: the findings of {key} are missing from the cache or damaged",
+                "{}: the findings of {key} cannot be read from the cache ({why})",
                 self.path.display()
             ))
         };
-        let snapshot = self.snapshot.read().expect("cache snapshot");
-        let table = snapshot.as_ref().and_then(|s| s.texts.as_ref());
-        let value = table
-            .and_then(|t| self.guarded(|| Ok(t.get(key)?)))
-            .flatten()
-            .ok_or_else(missing)?;
-        let text = value.value();
-        if text.len() as u64 != len || simdutf8::basic::from_utf8(text).is_err() {
-            return Err(missing());
-        }
-        write(text)
+        let read = || -> std::io::Result<()> {
+            let txn = self.begin_read().map_err(|e| missing(&e))?;
+            let table = txn.open_table(TEXTS).map_err(|e| missing(&e))?;
+            let value = table.get(key).map_err(|e| missing(&e))?;
+            let value = value.ok_or_else(|| missing(&"missing"))?;
+            let text = value.value();
+            if text.len() as u64 != len || simdutf8::basic::from_utf8(text).is_err() {
+                return Err(missing(&"damaged"));
+            }
+            write(text)
+        };
+        // The store can panic on a damaged file.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+            .unwrap_or_else(|_| Err(missing(&"the database file is damaged")))
     }
 }
 
@@ -988,7 +995,6 @@ fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
             heads,
             bodies,
             blocks: open(BLOCKS)?,
-            texts: open(TEXTS)?,
         }),
         _ => None,
     })
@@ -1461,8 +1467,15 @@ mod tests {
         };
         assert!(matches!(&block.text, BlockText::Stored { key: k, .. } if *k == key));
         assert_eq!(block.findings(&cache).unwrap(), first);
-        assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, true));
+        assert_eq!(
+            scan_with(&cache, &file, &calls, true),
+            (first.clone(), true, true)
+        );
         assert_eq!(calls.get(), 1);
+        // An error that turns the cache off (a failed write) does not keep the texts from
+        // the report.
+        cache.fail("disk full");
+        assert_eq!(block.findings(&cache).unwrap(), first);
         // A text gone from the store is an error, never a report without those findings.
         drop(cache);
         {
@@ -1473,7 +1486,10 @@ mod tests {
         }
         let cache = trusting(&db);
         let err = block.findings(&cache).unwrap_err().to_string();
-        assert!(err.contains("missing from the cache"), "{err}");
+        assert!(
+            err.contains("cannot be read from the cache (missing)"),
+            "{err}"
+        );
     }
 
     #[test]
