@@ -3,6 +3,12 @@
 //! a third of them with a base64 attachment (a PDF, an xlsx and a docx from the fixtures, or
 //! a generated text file), written as mboxrd.
 //!
+//! Each attachment is named after its message (`cv-123.pdf`), so that the extractor's memo of
+//! identical members (which knows a member by its bytes and its name) cannot replay one: the
+//! benchmark pays for reading every attachment, as for a mailbox whose attachments all differ.
+//! `--names repeated` gives every copy of a document the same name instead (`cv.pdf`), as for
+//! one document forwarded again and again: then each is read once and replayed after that.
+//!
 //! ```text
 //! cargo run --release --example gen_mbox -- --out /tmp/bench.mbox --mb 1100 --seed 7
 //! ```
@@ -14,7 +20,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gen_mbox --out FILE [--mb N] [--seed N]";
+const USAGE: &str = "usage: gen_mbox --out FILE [--mb N] [--seed N] [--names distinct|repeated]";
 
 /// Documents attached in turn (real files from the fixture generators).
 const DOCUMENTS: [(&str, &str, &[u8]); 3] = [
@@ -46,7 +52,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let (mut out, mut mb, mut seed) = (None, 1100u64, 7u64);
+    let (mut out, mut mb, mut seed, mut distinct) = (None, 1100u64, 7u64, true);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next().ok_or(format!("{arg} needs a value"))?;
@@ -54,6 +60,13 @@ fn run() -> Result<(), String> {
             "--out" => out = Some(PathBuf::from(value)),
             "--mb" => mb = value.parse().map_err(|e| format!("--mb: {e}"))?,
             "--seed" => seed = value.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--names" => {
+                distinct = match value.as_str() {
+                    "distinct" => true,
+                    "repeated" => false,
+                    _ => return Err(format!("--names: {value}: distinct or repeated")),
+                }
+            }
             _ => return Err(format!("unknown argument {arg}")),
         }
     }
@@ -64,7 +77,7 @@ fn run() -> Result<(), String> {
     let (mut written, mut index) = (0u64, 0u64);
     while written < mb << 20 {
         index += 1;
-        let message = message(&mut rng, corpus::file_seed(seed, index), index);
+        let message = message(&mut rng, corpus::file_seed(seed, index), index, distinct);
         w.write_all(&message).map_err(|e| e.to_string())?;
         written += message.len() as u64;
     }
@@ -73,8 +86,9 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// One message with its `From ` line, mboxrd-quoted.
-fn message(rng: &mut corpus::Rng, seed: u64, index: u64) -> Vec<u8> {
+/// One message with its `From ` line, mboxrd-quoted; `distinct`: its attachment is named
+/// after it.
+fn message(rng: &mut corpus::Rng, seed: u64, index: u64, distinct: bool) -> Vec<u8> {
     let body = corpus::generate(seed, rng.range(4_000, 24_000)).text;
     let day = 1 + index % 28;
     let mut m = format!(
@@ -96,12 +110,16 @@ fn message(rng: &mut corpus::Rng, seed: u64, index: u64) -> Vec<u8> {
         let (name, mime, data) = match rng.below(4) {
             3 => {
                 let text = corpus::generate(seed ^ 1, rng.range(20_000, 200_000)).text;
-                ("notater.txt", "text/plain", text.into_bytes())
+                ("notater.txt".to_string(), "text/plain", text.into_bytes())
             }
             i => {
                 let (n, t, d) = DOCUMENTS[i];
-                (n, t, d.to_vec())
+                (n.to_string(), t, d.to_vec())
             }
+        };
+        let name = match name.rsplit_once('.') {
+            Some((stem, extension)) if distinct => format!("{stem}-{index}.{extension}"),
+            _ => name,
         };
         m.push_str(&format!(
             "--b{index}\nContent-Type: {mime}; name=\"{name}\"\n\
