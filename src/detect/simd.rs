@@ -135,6 +135,39 @@ impl StartBytes {
         }
     }
 
+    /// Calls `each(p)` with every candidate `p` (as [`StartBytes::next_block`] finds them) of
+    /// the blocks `hay[b..b + BLOCK]`, for `b` = `at`, `at + BLOCK`, … while the block ends by
+    /// `end`, in order; returns the first position not tested. One call runs every block, so
+    /// the tables stay in registers and `each` is inlined into the block loop.
+    #[inline]
+    pub(crate) fn for_each(
+        &self,
+        hay: &[u8],
+        at: usize,
+        end: usize,
+        mut each: impl FnMut(usize),
+    ) -> usize {
+        let end = end.min(hay.len());
+        match &self.avx2 {
+            // SAFETY: `avx2` is `Some` only when the CPU has AVX2 (see `of_set`).
+            Some(wide) => unsafe { wide.for_each(hay, at, end, &mut each) },
+            None => self.for_each_ssse3(hay, at, end, &mut each),
+        }
+    }
+
+    /// [`StartBytes::for_each`] with two SSSE3 vectors per block.
+    #[inline]
+    fn for_each_ssse3(
+        &self,
+        hay: &[u8],
+        at: usize,
+        end: usize,
+        each: &mut impl FnMut(usize),
+    ) -> usize {
+        // SAFETY: a `StartBytes` exists only when the CPU has SSSE3 (see `of_set`).
+        unsafe { self.ssse3.for_each(hay, at, end.min(hay.len()), each) }
+    }
+
     /// [`StartBytes::next_block`] with two SSSE3 vectors per block.
     #[inline]
     fn next_block_ssse3(&self, hay: &[u8], at: usize, end: usize) -> (usize, u32) {
@@ -188,35 +221,69 @@ macro_rules! lanes {
                 !outside & (u32::MAX >> (32 - $width))
             }
 
+            /// The candidate bits of the block `hay[at..at + BLOCK]` (see
+            /// [`StartBytes::next_block`]; `prev_alnum`: the byte before it is an ASCII letter or
+            /// digit), and whether its own last byte is one.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            fn block(&self, hay: &[u8], at: usize, prev_alnum: bool) -> (u32, bool) {
+                let block = &hay[at..at + BLOCK];
+                let nibble = $set1(0x0F);
+                let (mut starts, mut alnum) = (0u32, 0u32);
+                for k in 0..BLOCK / $width {
+                    // SAFETY: `block` holds `BLOCK` readable bytes, so the vector at
+                    // `k * $width` does; the load is unaligned.
+                    let v = unsafe { $load(block.as_ptr().add(k * $width).cast::<$vector>()) };
+                    let low = $and(v, nibble);
+                    let high = $and($srli::<4>(v), nibble);
+                    starts |= Self::members(self.set, low, high) << (k * $width);
+                    alnum |= Self::members(self.alnum, low, high) << (k * $width);
+                }
+                let bits = match self.skip_after_alnum {
+                    true => starts & !((alnum << 1) | u32::from(prev_alnum)),
+                    false => starts,
+                };
+                (bits, alnum >> (BLOCK - 1) != 0)
+            }
+
             /// See [`StartBytes::next_block`]; `end <= hay.len()`.
             #[target_feature(enable = $feature)]
             fn next_block(&self, hay: &[u8], mut at: usize, end: usize) -> (usize, u32) {
                 assert!(end <= hay.len());
-                let nibble = $set1(0x0F);
+                // Carried from block to block, so only the first reads the byte before it.
+                let mut prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
                 while at + BLOCK <= end {
-                    let (mut starts, mut alnum) = (0u32, 0u32);
-                    for k in 0..BLOCK / $width {
-                        // SAFETY: `at + BLOCK <= end <= hay.len()`: the vector's bytes are
-                        // readable; the load is unaligned.
-                        let v = unsafe { $load(hay.as_ptr().add(at + k * $width).cast::<$vector>()) };
-                        let low = $and(v, nibble);
-                        let high = $and($srli::<4>(v), nibble);
-                        starts |= Self::members(self.set, low, high) << (k * $width);
-                        alnum |= Self::members(self.alnum, low, high) << (k * $width);
-                    }
-                    let bits = match self.skip_after_alnum {
-                        true => {
-                            let prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
-                            starts & !((alnum << 1) | u32::from(prev_alnum))
-                        }
-                        false => starts,
-                    };
+                    let (bits, last_alnum) = self.block(hay, at, prev_alnum);
                     if bits != 0 {
                         return (at, bits);
                     }
+                    prev_alnum = last_alnum;
                     at += BLOCK;
                 }
                 (at, 0)
+            }
+
+            /// See [`StartBytes::for_each`]; `end <= hay.len()`.
+            #[target_feature(enable = $feature)]
+            fn for_each(
+                &self,
+                hay: &[u8],
+                mut at: usize,
+                end: usize,
+                each: &mut impl FnMut(usize),
+            ) -> usize {
+                assert!(end <= hay.len());
+                let mut prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
+                while at + BLOCK <= end {
+                    let (mut bits, last_alnum) = self.block(hay, at, prev_alnum);
+                    while bits != 0 {
+                        each(at + bits.trailing_zeros() as usize);
+                        bits &= bits - 1;
+                    }
+                    prev_alnum = last_alnum;
+                    at += BLOCK;
+                }
+                at
             }
         }
     };
@@ -298,7 +365,8 @@ mod tests {
 
     proptest::proptest! {
         /// Both the AVX2 lanes (where the CPU has them) and the SSSE3 pairs find exactly the
-        /// blocks and bytes a byte-at-a-time test finds, folded or not.
+        /// blocks and bytes a byte-at-a-time test finds, folded or not, one block at a time
+        /// or all of them.
         #[test]
         fn blocks_agree_with_a_byte_at_a_time(
             members in proptest::collection::vec(0u8..=255, 0..12),
@@ -325,6 +393,27 @@ mod tests {
             let want = reference(&set, fold, skip, &hay, at, end.min(hay.len()));
             proptest::prop_assert_eq!(bytes.next_block(&hay, at, end), want);
             proptest::prop_assert_eq!(bytes.next_block_ssse3(&hay, at, end), want);
+            // Every block's candidates, by the block search from each block on.
+            let end = end.min(hay.len());
+            let (mut want, mut from) = (Vec::new(), at);
+            let stop = loop {
+                let (block, mut bits) = reference(&set, fold, skip, &hay, from, end);
+                if bits == 0 {
+                    break block;
+                }
+                while bits != 0 {
+                    want.push(block + bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
+                from = block + BLOCK;
+            };
+            let mut got = Vec::new();
+            proptest::prop_assert_eq!(bytes.for_each(&hay, at, end, |p| got.push(p)), stop);
+            proptest::prop_assert_eq!(&got, &want);
+            got.clear();
+            let ssse3 = bytes.for_each_ssse3(&hay, at, end, &mut |p| got.push(p));
+            proptest::prop_assert_eq!(ssse3, stop);
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }

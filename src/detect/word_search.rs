@@ -9,9 +9,6 @@
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, AhoCorasick, Anchored, StartKind};
 
-#[cfg(target_arch = "x86_64")]
-use super::simd::BLOCK;
-
 /// A word list, compiled for searching.
 #[derive(Debug)]
 pub(super) enum WordSearch {
@@ -62,16 +59,18 @@ impl WordSearch {
 /// The words searched only where a word starts, and only where its first three bytes can
 /// begin one: every word starts with a letter or digit, and so must be at a word start
 /// (after no ASCII letter or digit). Word starts are found thirty-two bytes at a time; at each
-/// the three bytes are looked up in a 32 K-bit set (five low bits of each byte, so ASCII case
-/// does not matter), and only then is the automaton run, anchored there.
+/// its first three bytes, and then its second to fourth, are looked up in a 32 K-bit set (five
+/// low bits of each byte, so ASCII case does not matter), and only then is the automaton run,
+/// anchored there.
 #[derive(Debug)]
 pub(super) struct WordStartSearch {
     /// The words as a DFA that only runs anchored.
     automaton: dfa::DFA,
     /// Its anchored start state.
     start: StateID,
-    /// Bit [`prefix_key`] set: some word can begin with those three bytes.
-    prefixes: Box<[u64; 512]>,
+    /// Bit [`prefix_key`] of `prefixes[o]` set: some word can have those three bytes at
+    /// offset `o`.
+    prefixes: Box<[[u64; 512]; 2]>,
     /// `first[b]`: some word begins with byte `b` (either case of an ASCII letter).
     first: [bool; 256],
     /// A superset of `first`, tested thirty-two bytes at a time.
@@ -101,16 +100,18 @@ impl WordStartSearch {
         {
             return Ok(None);
         }
-        let mut prefixes = Box::new([0u64; 512]);
+        let mut prefixes = Box::new([[0u64; 512]; 2]);
         for p in patterns {
-            // A byte a word does not have (it is shorter than three) may be anything.
+            // A byte a word does not have (it is shorter) may be anything.
             let any: Vec<u8> = (0..32).collect();
             let at = |i: usize| p.as_bytes().get(i).map_or(any.clone(), |&b| vec![b]);
-            for &a in &at(0) {
-                for &b in &at(1) {
-                    for &c in &at(2) {
-                        let k = prefix_key(a, b, c);
-                        prefixes[k / 64] |= 1 << (k % 64);
+            for (o, set) in prefixes.iter_mut().enumerate() {
+                for &a in &at(o) {
+                    for &b in &at(o + 1) {
+                        for &c in &at(o + 2) {
+                            let k = prefix_key(a, b, c);
+                            set[k / 64] |= 1 << (k % 64);
+                        }
                     }
                 }
             }
@@ -150,21 +151,24 @@ impl WordStartSearch {
         }))
     }
 
-    /// The words that start at word start `p` and end by `hi`, if its first three bytes
-    /// can begin one.
+    /// True when the four bytes at `p` can begin a word (bytes past the text count as any).
     #[inline(always)]
-    fn at_word_start(
-        &self,
-        hay: &[u8],
-        p: usize,
-        hi: usize,
-        found: &mut impl FnMut(usize, usize, usize),
-    ) {
-        let byte = |i: usize| hay.get(i).copied().unwrap_or(0);
-        let key = prefix_key(hay[p], byte(p + 1), byte(p + 2));
-        if self.prefixes[key / 64] & (1 << (key % 64)) == 0 {
-            return;
-        }
+    fn may_begin(&self, hay: &[u8], p: usize) -> bool {
+        let bytes = match hay.get(p..p + 4) {
+            Some(&[a, b, c, d]) => [a, b, c, d],
+            _ => std::array::from_fn(|i| hay.get(p + i).copied().unwrap_or(0)),
+        };
+        let has = |o: usize| {
+            let key = prefix_key(bytes[o], bytes[o + 1], bytes[o + 2]);
+            self.prefixes[o][key / 64] & (1 << (key % 64)) != 0
+        };
+        has(0) && has(1)
+    }
+
+    /// The words that start at word start `p` and end by `hi`. Kept out of line: most word
+    /// starts never get here, and the block loop that calls it stays small.
+    #[inline(never)]
+    fn walk(&self, hay: &[u8], p: usize, hi: usize, found: &mut impl FnMut(usize, usize, usize)) {
         let dfa = &self.automaton;
         let mut sid = self.start;
         for (at, &b) in hay[..hi].iter().enumerate().skip(p) {
@@ -191,22 +195,18 @@ impl WordStartSearch {
         let mut i = lo;
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = &self.starts {
-            loop {
-                let (block, mut bits) = simd.next_block(hay, i, hi);
-                i = block;
-                if bits == 0 {
-                    break;
+            i = simd.for_each(hay, lo, hi, |p| {
+                if self.may_begin(hay, p) {
+                    self.walk(hay, p, hi, found);
                 }
-                while bits != 0 {
-                    self.at_word_start(hay, block + bits.trailing_zeros() as usize, hi, found);
-                    bits &= bits - 1;
-                }
-                i += BLOCK;
-            }
+            });
         }
         for p in i..hi {
-            if self.first[usize::from(hay[p])] && (p == 0 || !hay[p - 1].is_ascii_alphanumeric()) {
-                self.at_word_start(hay, p, hi, found);
+            if self.first[usize::from(hay[p])]
+                && (p == 0 || !hay[p - 1].is_ascii_alphanumeric())
+                && self.may_begin(hay, p)
+            {
+                self.walk(hay, p, hi, found);
             }
         }
     }
