@@ -53,7 +53,7 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     // for a plain address, the local part starts after the last character before the `@`
     // that an address cannot hold, and the domain ends at the first such character after it.
     let (lead, tail) = match raw.find('@') {
-        Some(at) if !raw.contains(['(', '[']) => {
+        Some(at) if !has_bracket(raw) => {
             let lead = raw[..at]
                 .char_indices()
                 .rev()
@@ -91,8 +91,11 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     if text[..start].ends_with("cid:") {
         return None;
     }
-    let local_lower = local.to_lowercase();
-    let mut v = Verdict::new(format!("{local_lower}@{ascii_domain}"));
+    let local_lower = match local.is_ascii() {
+        true => local.to_ascii_lowercase(),
+        false => local.to_lowercase(),
+    };
+    let mut v = Verdict::new([local_lower.as_str(), "@", &ascii_domain].concat());
     v.range = Some(start..end);
     if ROLE_ACCOUNTS.contains(&local_lower.as_str()) {
         v = v.kind("role").delta(-0.35);
@@ -104,7 +107,7 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
 
 /// Turns `ola (at) firma (dot) no` into `ola@firma.no`; returns whether anything was decoded.
 fn deobfuscate(s: &str) -> Option<(String, bool)> {
-    if !s.contains(['(', '[']) {
+    if !has_bracket(s) {
         return Some((s.to_string(), false));
     }
     let mut out = String::with_capacity(s.len());
@@ -130,6 +133,12 @@ fn deobfuscate(s: &str) -> Option<(String, bool)> {
     }
     out.push_str(rest);
     Some((out, true))
+}
+
+/// True when `s` holds `(` or `[` (an obfuscation's brackets); a byte test, where a char-set
+/// pattern would decode every character.
+fn has_bracket(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'(' | b'['))
 }
 
 /// Characters a local part may hold: letters and digits (any script) and RFC 5322 atext.
