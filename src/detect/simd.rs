@@ -71,6 +71,15 @@ impl Nibbles {
         }
         Some(tables)
     }
+
+    /// The tables of the ASCII letters and digits.
+    fn alnum() -> Nibbles {
+        let mut alnum = [false; 256];
+        for b in 0..=255u8 {
+            alnum[usize::from(b)] = b.is_ascii_alphanumeric();
+        }
+        Nibbles::of(&alnum).expect("letters and digits take five rows")
+    }
 }
 
 /// What a block is tested for.
@@ -89,25 +98,10 @@ impl StartBytes {
         Self::of_set(first, skip_after_alnum)
     }
 
-    /// Like [`StartBytes::new`], but ASCII case does not matter: the candidates are every byte
-    /// of `first` and the bytes that differ from one of them in the `0x20` bit only (a
-    /// superset, for a caller that checks each candidate anyway).
-    pub(crate) fn folded(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
-        let mut folded = [false; 256];
-        for b in 0..=255u8 {
-            folded[usize::from(b)] = first[usize::from(b | 0x20)] || first[usize::from(b & !0x20)];
-        }
-        Self::of_set(&folded, skip_after_alnum)
-    }
-
     fn of_set(set: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
-        let mut alnum = [false; 256];
-        for b in 0..=255u8 {
-            alnum[usize::from(b)] = b.is_ascii_alphanumeric();
-        }
         let test = Test {
             set: Nibbles::of(set)?,
-            alnum: Nibbles::of(&alnum).expect("letters and digits take five rows"),
+            alnum: Nibbles::alnum(),
             skip_after_alnum,
         };
         if !std::arch::is_x86_feature_detected!("ssse3") {
@@ -135,10 +129,118 @@ impl StartBytes {
         }
     }
 
-    /// Calls `each(p)` with every candidate `p` (as [`StartBytes::next_block`] finds them) of
-    /// the blocks `hay[b..b + BLOCK]`, for `b` = `at`, `at + BLOCK`, … while the block ends by
-    /// `end`, in order; returns the first position not tested. One call runs every block, so
-    /// the tables stay in registers and `each` is inlined into the block loop.
+    /// [`StartBytes::next_block`] with two SSSE3 vectors per block.
+    #[inline]
+    fn next_block_ssse3(&self, hay: &[u8], at: usize, end: usize) -> (usize, u32) {
+        // SAFETY: a `StartBytes` exists only when the CPU has SSSE3 (see `of_set`).
+        unsafe { self.ssse3.next_block(hay, at, end.min(hay.len())) }
+    }
+}
+
+/// The word starts where one of a list of words may begin, told by the first three bytes,
+/// thirty-two positions at a time (a "Teddy" filter). The words' first three bytes, ASCII case
+/// folded, are spread over eight buckets; at each of the three offsets a byte is in a bucket
+/// when its low nibble and its (folded) high nibble both occur at that offset in the bucket's
+/// words, and a position passes when some bucket holds all three of its bytes. Every word
+/// start a word begins at passes, and few others: the caller checks each.
+#[derive(Clone, Debug)]
+pub(crate) struct WordPrefixes {
+    ssse3: Prefixes16,
+    /// The same filter on 32 lanes; `Some` only when the CPU has AVX2.
+    avx2: Option<Prefixes32>,
+}
+
+/// A [`WordPrefixes`] filter's tables: per offset, the buckets each low and each high nibble
+/// is in (bit `k`: bucket `k`), and the ASCII letters and digits.
+#[derive(Clone, Copy, Debug)]
+struct Buckets {
+    at: [Nibbles; 3],
+    alnum: Nibbles,
+}
+
+/// Per offset, the low nibbles and the high nibbles (bit `n`: nibble `n`) a bucket's words
+/// have there.
+type BucketSets = [(u16, u16); 3];
+
+impl Buckets {
+    /// Spreads `prefixes` (a word's first three bytes; `None` past a shorter word's end, which
+    /// any byte matches) over the buckets: widest first, each into the bucket whose byte sets
+    /// it widens least.
+    fn of(prefixes: &[[Option<u8>; 3]]) -> Buckets {
+        let sets = |p: &[Option<u8>; 3]| -> BucketSets {
+            p.map(|b| match b {
+                Some(b) => {
+                    let folded = b | 0x20;
+                    (1 << (folded & 15), 1 << (folded >> 4))
+                }
+                None => (u16::MAX, u16::MAX),
+            })
+        };
+        let size = |b: &BucketSets| -> u64 {
+            b.iter()
+                .map(|&(low, high)| u64::from(low.count_ones() * high.count_ones()))
+                .product()
+        };
+        let mut words: Vec<BucketSets> = prefixes.iter().map(sets).collect();
+        words.sort_unstable();
+        words.dedup();
+        words.sort_by_key(|w| std::cmp::Reverse(size(w)));
+        let mut buckets = [[(0u16, 0u16); 3]; 8];
+        for w in words {
+            let merged = |b: &BucketSets| -> BucketSets {
+                std::array::from_fn(|j| (b[j].0 | w[j].0, b[j].1 | w[j].1))
+            };
+            let k = (0..buckets.len())
+                .min_by_key(|&k| size(&merged(&buckets[k])) - size(&buckets[k]))
+                .expect("eight buckets");
+            buckets[k] = merged(&buckets[k]);
+        }
+        let table = |j: usize| {
+            let mut t = Nibbles {
+                low: [0; 16],
+                high: [0; 16],
+            };
+            for (k, b) in buckets.iter().enumerate() {
+                for n in 0..16 {
+                    if b[j].0 & 1 << n != 0 {
+                        t.low[n] |= 1 << k;
+                    }
+                    // A text byte's high nibble is looked up as it is, and folded here.
+                    if b[j].1 & 1 << (n | 2) != 0 {
+                        t.high[n] |= 1 << k;
+                    }
+                }
+            }
+            t
+        };
+        Buckets {
+            at: [table(0), table(1), table(2)],
+            alnum: Nibbles::alnum(),
+        }
+    }
+}
+
+impl WordPrefixes {
+    /// The filter for words beginning with `prefixes` (see [`Buckets::of`]); `None` when the
+    /// CPU lacks SSSE3.
+    pub(crate) fn new(prefixes: &[[Option<u8>; 3]]) -> Option<WordPrefixes> {
+        let buckets = Buckets::of(prefixes);
+        if !std::arch::is_x86_feature_detected!("ssse3") {
+            return None;
+        }
+        // SAFETY: the CPU has SSSE3 (checked just before).
+        let ssse3 = unsafe { Prefixes16::new(buckets) };
+        let avx2 = std::arch::is_x86_feature_detected!("avx2")
+            // SAFETY: the CPU has AVX2 (checked just before).
+            .then(|| unsafe { Prefixes32::new(buckets) });
+        Some(WordPrefixes { ssse3, avx2 })
+    }
+
+    /// Calls `each(p)`, in order, with every position `p` of the blocks `hay[b..b + BLOCK]`,
+    /// for `b` = `at`, `at + BLOCK`, … while the block ends by `end` and two more bytes
+    /// follow it in `hay`, that follows no ASCII letter or digit (the byte before `at` counts)
+    /// and whose three bytes pass the filter; returns the first position not tested. One call
+    /// runs every block, so the tables stay in registers and `each` is inlined into the loop.
     #[inline]
     pub(crate) fn for_each(
         &self,
@@ -149,13 +251,13 @@ impl StartBytes {
     ) -> usize {
         let end = end.min(hay.len());
         match &self.avx2 {
-            // SAFETY: `avx2` is `Some` only when the CPU has AVX2 (see `of_set`).
+            // SAFETY: `avx2` is `Some` only when the CPU has AVX2 (see `new`).
             Some(wide) => unsafe { wide.for_each(hay, at, end, &mut each) },
             None => self.for_each_ssse3(hay, at, end, &mut each),
         }
     }
 
-    /// [`StartBytes::for_each`] with two SSSE3 vectors per block.
+    /// [`WordPrefixes::for_each`] with two SSSE3 vectors per block.
     #[inline]
     fn for_each_ssse3(
         &self,
@@ -164,15 +266,8 @@ impl StartBytes {
         end: usize,
         each: &mut impl FnMut(usize),
     ) -> usize {
-        // SAFETY: a `StartBytes` exists only when the CPU has SSSE3 (see `of_set`).
+        // SAFETY: a `WordPrefixes` exists only when the CPU has SSSE3 (see `new`).
         unsafe { self.ssse3.for_each(hay, at, end.min(hay.len()), each) }
-    }
-
-    /// [`StartBytes::next_block`] with two SSSE3 vectors per block.
-    #[inline]
-    fn next_block_ssse3(&self, hay: &[u8], at: usize, end: usize) -> (usize, u32) {
-        // SAFETY: a `StartBytes` exists only when the CPU has SSSE3 (see `of_set`).
-        unsafe { self.ssse3.next_block(hay, at, end.min(hay.len())) }
     }
 }
 
@@ -181,7 +276,10 @@ impl StartBytes {
 macro_rules! lanes {
     (
         $(#[$doc:meta])*
-        $name:ident, $vector:ty, $feature:literal, $width:literal,
+        $name:ident,
+        $(#[$prefixes_doc:meta])*
+        $prefixes:ident,
+        $vector:ty, $feature:literal, $width:literal,
         load: $load:ident, set1: $set1:ident, zero: $zero:ident, and: $and:ident,
         srli: $srli:ident, shuffle: $shuffle:ident, cmpeq: $cmpeq:ident,
         movemask: $movemask:ident $(,)?
@@ -216,9 +314,23 @@ macro_rules! lanes {
             #[inline]
             #[target_feature(enable = $feature)]
             fn members(tables: [$vector; 2], low: $vector, high: $vector) -> u32 {
-                let hit = $and($shuffle(tables[0], low), $shuffle(tables[1], high));
-                let outside = $movemask($cmpeq(hit, $zero())) as u32;
-                !outside & (u32::MAX >> (32 - $width))
+                Self::nonzero(Self::hits(tables, low, high))
+            }
+
+            /// Per lane (low nibble in `low`, high nibble in `high`): the bits its two nibbles
+            /// share in `tables`.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            fn hits(tables: [$vector; 2], low: $vector, high: $vector) -> $vector {
+                $and($shuffle(tables[0], low), $shuffle(tables[1], high))
+            }
+
+            /// Bit `k` set when lane `k` of `v` is not zero.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            fn nonzero(v: $vector) -> u32 {
+                let zero = $movemask($cmpeq(v, $zero())) as u32;
+                !zero & (u32::MAX >> (32 - $width))
             }
 
             /// The candidate bits of the block `hay[at..at + BLOCK]` (see
@@ -262,8 +374,62 @@ macro_rules! lanes {
                 }
                 (at, 0)
             }
+        }
 
-            /// See [`StartBytes::for_each`]; `end <= hay.len()`.
+        $(#[$prefixes_doc])*
+        #[derive(Clone, Debug)]
+        struct $prefixes {
+            /// Per offset, the buckets' nibble tables, repeated in every 16-byte lane.
+            at: [[$vector; 2]; 3],
+            alnum: [$vector; 2],
+        }
+
+        impl $prefixes {
+            #[target_feature(enable = $feature)]
+            fn new(buckets: Buckets) -> $prefixes {
+                let table = |t: [u8; 16]| {
+                    let repeated: [u8; $width] = std::array::from_fn(|i| t[i % 16]);
+                    // SAFETY: `repeated` is one vector of readable bytes; the load is unaligned.
+                    unsafe { $load(repeated.as_ptr().cast::<$vector>()) }
+                };
+                let tables = |n: Nibbles| [table(n.low), table(n.high)];
+                $prefixes {
+                    at: buckets.at.map(tables),
+                    alnum: tables(buckets.alnum),
+                }
+            }
+
+            /// The candidate bits of the block `hay[at..at + BLOCK]` (see
+            /// [`WordPrefixes::for_each`]; `prev_alnum`: the byte before it is an ASCII letter
+            /// or digit), and whether its own last byte is one. Reads two bytes past the block.
+            #[inline]
+            #[target_feature(enable = $feature)]
+            fn block(&self, hay: &[u8], at: usize, prev_alnum: bool) -> (u32, bool) {
+                let bytes = &hay[at..at + BLOCK + 2];
+                let nibble = $set1(0x0F);
+                let (mut found, mut alnum) = (0u32, 0u32);
+                for k in 0..BLOCK / $width {
+                    let mut hit = $set1(-1);
+                    for (j, tables) in self.at.iter().enumerate() {
+                        // SAFETY: `bytes` holds `BLOCK + 2` readable bytes, so the vector at
+                        // `k * $width + j` (`j` ≤ 2) does; the load is unaligned.
+                        let v = unsafe {
+                            $load(bytes.as_ptr().add(k * $width + j).cast::<$vector>())
+                        };
+                        let low = $and(v, nibble);
+                        let high = $and($srli::<4>(v), nibble);
+                        if j == 0 {
+                            alnum |= $name::members(self.alnum, low, high) << (k * $width);
+                        }
+                        hit = $and(hit, $name::hits(*tables, low, high));
+                    }
+                    found |= $name::nonzero(hit) << (k * $width);
+                }
+                let bits = found & !((alnum << 1) | u32::from(prev_alnum));
+                (bits, alnum >> (BLOCK - 1) != 0)
+            }
+
+            /// See [`WordPrefixes::for_each`]; `end <= hay.len()`.
             #[target_feature(enable = $feature)]
             fn for_each(
                 &self,
@@ -273,8 +439,9 @@ macro_rules! lanes {
                 each: &mut impl FnMut(usize),
             ) -> usize {
                 assert!(end <= hay.len());
+                // Carried from block to block, so only the first reads the byte before it.
                 let mut prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
-                while at + BLOCK <= end {
+                while at + BLOCK <= end && at + BLOCK + 2 <= hay.len() {
                     let (mut bits, last_alnum) = self.block(hay, at, prev_alnum);
                     while bits != 0 {
                         each(at + bits.trailing_zeros() as usize);
@@ -291,7 +458,10 @@ macro_rules! lanes {
 
 lanes!(
     /// A [`Test`] on sixteen lanes (SSSE3), two vectors per block.
-    Lanes16, __m128i, "ssse3", 16,
+    Lanes16,
+    /// A [`WordPrefixes`] filter on sixteen lanes (SSSE3), two vectors per block.
+    Prefixes16,
+    __m128i, "ssse3", 16,
     load: _mm_loadu_si128, set1: _mm_set1_epi8, zero: _mm_setzero_si128, and: _mm_and_si128,
     srli: _mm_srli_epi16, shuffle: _mm_shuffle_epi8, cmpeq: _mm_cmpeq_epi8,
     movemask: _mm_movemask_epi8,
@@ -299,7 +469,10 @@ lanes!(
 
 lanes!(
     /// A [`Test`] on thirty-two lanes (AVX2).
-    Lanes32, __m256i, "avx2", 32,
+    Lanes32,
+    /// A [`WordPrefixes`] filter on thirty-two lanes (AVX2).
+    Prefixes32,
+    __m256i, "avx2", 32,
     load: _mm256_loadu_si256, set1: _mm256_set1_epi8, zero: _mm256_setzero_si256,
     and: _mm256_and_si256, srli: _mm256_srli_epi16, shuffle: _mm256_shuffle_epi8,
     cmpeq: _mm256_cmpeq_epi8, movemask: _mm256_movemask_epi8,
@@ -309,29 +482,20 @@ lanes!(
 mod tests {
     use super::*;
 
-    /// [`StartBytes::next_block`] a byte at a time: `set` holds the candidates, ASCII case
-    /// folded when `fold`.
+    /// [`StartBytes::next_block`] a byte at a time: `set` holds the candidates.
     fn reference(
         set: &[bool; 256],
-        fold: bool,
         skip: bool,
         hay: &[u8],
         mut at: usize,
         end: usize,
     ) -> (usize, u32) {
-        let member = |b: u8| match fold {
-            true => set
-                .iter()
-                .enumerate()
-                .any(|(m, &x)| x && m as u8 | 0x20 == b | 0x20),
-            false => set[usize::from(b)],
-        };
         while at + BLOCK <= end {
             let mut bits = 0;
             for k in 0..BLOCK {
                 let p = at + k;
                 let after_alnum = p > 0 && hay[p - 1].is_ascii_alphanumeric();
-                if member(hay[p]) && !(skip && after_alnum) {
+                if set[usize::from(hay[p])] && !(skip && after_alnum) {
                     bits |= 1 << k;
                 }
             }
@@ -345,11 +509,6 @@ mod tests {
 
     #[test]
     fn the_sets_the_searches_use_fit_the_nibble_tables() {
-        let mut words = [false; 256];
-        for b in 0..=255u8 {
-            words[usize::from(b)] = b.is_ascii_alphanumeric() || b >= 0xC0;
-        }
-        assert!(StartBytes::new(&words, true).is_some());
         let mut main = [false; 256];
         for &b in b"0123456789+(Nn" {
             main[usize::from(b)] = true;
@@ -363,10 +522,40 @@ mod tests {
         assert!(Nibbles::of(&nine).is_none());
     }
 
+    /// The positions [`WordPrefixes::for_each`] reports, by the AVX2 lanes (where the CPU has
+    /// them) and by the SSSE3 pairs, and where each stopped.
+    fn prefix_positions(
+        words: &[&str],
+        hay: &[u8],
+        at: usize,
+        end: usize,
+    ) -> [(Vec<usize>, usize); 2] {
+        let prefixes: Vec<[Option<u8>; 3]> = words
+            .iter()
+            .map(|w| std::array::from_fn(|i| w.as_bytes().get(i).copied()))
+            .collect();
+        let filter = WordPrefixes::new(&prefixes).expect("the test machine has SSSE3");
+        let mut wide = Vec::new();
+        let wide_stop = filter.for_each(hay, at, end, |p| wide.push(p));
+        let mut narrow = Vec::new();
+        let narrow_stop = filter.for_each_ssse3(hay, at, end, &mut |p| narrow.push(p));
+        [(wide, wide_stop), (narrow, narrow_stop)]
+    }
+
+    #[test]
+    fn word_prefixes_leave_out_words_that_begin_otherwise() {
+        let hay = b"Diagnose: data, dia og diagnosen; xdiagnose og helse -- 1dia ... slutt";
+        let words = ["diagnos", "helse", "lo"];
+        for (found, stop) in prefix_positions(&words, hay, 0, hay.len()) {
+            assert_eq!(stop, 2 * BLOCK);
+            let words: Vec<&[u8]> = found.iter().map(|&p| &hay[p..p + 3]).collect();
+            assert_eq!(words, [&b"Dia"[..], b"dia", b"dia", b"hel"]);
+        }
+    }
+
     proptest::proptest! {
         /// Both the AVX2 lanes (where the CPU has them) and the SSSE3 pairs find exactly the
-        /// blocks and bytes a byte-at-a-time test finds, folded or not, one block at a time
-        /// or all of them.
+        /// blocks and bytes a byte-at-a-time test finds.
         #[test]
         fn blocks_agree_with_a_byte_at_a_time(
             members in proptest::collection::vec(0u8..=255, 0..12),
@@ -376,44 +565,51 @@ mod tests {
             ),
             at in 0usize..4 * BLOCK,
             end in 0usize..5 * BLOCK,
-            fold in proptest::bool::ANY,
             skip in proptest::bool::ANY,
         ) {
             let mut set = [false; 256];
             for &m in &members {
                 set[usize::from(m)] = true;
             }
-            let Some(bytes) = (match fold {
-                true => StartBytes::folded(&set, skip),
-                false => StartBytes::new(&set, skip),
-            }) else {
+            let Some(bytes) = StartBytes::new(&set, skip) else {
                 return Ok(());
             };
             let at = at.min(hay.len());
-            let want = reference(&set, fold, skip, &hay, at, end.min(hay.len()));
+            let want = reference(&set, skip, &hay, at, end.min(hay.len()));
             proptest::prop_assert_eq!(bytes.next_block(&hay, at, end), want);
             proptest::prop_assert_eq!(bytes.next_block_ssse3(&hay, at, end), want);
-            // Every block's candidates, by the block search from each block on.
-            let end = end.min(hay.len());
-            let (mut want, mut from) = (Vec::new(), at);
-            let stop = loop {
-                let (block, mut bits) = reference(&set, fold, skip, &hay, from, end);
-                if bits == 0 {
-                    break block;
+        }
+
+        /// Every word start where a word begins (ASCII case aside) is reported, in order, and
+        /// nothing that follows an ASCII letter or digit; the blocks run while they can.
+        #[test]
+        fn word_prefixes_report_every_word_start_a_word_begins_at(
+            words in proptest::collection::vec("[a-dA-D\\-0-1\u{e5}\u{c5}]{1,4}", 1..12),
+            hay in "[a-dA-D\\-0-1\u{e5}\u{c5} .\u{a0}\u{d7}]{0,120}",
+            at in 0usize..160,
+            end in 0usize..200,
+        ) {
+            let hay = hay.as_bytes();
+            let at = at.min(hay.len());
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            let end_in = end.min(hay.len());
+            for (found, stop) in prefix_positions(&words, hay, at, end) {
+                proptest::prop_assert!(stop >= at && (stop - at) % BLOCK == 0);
+                proptest::prop_assert!(stop + BLOCK > end_in || stop + BLOCK + 2 > hay.len());
+                proptest::prop_assert!(found.windows(2).all(|w| w[0] < w[1]));
+                for p in at..stop {
+                    let word_start = p == 0 || !hay[p - 1].is_ascii_alphanumeric();
+                    let begins = words.iter().any(|w| {
+                        let n = w.len().min(3);
+                        hay.len() >= p + n && hay[p..p + n].eq_ignore_ascii_case(&w.as_bytes()[..n])
+                    });
+                    proptest::prop_assert!(!found.contains(&p) || word_start, "{} reported", p);
+                    if word_start && begins {
+                        proptest::prop_assert!(found.contains(&p), "{} missed", p);
+                    }
                 }
-                while bits != 0 {
-                    want.push(block + bits.trailing_zeros() as usize);
-                    bits &= bits - 1;
-                }
-                from = block + BLOCK;
-            };
-            let mut got = Vec::new();
-            proptest::prop_assert_eq!(bytes.for_each(&hay, at, end, |p| got.push(p)), stop);
-            proptest::prop_assert_eq!(&got, &want);
-            got.clear();
-            let ssse3 = bytes.for_each_ssse3(&hay, at, end, &mut |p| got.push(p));
-            proptest::prop_assert_eq!(ssse3, stop);
-            proptest::prop_assert_eq!(got, want);
+                proptest::prop_assert!(found.iter().all(|&p| p >= at && p < stop));
+            }
         }
     }
 }

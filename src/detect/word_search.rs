@@ -58,10 +58,11 @@ impl WordSearch {
 
 /// The words searched only where a word starts, and only where its first three bytes can
 /// begin one: every word starts with a letter or digit, and so must be at a word start
-/// (after no ASCII letter or digit). Word starts are found thirty-two bytes at a time; at each
-/// its first three bytes, and then its second to fourth, are looked up in a 32 K-bit set (five
-/// low bits of each byte, so ASCII case does not matter), and only then is the automaton run,
-/// anchored there.
+/// (after no ASCII letter or digit). The word starts whose first three bytes may begin a word
+/// are found thirty-two bytes at a time (a bucketed filter on their nibbles, see
+/// [`super::simd::WordPrefixes`]); at each its first three bytes, and then its second to
+/// fourth, are looked up in a 32 K-bit set (five low bits of each byte, so ASCII case does not
+/// matter), and only then is the automaton run, anchored there.
 #[derive(Debug)]
 pub(super) struct WordStartSearch {
     /// The words as a DFA that only runs anchored.
@@ -73,9 +74,9 @@ pub(super) struct WordStartSearch {
     prefixes: Box<[[u64; 512]; 2]>,
     /// `first[b]`: some word begins with byte `b` (either case of an ASCII letter).
     first: [bool; 256],
-    /// A superset of `first`, tested thirty-two bytes at a time.
+    /// The word starts where a word may begin, found thirty-two bytes at a time.
     #[cfg(target_arch = "x86_64")]
-    starts: Option<super::simd::StartBytes>,
+    starts: Option<super::simd::WordPrefixes>,
 }
 
 /// The first byte of a word: an ASCII letter or digit, or the first byte of a non-ASCII
@@ -134,13 +135,13 @@ impl WordStartSearch {
             first[usize::from(b.to_ascii_uppercase())] = true;
         }
         #[cfg(target_arch = "x86_64")]
-        let starts = super::simd::StartBytes::folded(&first, true).or_else(|| {
-            let mut word_bytes = [false; 256];
-            for b in 0..=255u8 {
-                word_bytes[usize::from(b)] = may_start_word(b);
-            }
-            super::simd::StartBytes::new(&word_bytes, true)
-        });
+        let starts = {
+            let prefixes: Vec<[Option<u8>; 3]> = patterns
+                .iter()
+                .map(|p| std::array::from_fn(|i| p.as_bytes().get(i).copied()))
+                .collect();
+            super::simd::WordPrefixes::new(&prefixes)
+        };
         Ok(Some(WordStartSearch {
             automaton,
             start,
