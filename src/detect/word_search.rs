@@ -172,20 +172,33 @@ impl WordStartSearch {
     fn walk(&self, hay: &[u8], p: usize, hi: usize, found: &mut impl FnMut(usize, usize, usize)) {
         let dfa = &self.automaton;
         let mut sid = self.start;
-        for (at, &b) in hay[..hi].iter().enumerate().skip(p) {
+        for (i, &b) in hay[p..hi].iter().enumerate() {
             sid = dfa.next_state(Anchored::Yes, sid, b);
             if dfa.is_special(sid) {
                 if dfa.is_dead(sid) {
                     return;
                 }
-                // A state also lists the words that end here but started later (its
-                // suffixes); only those starting at `p` are this search's.
-                for i in 0..dfa.match_len(sid) {
-                    let pattern = dfa.match_pattern(sid, i);
-                    if at + 1 - dfa.pattern_len(pattern) == p {
-                        found(pattern.as_usize(), p, at + 1);
-                    }
-                }
+                self.matches(sid, p, p + i + 1, found);
+            }
+        }
+    }
+
+    /// The words of match state `sid`, reached at `end`, that start at `p`: a state also lists
+    /// the words that end there but started later (its suffixes). Kept out of line, so the
+    /// walk's loop holds only what a step needs.
+    #[inline(never)]
+    fn matches(
+        &self,
+        sid: StateID,
+        p: usize,
+        end: usize,
+        found: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let dfa = &self.automaton;
+        for i in 0..dfa.match_len(sid) {
+            let pattern = dfa.match_pattern(sid, i);
+            if end - dfa.pattern_len(pattern) == p {
+                found(pattern.as_usize(), p, end);
             }
         }
     }
