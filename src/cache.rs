@@ -37,18 +37,19 @@
 //! **Layout.** Four tables keyed by path: `head` (settings hash, stat, time recorded, content
 //! hash: a hundred bytes, all a rescan reads of a file that turns out changed, and all the
 //! clean-up at the end walks), `body` (findings, errors and skipped parts in the compact
-//! encoding of [`codec`]), `block` (the same results with the findings rendered as the JSON
-//! report writes them, a [`FileBlock`]: stored when the scan that read the file wrote a JSON
-//! report, and removed whenever `body` is written without one) and `text` (a block's rendered
-//! text when it is [`TEXT_APART`] or longer). A JSON rescan copies a file's block into the
-//! report instead of decoding and rendering its findings (that was 80 % of a rescan's
-//! instructions), a long one straight from `text` while the report is written ([`Cache`] is
-//! the report's [`TextStore`]); other formats use `body`. A block names the path it was
-//! rendered with, so the same file reached through another spelling of a root uses `body`.
-//! Blocks make the cache three to four times larger for files dense with findings (about 550
-//! bytes per finding against 200, and redb rounds a long value up to a power of two). A scan
-//! reads from one snapshot taken when it starts; its own writes are batched; the report's
-//! texts are read from the snapshot taken when it ends.
+//! encoding of [`codec`]), and for a file whose findings, rendered as the JSON report writes
+//! them (a [`FileBlock`]), take [`BLOCK_STORED_FROM`] bytes or more: `block` (the results with
+//! the findings' counts in place of the findings) and `text` (the rendered findings). Those
+//! two are stored when the scan that read the file wrote a JSON report, and removed whenever
+//! `body` is written without them. A JSON rescan copies such a file's text straight from
+//! `text` into the report while it is written ([`Cache`] is the report's [`TextStore`])
+//! instead of decoding and rendering its findings (that was 80 % of a rescan's instructions
+//! on a corpus dense with findings); other formats, and files with fewer findings, use
+//! `body`. A block names the path it was rendered with, so the same file reached through
+//! another spelling of a root uses `body`. Stored texts make the cache about four times larger
+//! for files dense with findings (about 550 bytes per finding against 200, and redb rounds a
+//! long value up to a power of two). A scan reads from one snapshot taken when it starts;
+//! its own writes are batched.
 //!
 //! **Concurrency.** A scan holds an exclusive lock on `cache.redb.lock` beside the database: a
 //! second scan while one is running gets [`OpenError::InUse`] and should scan without the
@@ -89,17 +90,20 @@ pub const FILE_NAME: &str = "cache.redb";
 const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v3");
 /// Path → the file's results (encoded, see [`Cache::scan_file`]).
 const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
-/// Path → the file's results with its findings rendered ([`FileBlock`]), for JSON reports;
-/// only for files whose findings were rendered when they were scanned.
+/// Path → the file's results with its findings rendered ([`FileBlock`], without its text),
+/// for JSON reports; only for files whose findings were rendered when they were scanned, in
+/// at least [`BLOCK_STORED_FROM`] bytes.
 const BLOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("block.v1");
-/// Path → the rendered text of a block of at least [`TEXT_APART`] bytes, apart from the rest of
-/// its entry: read only while the report is written, straight into it.
+/// Path → the rendered text of a block: read only while the report is written, straight into
+/// it, so a rescan holds no copy of it (a JSON rescan of 80 MB of findings spent 40 % of its
+/// time faulting in the memory it copied them to).
 const TEXTS: TableDefinition<&str, &[u8]> = TableDefinition::new("text.v1");
 
-/// A block's text this long or longer is stored in [`TEXTS`]: a rescan then holds no copy of
-/// it (a JSON rescan of 80 MB of findings spent 40 % of its time faulting in the memory it
-/// copied them to); shorter ones stay in the entry, read by the worker with the rest.
-const TEXT_APART: usize = 64 << 10;
+/// Blocks whose text is shorter are not stored: a file with a few findings is rendered again
+/// from `body` on a rescan. Storing every block made a first scan of 8,872 small files 45 %
+/// slower (twice the bytes written) and its rescan no faster: there the cost is per file (a
+/// `stat`, B-tree lookups), not per finding.
+const BLOCK_STORED_FROM: usize = 64 << 10;
 /// The tables of earlier cache formats (JSON entries; strings inline), dropped when found.
 const OLD_TABLES: [&str; 3] = ["files", "head.v2", "body.v2"];
 
@@ -286,12 +290,11 @@ enum Found {
 }
 
 impl Results {
-    /// The `body` entry of `recorded` (its findings as a list), or its `block` entry (with
-    /// its text only if shorter than [`TEXT_APART`]).
+    /// The `body` entry of `recorded` (its findings as a list), or its `block` entry
+    /// (without the text, which is stored apart).
     fn encode(outcome: &Outcome, recorded: &Recorded, rendered: Option<&FileBlock>) -> Vec<u8> {
-        let size = match rendered.map(|b| &b.text) {
+        let size = match rendered {
             None => 160 * recorded.findings.len(),
-            Some(BlockText::Here(text)) if text.len() < TEXT_APART => text.len(),
             Some(_) => 0,
         };
         let mut e = Enc::with_capacity(64 + size);
@@ -303,7 +306,7 @@ impl Results {
             }
         }
         match rendered {
-            Some(block) => e.block(block, text_apart(block).is_some()),
+            Some(block) => e.block(block),
             None => e.list(&recorded.findings, Enc::finding),
         }
         e.list(&recorded.errors, Enc::error);
@@ -409,18 +412,17 @@ struct Snapshot {
     blocks: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
 }
 
-/// A file's results to write: its `body` entry, its `block` entry and its block's text when
-/// stored apart (`None`: any stored before is removed, since it no longer holds).
+/// A file's results to write: its `body` entry, and its `block` entry and text when its
+/// block is stored (`None`: any stored before is removed, since it no longer holds).
 struct Entries {
     body: Vec<u8>,
-    block: Option<Vec<u8>>,
-    text: Option<Vec<u8>>,
+    block: Option<(Vec<u8>, Vec<u8>)>,
 }
 
-/// The text of `block` when it is to be stored apart from its entry.
-fn text_apart(block: &FileBlock) -> Option<&[u8]> {
+/// The text of `block` when the block is to be stored.
+fn stored_text(block: &FileBlock) -> Option<&[u8]> {
     match &block.text {
-        BlockText::Here(text) if text.len() >= TEXT_APART => Some(text),
+        BlockText::Here(text) if text.len() >= BLOCK_STORED_FROM => Some(text),
         _ => None,
     }
 }
@@ -608,11 +610,13 @@ impl Cache {
                     recorded_ns,
                     hash,
                 };
-                let block = recorded.block.as_deref();
+                let block = recorded.block.as_deref().and_then(|b| {
+                    let text = stored_text(b)?;
+                    Some((Results::encode(outcome, &recorded, Some(b)), text.to_vec()))
+                });
                 let entries = Entries {
                     body: Results::encode(outcome, &recorded, None),
-                    block: block.map(|b| Results::encode(outcome, &recorded, Some(b))),
-                    text: block.and_then(text_apart).map(<[u8]>::to_vec),
+                    block,
                 };
                 self.put(key, head.encode(), Some(entries));
             }
@@ -855,9 +859,7 @@ impl Cache {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
             let size = results.as_ref().map_or(0, |r| {
-                [&r.block, &r.text]
-                    .iter()
-                    .fold(r.body.len(), |n, v| n + v.as_ref().map_or(0, Vec::len))
+                r.body.len() + r.block.as_ref().map_or(0, |(b, t)| b.len() + t.len())
             });
             pending.bytes += key.len() + head.len() + size;
             pending.entries.push((key, head, results));
@@ -893,13 +895,17 @@ impl Cache {
             for (key, head, results) in batch {
                 let key = key.as_str();
                 heads.insert(key, head.as_slice())?;
-                if let Some(Entries { body, block, text }) = results {
+                if let Some(Entries { body, block }) = results {
                     bodies.insert(key, body.as_slice())?;
-                    for (table, value) in [(&mut blocks, block), (&mut texts, text)] {
-                        match value {
-                            Some(v) => table.insert(key, v.as_slice())?,
-                            None => table.remove(key)?,
-                        };
+                    match block {
+                        Some((block, text)) => {
+                            blocks.insert(key, block.as_slice())?;
+                            texts.insert(key, text.as_slice())?;
+                        }
+                        None => {
+                            blocks.remove(key)?;
+                            texts.remove(key)?;
+                        }
                     }
                 }
             }
@@ -1159,7 +1165,9 @@ mod tests {
     fn rendered_findings_are_replayed_to_scans_that_take_them_and_never_stale() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.txt");
-        std::fs::write(&file, "one").unwrap();
+        // Long enough for its rendered findings to be stored.
+        let text = |word: &str| format!("{word}{}", " ".repeat(BLOCK_STORED_FROM));
+        std::fs::write(&file, text("one")).unwrap();
         age(&file, 60);
         let cache = trusting(&dir.path().join("c.redb"));
         let calls = Cell::new(0);
@@ -1177,11 +1185,11 @@ mod tests {
         assert_eq!(calls.get(), 1);
         // Changed, and stored again by a scan sending findings one by one: the old block
         // must not be served.
-        std::fs::write(&file, "two").unwrap();
+        std::fs::write(&file, text("two")).unwrap();
         age(&file, 30);
         let (changed, cached, _) = scan_with(&cache, &file, &calls, false);
         assert!(!cached);
-        assert_eq!(changed[0].value, "two");
+        assert_eq!(changed[0].value, text("two"));
         assert_eq!(
             scan_with(&cache, &file, &calls, true),
             (changed, true, false)
@@ -1451,7 +1459,7 @@ mod tests {
     fn long_rendered_findings_are_stored_apart_and_read_only_when_asked_for() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.txt");
-        let long = "x".repeat(TEXT_APART);
+        let long = "x".repeat(BLOCK_STORED_FROM);
         std::fs::write(&file, &long).unwrap();
         age(&file, 60);
         let db = dir.path().join("c.redb");

@@ -322,13 +322,25 @@ fn finding_lines(r: &Run) -> Vec<String> {
     lines
 }
 
+/// A file whose findings, rendered, are long enough for the cache to keep them rendered.
+fn many_findings(dir: &Path, fnr: &str, lines: usize) -> std::path::PathBuf {
+    let many = dir.join("mange.txt");
+    let text: String = (0..lines)
+        .map(|i| format!("linje {i}: fnr {fnr}\n"))
+        .collect();
+    fs::write(&many, text).unwrap();
+    age(&many, 3600);
+    many
+}
+
 #[test]
 fn rendered_findings_in_the_cache_follow_formats_and_changes() {
     let t = tree();
+    let many = many_findings(t.path(), FNR, 300);
     let c = tempfile::tempdir().unwrap();
-    // A JSON scan stores each file's findings rendered as well as listed.
+    // A JSON scan stores the long file's findings rendered as well as listed.
     assert_eq!(from_cache(t.path(), c.path(), &[]), 0);
-    assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 5);
     // Other outputs take the listed findings: the same as read from the files.
     let jsonl = |args: &[&str]| {
         let mut cmd = sporhund();
@@ -341,21 +353,25 @@ fn rendered_findings_in_the_cache_follow_formats_and_changes() {
         r
     };
     let listed = finding_lines(&jsonl(&[]));
-    assert_eq!(listed.len(), 4);
+    assert_eq!(listed.len(), 304);
     assert_eq!(listed, finding_lines(&jsonl(&["--no-cache"])));
     assert_eq!(
         from_cache(t.path(), c.path(), &["--group-by", "message"]),
-        4
+        5
     );
     // Changed, and stored again by a scan that does not render: the rendered findings kept
     // from before are not shown by the next JSON scan.
-    let kunde = t.path().join("kunde.txt");
-    fs::write(&kunde, format!("Fødselsnummer: {FNR2}\n")).unwrap();
-    age(&kunde, 60);
+    fs::write(&many, format!("fnr {FNR2}\n")).unwrap();
+    age(&many, 60);
     let r = jsonl(&[]);
-    assert!(r.stdout.contains("\"files_from_cache\":3"), "{}", r.stdout);
+    assert!(r.stdout.contains("\"files_from_cache\":4"), "{}", r.stdout);
+    assert_eq!(from_cache(t.path(), c.path(), &[]), 5);
+    let report = scan(t.path(), c.path(), &[]).json();
+    assert_eq!(report["summary"]["findings"], 5);
+    // Long again, then a baseline, which needs each finding: the rendered findings are read
+    // back, and hiding works alike.
+    many_findings(t.path(), FNR2, 200);
     assert_eq!(from_cache(t.path(), c.path(), &[]), 4);
-    // A baseline needs each finding: rendered findings are read back, hiding works alike.
     let b = t.path().join("baseline.json");
     let written = scan(
         t.path(),
@@ -365,24 +381,22 @@ fn rendered_findings_in_the_cache_follow_formats_and_changes() {
     written.expect_code(1);
     let hidden = scan(t.path(), c.path(), &["--baseline", b.to_str().unwrap()]);
     hidden.expect_code(0);
-    assert_eq!(hidden.json()["summary"]["hidden_by_baseline"], 4);
+    assert_eq!(hidden.json()["summary"]["hidden_by_baseline"], 204);
 }
 
 #[test]
 fn a_file_with_many_findings_is_reported_alike_from_the_cache() {
     let t = tree();
-    // Rendered, its findings are far longer than what the cache keeps beside the rest of an
-    // entry: they are read from the cache while the report is written.
-    let many = t.path().join("mange.txt");
-    let lines: String = (0..300)
-        .map(|i| format!("linje {i}: fnr {FNR}\n"))
-        .collect();
-    fs::write(&many, lines).unwrap();
-    age(&many, 3600);
+    // Its rendered findings are kept in the cache and read from it while the report is
+    // written.
+    many_findings(t.path(), FNR, 300);
     let c = tempfile::tempdir().unwrap();
     assert_eq!(from_cache(t.path(), c.path(), &[]), 0);
     assert_eq!(from_cache(t.path(), c.path(), &[]), 5);
     let r = scan(t.path(), c.path(), &[]).json();
     assert_eq!(r["summary"]["findings"], 304);
     assert_eq!(r["summary"]["findings_by_category"]["national_id"], 302);
+    // Rendered as reported: masked.
+    let cache = fs::read(c.path().join("cache.redb")).unwrap();
+    assert!(!cache.windows(FNR.len()).any(|w| w == FNR.as_bytes()));
 }

@@ -60,15 +60,9 @@ impl Enc {
         self.strings.extend_from_slice(s.as_bytes());
     }
 
-    /// Bytes among the strings (checked to be UTF-8 when decoded, as the strings are).
-    fn text(&mut self, bytes: &[u8]) {
-        self.u64(bytes.len() as u64);
-        self.strings.extend_from_slice(bytes);
-    }
-
-    /// A file's rendered findings: path, counts, then the text, or with `apart` only its
-    /// length (the text is stored apart).
-    pub(super) fn block(&mut self, b: &FileBlock, apart: bool) {
+    /// A file's rendered findings: path, counts and the length of the text (which is stored
+    /// apart).
+    pub(super) fn block(&mut self, b: &FileBlock) {
         let FileBlock {
             path,
             text,
@@ -86,20 +80,10 @@ impl Enc {
             e.rest.push(severity_code(severity));
             e.u64(n);
         });
-        match text {
-            BlockText::Here(text) if !apart => {
-                self.rest.push(0);
-                self.text(text);
-            }
-            BlockText::Here(text) => {
-                self.rest.push(1);
-                self.u64(text.len() as u64);
-            }
-            BlockText::Stored { len, .. } => {
-                self.rest.push(1);
-                self.u64(*len);
-            }
-        }
+        self.u64(match text {
+            BlockText::Here(text) => text.len() as u64,
+            BlockText::Stored { len, .. } => *len,
+        });
     }
 
     /// An option: a 0/1 byte, then the value written by `write` (what [`Dec::opt`] reads).
@@ -416,8 +400,8 @@ impl<'a> Dec<'a> {
         })
     }
 
-    /// A block written by [`Enc::block`], its text stored apart under `key` if not here:
-    /// `None` also when it is empty or its counts do not add up.
+    /// A block written by [`Enc::block`], its text stored apart under `key`: `None` also when
+    /// it is empty or its counts do not add up.
     pub(super) fn block(&mut self, key: &str) -> Option<FileBlock> {
         let path = self.string()?;
         let count = self.u64()?;
@@ -426,28 +410,20 @@ impl<'a> Dec<'a> {
             let severity = *Severity::ALL.get(usize::from(d.byte()?))?;
             Some((severity, d.u64()?))
         })?;
-        let text = match self.byte()? {
-            0 => BlockText::Here(self.str()?.as_bytes().to_vec()),
-            1 => BlockText::Stored {
-                key: key.to_string(),
-                len: self.u64()?,
-            },
-            _ => return None,
-        };
-        let empty = match &text {
-            BlockText::Here(t) => t.is_empty(),
-            BlockText::Stored { len, .. } => *len == 0,
-        };
+        let len = self.u64()?;
         fn sum(counts: impl Iterator<Item = u64>) -> Option<u64> {
             counts.into_iter().try_fold(0u64, u64::checked_add)
         }
         (count > 0
-            && !empty
+            && len > 0
             && sum(by_category.iter().map(|c| c.1)) == Some(count)
             && sum(by_severity.iter().map(|c| c.1)) == Some(count))
-        .then_some(FileBlock {
+        .then(|| FileBlock {
             path,
-            text,
+            text: BlockText::Stored {
+                key: key.to_string(),
+                len,
+            },
             count,
             by_category,
             by_severity,
@@ -583,15 +559,13 @@ mod tests {
             by_category: vec![("national_id".into(), 1), ("phone".into(), 2)],
             by_severity: vec![(Severity::Low, 2), (Severity::High, 1)],
         };
-        let encode = |b: &FileBlock, apart: bool| {
+        let encode = |b: &FileBlock| {
             let mut e = Enc::default();
-            e.block(b, apart);
+            e.block(b);
             e.finish()
         };
-        let bytes = encode(&block, false);
+        let bytes = encode(&block);
         let mut d = Dec::new(&bytes).unwrap();
-        assert_eq!(d.block("k").as_ref(), Some(&block));
-        assert!(d.is_done());
         let apart = FileBlock {
             text: BlockText::Stored {
                 key: "k".into(),
@@ -599,15 +573,13 @@ mod tests {
             },
             ..block.clone()
         };
-        let bytes_apart = encode(&block, true);
-        let mut d = Dec::new(&bytes_apart).unwrap();
         assert_eq!(d.block("k").as_ref(), Some(&apart));
         assert!(d.is_done());
         let wrong = FileBlock {
             count: 4,
             ..block.clone()
         };
-        assert_eq!(Dec::new(&encode(&wrong, false)).unwrap().block("k"), None);
+        assert_eq!(Dec::new(&encode(&wrong)).unwrap().block("k"), None);
         for n in 0..bytes.len() {
             assert!(Dec::new(&bytes[..n])
                 .and_then(|mut d| d.block("k"))
