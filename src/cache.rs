@@ -356,7 +356,6 @@ impl Results {
 /// What the real scan of a file reported, for the cache to store: findings, errors and
 /// skipped parts as the report shows them (masked), and the findings rendered when the scan
 /// sent them so.
-#[derive(Default)]
 pub struct Recorded {
     /// Every finding.
     pub findings: Vec<Finding>,
@@ -412,11 +411,12 @@ struct Snapshot {
     blocks: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
 }
 
-/// A file's results to write: its `body` entry, and its `block` entry and text when its
-/// block is stored (`None`: any stored before is removed, since it no longer holds).
+/// A file's results to write: its `body` entry, and its `block` entry and the block (whose
+/// text goes to `text`) when it is stored (`None`: any stored before is removed, since it no
+/// longer holds). The block is shared with the report, not copied.
 struct Entries {
     body: Vec<u8>,
-    block: Option<(Vec<u8>, Vec<u8>)>,
+    block: Option<(Vec<u8>, Arc<FileBlock>)>,
 }
 
 /// The text of `block` when the block is to be stored.
@@ -610,10 +610,9 @@ impl Cache {
                     recorded_ns,
                     hash,
                 };
-                let block = recorded.block.as_deref().and_then(|b| {
-                    let text = stored_text(b)?;
-                    Some((Results::encode(outcome, &recorded, Some(b)), text.to_vec()))
-                });
+                let block = recorded.block.as_ref().filter(|b| stored_text(b).is_some());
+                let block =
+                    block.map(|b| (Results::encode(outcome, &recorded, Some(b)), b.clone()));
                 let entries = Entries {
                     body: Results::encode(outcome, &recorded, None),
                     block,
@@ -859,7 +858,8 @@ impl Cache {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
             let size = results.as_ref().map_or(0, |r| {
-                r.body.len() + r.block.as_ref().map_or(0, |(b, t)| b.len() + t.len())
+                let text = |b: &FileBlock| stored_text(b).map_or(0, <[u8]>::len);
+                r.body.len() + r.block.as_ref().map_or(0, |(e, b)| e.len() + text(b))
             });
             pending.bytes += key.len() + head.len() + size;
             pending.entries.push((key, head, results));
@@ -898,9 +898,10 @@ impl Cache {
                 if let Some(Entries { body, block }) = results {
                     bodies.insert(key, body.as_slice())?;
                     match block {
-                        Some((block, text)) => {
-                            blocks.insert(key, block.as_slice())?;
-                            texts.insert(key, text.as_slice())?;
+                        Some((entry, block)) => {
+                            blocks.insert(key, entry.as_slice())?;
+                            // Only blocks with a text to store are kept (`scan_file`).
+                            texts.insert(key, stored_text(block).unwrap_or_default())?;
                         }
                         None => {
                             blocks.remove(key)?;

@@ -133,13 +133,7 @@ impl Summary {
     /// Counts one finding.
     pub fn add_finding(&mut self, f: &Finding) {
         self.findings += 1;
-        // Looked up before inserting: a category's name is copied once, not per finding.
-        match self.findings_by_category.get_mut(&f.category) {
-            Some(n) => *n += 1,
-            None => {
-                self.findings_by_category.insert(f.category.clone(), 1);
-            }
-        }
+        self.add_to_category(&f.category, 1);
         *self.findings_by_severity.entry(f.severity).or_default() += 1;
     }
 
@@ -147,15 +141,21 @@ impl Summary {
     pub fn add_block(&mut self, block: &FileBlock) {
         self.findings += block.count;
         for (category, n) in &block.by_category {
-            match self.findings_by_category.get_mut(category) {
-                Some(total) => *total += n,
-                None => {
-                    self.findings_by_category.insert(category.clone(), *n);
-                }
-            }
+            self.add_to_category(category, *n);
         }
         for &(severity, n) in &block.by_severity {
             *self.findings_by_severity.entry(severity).or_default() += n;
+        }
+    }
+
+    /// Adds `n` findings of `category`. Looked up before inserting: a category's name is
+    /// copied once, not per finding.
+    fn add_to_category(&mut self, category: &str, n: u64) {
+        match self.findings_by_category.get_mut(category) {
+            Some(total) => *total += n,
+            None => {
+                self.findings_by_category.insert(category.to_string(), n);
+            }
         }
     }
 
