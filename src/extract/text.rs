@@ -129,6 +129,37 @@ pub fn sniff_encoding(head: &[u8]) -> Option<TextEncoding> {
     None
 }
 
+/// Buffers of [`stream_text`] at most this large are kept for the thread's next text.
+const SPARE_KEPT_UP_TO: usize = 16 << 20;
+
+thread_local! {
+    /// The buffer of the thread's last [`stream_text`], kept for its next one: a fresh buffer
+    /// per file is fresh memory, and faulting it in (a 4 KiB page at a time, zeroed) was 4-6 %
+    /// of the CPU of a scan of 300 MB of text in files of 2-6 MB.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// A buffer taken from [`SPARE`] (empty, with room for `capacity` bytes) and given back when
+/// dropped. A text inside a text (none today, but extractors nest) takes a new one.
+struct SpareBuffer(Vec<u8>);
+
+impl SpareBuffer {
+    fn take(capacity: usize) -> SpareBuffer {
+        let mut buf = SPARE.take();
+        buf.clear();
+        buf.reserve(capacity);
+        SpareBuffer(buf)
+    }
+}
+
+impl Drop for SpareBuffer {
+    fn drop(&mut self) {
+        if self.0.capacity() <= SPARE_KEPT_UP_TO {
+            SPARE.set(std::mem::take(&mut self.0));
+        }
+    }
+}
+
 /// Reads `reader` to the end and calls `emit` with overlapping chunks of text (the segments'
 /// `location` is a placeholder for the caller to replace).
 pub fn stream_text(
@@ -145,7 +176,8 @@ pub fn stream_text(
     };
     let placeholder = crate::location::Location::root();
     // `buf` holds UTF-8 (or, for the fallback, raw bytes) not yet fully reported.
-    let mut buf: Vec<u8> = Vec::with_capacity(chunk_size + LONG_LINE_OVERLAP);
+    let mut spare = SpareBuffer::take(chunk_size + LONG_LINE_OVERLAP);
+    let buf = &mut spare.0;
     // Raw bytes waiting for the UTF-16 decoder (allocated only for UTF-16).
     let mut raw = Vec::new();
     let mut line: u64 = 1;
@@ -158,14 +190,14 @@ pub fn stream_text(
                 None => {
                     // Straight into the buffer: the text is not copied on its way in.
                     let want = chunk_size - buf.len();
-                    let n = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
+                    let n = (&mut reader).take(want as u64).read_to_end(buf)?;
                     eof = n < want;
                 }
                 Some(d) => {
                     raw.resize(64 * 1024, 0);
                     let want = raw.len().min(chunk_size - buf.len());
                     let n = read_retrying(&mut reader, &mut raw[..want])?;
-                    decode_into(d, &raw[..n], n == 0, &mut buf);
+                    decode_into(d, &raw[..n], n == 0, buf);
                     eof = n == 0;
                 }
             }
@@ -179,7 +211,7 @@ pub fn stream_text(
         let (end, boundary) = if eof {
             (buf.len(), buf.len())
         } else {
-            cut_points(&buf)
+            cut_points(buf)
         };
         let (text, report_before) = decode_chunk(&buf[..end], boundary);
         emit(Segment {
@@ -374,6 +406,31 @@ mod tests {
             expected_line += text[..*before].matches('\n').count() as u64;
         }
         assert_eq!(rebuilt, data);
+    }
+
+    #[test]
+    fn a_buffer_kept_from_an_earlier_text_leaves_nothing_of_it_behind() {
+        let long = "12345678901 ".repeat(2000);
+        let short = "hei\n";
+        let fresh = |data: &'static [u8], enc| {
+            std::thread::spawn(move || chunks(data, enc, 4096))
+                .join()
+                .unwrap()
+        };
+        let want_short = fresh(short.as_bytes(), TextEncoding::Utf8OrWindows1252);
+        // On one thread: a long text fills the buffer, then a short text and a UTF-16 text
+        // reuse it.
+        let long_chunks = chunks(long.as_bytes(), TextEncoding::Utf8OrWindows1252, 4096);
+        assert!(long_chunks.len() > 2);
+        assert_eq!(
+            chunks(short.as_bytes(), TextEncoding::Utf8OrWindows1252, 4096),
+            want_short
+        );
+        let utf16: &'static [u8] = b"h\0e\0i\0";
+        let want_utf16 = fresh(utf16, TextEncoding::Utf16Le);
+        chunks(long.as_bytes(), TextEncoding::Utf8OrWindows1252, 4096);
+        assert_eq!(chunks(utf16, TextEncoding::Utf16Le, 4096), want_utf16);
+        assert_eq!(want_utf16[0].0, "hei");
     }
 
     #[test]
