@@ -5,6 +5,7 @@
 //! only look like addresses (Message-ID, In-Reply-To, References, Content-ID) rejected.
 
 use super::Verdict;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Local parts of shared mailboxes rather than people (lower confidence, kind `role`).
@@ -47,12 +48,15 @@ const AT_WORDS: &[&str] = &["at", "a", "krøllalfa", "alfakrøll", "krøll"];
 const DOT_WORDS: &[&str] = &["dot", "punktum", "prikk"];
 
 /// The validator behind `validator = "email"`.
+///
+/// It runs on every address-shaped candidate, so the common case (a plain ASCII address)
+/// allocates once, for the normalised value.
 pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let raw = &text[range.clone()];
     // The pattern's `{u}` byte class takes in any non-ASCII character («», quotes, NBSP, €):
     // for a plain address, the local part starts after the last character before the `@`
     // that an address cannot hold, and the domain ends at the first such character after it.
-    let (lead, tail) = match raw.find('@') {
+    let (lead, tail) = match position(raw, b'@') {
         Some(at) if !has_bracket(raw) => {
             let lead = raw[..at]
                 .char_indices()
@@ -80,24 +84,36 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let end = start + trimmed.len();
 
     let (plain, obfuscated) = deobfuscate(trimmed)?;
-    let (local, domain) = plain.rsplit_once('@')?;
+    let at = plain.as_bytes().iter().rposition(|&b| b == b'@')?;
+    let (local, domain) = (&plain[..at], &plain[at + 1..]);
     if !local_ok(local) {
         return None;
     }
-    let ascii_domain = idna::domain_to_ascii(domain).ok()?.to_ascii_lowercase();
-    if !domain_ok(&ascii_domain) || in_id_header(text, start) || is_git_remote(text, end) {
+    let ascii_domain =
+        idna::domain_to_ascii_cow(domain.as_bytes(), idna::AsciiDenyList::EMPTY).ok()?;
+    // The normalised value, lower case: the local part, `@`, the ASCII domain.
+    let mut normalized = String::with_capacity(local.len() + 1 + ascii_domain.len());
+    match local.is_ascii() {
+        true => normalized.push_str(local),
+        false => normalized.push_str(&local.to_lowercase()),
+    }
+    let local_len = normalized.len();
+    normalized.push('@');
+    normalized.push_str(&ascii_domain);
+    normalized.make_ascii_lowercase();
+    if !domain_ok(&normalized[local_len + 1..])
+        || in_id_header(text, start)
+        || is_git_remote(text, end)
+    {
         return None;
     }
     if text[..start].ends_with("cid:") {
         return None;
     }
-    let local_lower = match local.is_ascii() {
-        true => local.to_ascii_lowercase(),
-        false => local.to_lowercase(),
-    };
-    let mut v = Verdict::new([local_lower.as_str(), "@", &ascii_domain].concat());
+    let role = ROLE_ACCOUNTS.contains(&&normalized[..local_len]);
+    let mut v = Verdict::new(normalized);
     v.range = Some(start..end);
-    if ROLE_ACCOUNTS.contains(&local_lower.as_str()) {
+    if role {
         v = v.kind("role").delta(-0.35);
     } else if obfuscated {
         v = v.kind("obfuscated").delta(-0.1);
@@ -105,10 +121,16 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     Some(v)
 }
 
+/// The first position of byte `b` in `s` (a loop: candidates are short, and a search of a
+/// few bytes costs less than setting up `str::find`).
+fn position(s: &str, b: u8) -> Option<usize> {
+    s.as_bytes().iter().position(|&x| x == b)
+}
+
 /// Turns `ola (at) firma (dot) no` into `ola@firma.no`; returns whether anything was decoded.
-fn deobfuscate(s: &str) -> Option<(String, bool)> {
+fn deobfuscate(s: &str) -> Option<(Cow<'_, str>, bool)> {
     if !has_bracket(s) {
-        return Some((s.to_string(), false));
+        return Some((Cow::Borrowed(s), false));
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -132,7 +154,7 @@ fn deobfuscate(s: &str) -> Option<(String, bool)> {
         rest = rest[close + 1..].trim_start();
     }
     out.push_str(rest);
-    Some((out, true))
+    Some((Cow::Owned(out), true))
 }
 
 /// True when `s` holds `(` or `[` (an obfuscation's brackets); a byte test, where a char-set
@@ -143,7 +165,29 @@ fn has_bracket(s: &str) -> bool {
 
 /// Characters a local part may hold: letters and digits (any script) and RFC 5322 atext.
 fn is_local_char(c: char) -> bool {
-    c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)
+    c.is_alphanumeric()
+        || matches!(
+            c,
+            '!' | '#'
+                | '$'
+                | '%'
+                | '&'
+                | '\''
+                | '*'
+                | '+'
+                | '/'
+                | '='
+                | '?'
+                | '^'
+                | '_'
+                | '`'
+                | '{'
+                | '|'
+                | '}'
+                | '~'
+                | '.'
+                | '-'
+        )
 }
 
 fn local_ok(local: &str) -> bool {
@@ -151,24 +195,25 @@ fn local_ok(local: &str) -> bool {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && !local.as_bytes().windows(2).any(|w| w == b"..")
 }
 
 fn domain_ok(domain: &str) -> bool {
-    if domain.len() > 253 || !domain.contains('.') {
+    let bytes = domain.as_bytes();
+    if bytes.len() > 253 || !bytes.contains(&b'.') {
         return false;
     }
-    let labels_ok = domain.split('.').all(|l| {
+    let labels_ok = bytes.split(|&b| b == b'.').all(|l| {
         !l.is_empty()
             && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with(b"-")
+            && !l.ends_with(b"-")
+            && l.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
     });
-    let tld = domain.rsplit('.').next().unwrap_or("");
+    let tld = bytes.rsplit(|&b| b == b'.').next().unwrap_or(b"");
     let tld_shape =
-        tld.len() >= 2 && (tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--"));
-    labels_ok && tld_shape && psl::suffix(domain.as_bytes()).is_some_and(|s| s.is_known())
+        tld.len() >= 2 && (tld.iter().all(u8::is_ascii_alphabetic) || tld.starts_with(b"xn--"));
+    labels_ok && tld_shape && psl::suffix(bytes).is_some_and(|s| s.is_known())
 }
 
 /// True when the address stands in a header such as Message-ID (also on folded lines).
@@ -177,9 +222,8 @@ fn in_id_header(text: &str, start: usize) -> bool {
     let mut line_start = start;
     let floor = start.saturating_sub(4096);
     loop {
-        while line_start > floor && bytes[line_start - 1] != b'\n' {
-            line_start -= 1;
-        }
+        line_start =
+            memchr::memrchr(b'\n', &bytes[floor..line_start]).map_or(floor, |i| floor + i + 1);
         let first = bytes.get(line_start).copied();
         let folded = matches!(first, Some(b' ' | b'\t'));
         if folded && line_start > floor {
@@ -190,8 +234,9 @@ fn in_id_header(text: &str, start: usize) -> bool {
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             return false;
         };
-        let name = String::from_utf8_lossy(&line[..colon]).to_ascii_lowercase();
-        return ID_HEADERS.contains(&name.trim());
+        let name = String::from_utf8_lossy(&line[..colon]);
+        let name = name.trim();
+        return ID_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h));
     }
 }
 

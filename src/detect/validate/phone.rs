@@ -72,8 +72,16 @@ pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
 /// (a bare `47` code) and the grouping is none a phone number has, there is no need to
 /// collect the digits.
 fn surely_not(value: &str, groups: &[u8]) -> bool {
-    let trimmed = value.trim_start();
-    if trimmed.starts_with(['+', '(']) || trimmed.starts_with("0047") {
+    // Candidates start with a digit but for a prefix; trimming (Unicode white space) is
+    // needed only when they do not.
+    let prefixed = match value.as_bytes().first() {
+        Some(b) if b.is_ascii_digit() => value.starts_with("0047"),
+        _ => {
+            let trimmed = value.trim_start();
+            trimmed.starts_with(['+', '(']) || trimmed.starts_with("0047")
+        }
+    };
+    if prefixed {
         return false;
     }
     let count: usize = groups.iter().map(|&g| usize::from(g)).sum();
