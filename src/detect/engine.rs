@@ -645,9 +645,11 @@ fn wrapped_in_prose(text: &str, start: usize, end: usize) -> bool {
 /// Where to resume after a rejected candidate: the next token that starts inside it, so a
 /// valid value after a space is not skipped, without retrying every byte of a digit run.
 fn next_token(hay: &[u8], start: usize, end: usize) -> usize {
-    (start + 1..end)
-        .find(|&i| !hay[i - 1].is_ascii_alphanumeric() && !hay[i].is_ascii_whitespace())
-        .unwrap_or(end.max(start + 1))
+    let run = &hay[start..end.min(hay.len())];
+    // Pairs (byte before, byte) of the match: a window of two.
+    run.windows(2)
+        .position(|w| !w[0].is_ascii_alphanumeric() && !w[1].is_ascii_whitespace())
+        .map_or(end.max(start + 1), |k| start + 1 + k)
 }
 
 fn syntax_config() -> syntax::Config {

@@ -154,20 +154,30 @@ impl FlatDfa {
         start_state: usize,
     ) -> Option<(usize, usize)> {
         let (next, classes, last_special) = (&self.next[..], &self.classes, self.last_special);
+        let class = |x: u8| usize::from(classes[usize::from(x)]);
+        let len = hay.len();
         let mut sid = self.starts[start_state];
         let mut found = None;
         let mut at = start;
         // The first two bytes in one lookup, when they reach no special state.
-        if let (0, Some(&[a, b])) = (start_state, hay.get(start..start + 2)) {
-            let class = |x: u8| usize::from(classes[usize::from(x)]);
-            let s2 = self.two[class(a) * self.alphabet + class(b)];
+        if start_state == 0 && start < len && len - start >= 2 {
+            // SAFETY: `start + 1 < len`.
+            let (a, b) = unsafe { (*hay.get_unchecked(start), *hay.get_unchecked(start + 1)) };
+            let pair = class(a) * self.alphabet + class(b);
+            debug_assert!(pair < self.two.len());
+            // SAFETY: both classes are below `alphabet`, and `two` holds `alphabet²` entries.
+            let s2 = unsafe { *self.two.get_unchecked(pair) };
             if s2 != NONE {
                 sid = s2;
                 at = start + 2;
             }
         }
-        for (at, &byte) in hay.iter().enumerate().skip(at) {
-            let id = sid as usize + usize::from(classes[usize::from(byte)]);
+        // A step is a load, a class, a load and a compare; the position is a plain index, not
+        // an iterator's pointer and count.
+        while at < len {
+            // SAFETY: `at < len`.
+            let byte = unsafe { *hay.get_unchecked(at) };
+            let id = sid as usize + class(byte);
             debug_assert!(id < next.len());
             // SAFETY: every id in `next` and `starts` starts a row of `alphabet` entries of
             // `next` (see `new`), and a class is below `alphabet`: `id` is inside `next`.
@@ -179,6 +189,7 @@ impl FlatDfa {
                 // Matches are reported one byte late: this one ends before `at`.
                 found = Some((self.pattern[sid as usize / self.alphabet] as usize, at));
             }
+            at += 1;
         }
         match self.at_end[sid as usize / self.alphabet] {
             NONE => found,
