@@ -28,12 +28,16 @@ pub(super) struct FlatDfa {
     /// The anchored start states, in the order given.
     starts: Vec<u32>,
     /// `two[a * alphabet + b]`: the state after two bytes of classes `a`, `b` from the first
-    /// start state when neither step reaches a special state, else [`NONE`] (walk them).
+    /// start state when neither step reaches a special state; [`DEAD`] when the walk dies
+    /// within them without a match; else [`NONE`] (walk them).
     two: Vec<u32>,
 }
 
 /// No pattern (in [`FlatDfa::at_end`]).
 const NONE: u32 = u32::MAX;
+
+/// In [`FlatDfa::two`]: no match starts with those two bytes.
+const DEAD: u32 = u32::MAX - 1;
 
 impl FlatDfa {
     /// Copies the states of `dfa` reachable from `starts`. `None` when the DFA has quit
@@ -118,6 +122,9 @@ impl FlatDfa {
                 NONE
             });
         }
+        if next.len() >= DEAD as usize {
+            return None; // an id would read as a marker of `two`
+        }
         let starts: Vec<u32> = starts.iter().map(|&s| id_of(s)).collect();
         let step = |s: u32, class: usize| next[s as usize + class];
         let mut two = Vec::with_capacity(alphabet * alphabet);
@@ -125,8 +132,11 @@ impl FlatDfa {
             for b in 0..alphabet {
                 let s1 = step(starts[0], a);
                 let s2 = step(s1, b);
-                two.push(if s1 > last_special && s2 > last_special {
+                let ordinary = |s: u32| s > last_special;
+                two.push(if ordinary(s1) && ordinary(s2) {
                     s2
+                } else if s2 == 0 && (s1 == 0 || ordinary(s1)) {
+                    DEAD
                 } else {
                     NONE
                 });
@@ -159,7 +169,8 @@ impl FlatDfa {
         let mut sid = self.starts[start_state];
         let mut found = None;
         let mut at = start;
-        // The first two bytes in one lookup, when they reach no special state.
+        // The first two bytes in one lookup, when they reach no special state (or no match
+        // can start with them).
         if start_state == 0 && start < len && len - start >= 2 {
             // SAFETY: `start + 1 < len`.
             let (a, b) = unsafe { (*hay.get_unchecked(start), *hay.get_unchecked(start + 1)) };
@@ -167,9 +178,11 @@ impl FlatDfa {
             debug_assert!(pair < self.two.len());
             // SAFETY: both classes are below `alphabet`, and `two` holds `alphabet²` entries.
             let s2 = unsafe { *self.two.get_unchecked(pair) };
-            if s2 != NONE {
+            if s2 < DEAD {
                 sid = s2;
                 at = start + 2;
+            } else if s2 == DEAD {
+                return None;
             }
         }
         // A step is a load, a class, a load and a compare; the position is a plain index, not

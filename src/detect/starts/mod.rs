@@ -40,8 +40,6 @@ pub(super) struct StartTable {
     first: [bool; 256],
     /// `after[prev * 256 + b]`: a match can start with byte `b` when `prev` comes before it.
     after: Box<[bool; 256 * 256]>,
-    /// `pair[a * 256 + b]`: a match can start with bytes `a`, `b`.
-    pair: Box<[bool; 256 * 256]>,
     /// The start bytes as nibble tables, tested a block of thirty-two positions at a time.
     #[cfg(target_arch = "x86_64")]
     simd: Option<simd::StartBytes>,
@@ -90,17 +88,8 @@ impl StartTable {
             starts.push(start_of(Anchored::Pattern(id))?);
         }
         let mut first = [false; 256];
-        let mut pair = Box::new([false; 256 * 256]);
         for a in 0..=255u8 {
-            let s1 = dfa.next_state(starts[0], a);
-            if dfa.is_dead_state(s1) {
-                continue;
-            }
-            first[usize::from(a)] = true;
-            for b in 0..=255u8 {
-                let s2 = dfa.next_state(s1, b);
-                pair[usize::from(a) * 256 + usize::from(b)] = !dfa.is_dead_state(s2);
-            }
+            first[usize::from(a)] = !dfa.is_dead_state(dfa.next_state(starts[0], a));
         }
         if first.iter().filter(|&&x| x).count() > MAX_START_BYTES {
             return Ok(None);
@@ -123,7 +112,6 @@ impl StartTable {
             simd: simd::StartBytes::new(&first, skip_after_alnum),
             first,
             after,
-            pair,
         }))
     }
 
@@ -194,25 +182,11 @@ pub(super) struct Candidates<'a> {
 }
 
 impl Candidates<'_> {
-    /// The next position at or after `at` where a match may start.
+    /// The first position at or after `at` whose byte (after its predecessor) can start a
+    /// match; a block's candidates are computed once however many are taken from it. (Whether
+    /// the next byte can follow is the walk's first lookup, see [`StartTable::match_at`].)
     #[inline]
     pub(super) fn next_from(&mut self, mut at: usize) -> Option<usize> {
-        loop {
-            let p = self.next_start(at)?;
-            let table = self.table;
-            match self.hay.get(p + 1) {
-                Some(&b) if !table.pair[usize::from(self.hay[p]) * 256 + usize::from(b)] => {
-                    at = p + 1
-                }
-                _ => return Some(p),
-            }
-        }
-    }
-
-    /// The first position at or after `at` whose byte (after its predecessor) can start a
-    /// match; a block's candidates are computed once however many are taken from it.
-    #[inline]
-    fn next_start(&mut self, mut at: usize) -> Option<usize> {
         if let Some(offset) = at.checked_sub(self.block).filter(|&o| o < BLOCK) {
             let bits = self.bits & (u32::MAX << offset);
             if bits != 0 {
@@ -274,11 +248,11 @@ mod tests {
         for at in 0..text.len() {
             let want = table.next_start_scalar(text, at);
             assert_eq!(
-                table.candidates(text).next_start(at),
+                table.candidates(text).next_from(at),
                 want,
                 "from {at} in {text:?}"
             );
-            assert_eq!(skipping.next_start(at), want, "from {at} in {text:?}");
+            assert_eq!(skipping.next_from(at), want, "from {at} in {text:?}");
         }
         for p in 0..text.len() {
             let boundary_ok = p == 0 || !text[p - 1].is_ascii_alphanumeric();
