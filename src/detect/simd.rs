@@ -116,11 +116,13 @@ impl StartBytes {
     }
 
     /// The first block `hay[p..p + BLOCK]`, for `p` = `at`, `at + BLOCK`, … while the block
-    /// ends by `end`, with a candidate: `(p, bits)`, bit `k` set when `hay[p + k]` is in the
-    /// set (and, when skipping, follows no ASCII letter or digit; the byte before `at` counts).
-    /// `(p, 0)` when none has one: `p` is the first position not tested.
+    /// ends by `end`, with a candidate, and the block after it when that ends by `end` too
+    /// (one call serves both: dense text has candidates in most blocks): `(p, bits, span)`,
+    /// bit `k` of `bits` set when `hay[p + k]` is in the set (and, when skipping, follows no
+    /// ASCII letter or digit; the byte before `at` counts), for `k` below `span` (`BLOCK` or
+    /// `2 * BLOCK`). `(p, 0, 0)` when none has one: `p` is the first position not tested.
     #[inline]
-    pub(crate) fn next_block(&self, hay: &[u8], at: usize, end: usize) -> (usize, u32) {
+    pub(crate) fn next_block(&self, hay: &[u8], at: usize, end: usize) -> (usize, u64, usize) {
         let end = end.min(hay.len());
         match &self.avx2 {
             // SAFETY: `avx2` is `Some` only when the CPU has AVX2 (see `of_set`).
@@ -131,7 +133,7 @@ impl StartBytes {
 
     /// [`StartBytes::next_block`] with two SSSE3 vectors per block.
     #[inline]
-    fn next_block_ssse3(&self, hay: &[u8], at: usize, end: usize) -> (usize, u32) {
+    fn next_block_ssse3(&self, hay: &[u8], at: usize, end: usize) -> (usize, u64, usize) {
         // SAFETY: a `StartBytes` exists only when the CPU has SSSE3 (see `of_set`).
         unsafe { self.ssse3.next_block(hay, at, end.min(hay.len())) }
     }
@@ -360,19 +362,23 @@ macro_rules! lanes {
 
             /// See [`StartBytes::next_block`]; `end <= hay.len()`.
             #[target_feature(enable = $feature)]
-            fn next_block(&self, hay: &[u8], mut at: usize, end: usize) -> (usize, u32) {
+            fn next_block(&self, hay: &[u8], mut at: usize, end: usize) -> (usize, u64, usize) {
                 assert!(end <= hay.len());
                 // Carried from block to block, so only the first reads the byte before it.
                 let mut prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
                 while at + BLOCK <= end {
                     let (bits, last_alnum) = self.block(hay, at, prev_alnum);
                     if bits != 0 {
-                        return (at, bits);
+                        if at + 2 * BLOCK > end {
+                            return (at, u64::from(bits), BLOCK);
+                        }
+                        let (next, _) = self.block(hay, at + BLOCK, last_alnum);
+                        return (at, u64::from(bits) | (u64::from(next) << BLOCK), 2 * BLOCK);
                     }
                     prev_alnum = last_alnum;
                     at += BLOCK;
                 }
-                (at, 0)
+                (at, 0, 0)
             }
         }
 
@@ -575,7 +581,18 @@ mod tests {
                 return Ok(());
             };
             let at = at.min(hay.len());
-            let want = reference(&set, skip, &hay, at, end.min(hay.len()));
+            let end_in = end.min(hay.len());
+            let (p, bits) = reference(&set, skip, &hay, at, end_in);
+            // The block after a block with a candidate, when it fits.
+            let want = match bits {
+                0 => (p, 0, 0),
+                _ if p + 2 * BLOCK > end_in => (p, u64::from(bits), BLOCK),
+                _ => {
+                    let next = reference(&set, skip, &hay, p + BLOCK, p + 2 * BLOCK);
+                    let next = if next.0 == p + BLOCK { next.1 } else { 0 };
+                    (p, u64::from(bits) | (u64::from(next) << BLOCK), 2 * BLOCK)
+                }
+            };
             proptest::prop_assert_eq!(bytes.next_block(&hay, at, end), want);
             proptest::prop_assert_eq!(bytes.next_block_ssse3(&hay, at, end), want);
         }

@@ -22,7 +22,7 @@ use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind, PatternID};
 
 #[cfg(target_arch = "x86_64")]
-use super::simd::{self, BLOCK};
+use super::simd;
 
 /// Start-byte sets larger than this do not pay for the table-driven jump.
 const MAX_START_BYTES: usize = 64;
@@ -122,6 +122,7 @@ impl StartTable {
             hay,
             block: usize::MAX,
             bits: 0,
+            span: 0,
         }
     }
 
@@ -175,10 +176,12 @@ impl StartTable {
 pub(super) struct Candidates<'a> {
     table: &'a StartTable,
     hay: &'a [u8],
-    /// Start of the block `bits` describes (`usize::MAX`: none).
+    /// Start of the blocks `bits` describes (`usize::MAX`: none).
     block: usize,
     /// Bit `k`: a match may start at `block + k`.
-    bits: u32,
+    bits: u64,
+    /// Bytes from `block` that `bits` describes (one block or two).
+    span: usize,
 }
 
 impl Candidates<'_> {
@@ -187,19 +190,20 @@ impl Candidates<'_> {
     /// the next byte can follow is the walk's first lookup, see [`StartTable::match_at`].)
     #[inline]
     pub(super) fn next_from(&mut self, mut at: usize) -> Option<usize> {
-        if let Some(offset) = at.checked_sub(self.block).filter(|&o| o < BLOCK) {
-            let bits = self.bits & (u32::MAX << offset);
+        if let Some(offset) = at.checked_sub(self.block).filter(|&o| o < self.span) {
+            let bits = self.bits & (u64::MAX << offset);
             if bits != 0 {
                 return Some(self.block + bits.trailing_zeros() as usize);
             }
-            at = self.block + BLOCK;
+            at = self.block + self.span;
         }
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = &self.table.simd {
-            let (block, bits) = simd.next_block(self.hay, at, self.hay.len());
+            let (block, bits, span) = simd.next_block(self.hay, at, self.hay.len());
             if bits != 0 {
                 self.block = block;
                 self.bits = bits;
+                self.span = span;
                 return Some(block + bits.trailing_zeros() as usize);
             }
             at = block;
