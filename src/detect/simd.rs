@@ -447,6 +447,19 @@ macro_rules! lanes {
                 assert!(end <= hay.len());
                 // Carried from block to block, so only the first reads the byte before it.
                 let mut prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
+                // Two blocks at a time while they fit: `each` is a call that clobbers the
+                // vector registers, so the tables are reloaded once per pair, not per block.
+                while at + 2 * BLOCK <= end && at + 2 * BLOCK + 2 <= hay.len() {
+                    let (first, first_alnum) = self.block(hay, at, prev_alnum);
+                    let (second, last_alnum) = self.block(hay, at + BLOCK, first_alnum);
+                    let mut bits = u64::from(first) | (u64::from(second) << BLOCK);
+                    while bits != 0 {
+                        each(at + bits.trailing_zeros() as usize);
+                        bits &= bits - 1;
+                    }
+                    prev_alnum = last_alnum;
+                    at += 2 * BLOCK;
+                }
                 while at + BLOCK <= end && at + BLOCK + 2 <= hay.len() {
                     let (mut bits, last_alnum) = self.block(hay, at, prev_alnum);
                     while bits != 0 {
