@@ -313,10 +313,27 @@ fn has_text(step: &Step) -> bool {
 pub struct LocationMasker<'e> {
     engine: &'e crate::detect::Engine,
     scratch: crate::detect::Scratch,
-    /// Per depth, the last step masked there and its masked form: findings come in runs per
-    /// message and attachment, so each of their texts is searched once per run, not once per
-    /// finding.
-    last: Vec<Option<(Step, Step)>>,
+    /// Per depth, the steps last masked there: findings come in runs per message and
+    /// attachment (two runs interleaved when two workers send them), and a message's field
+    /// and body steps are the same in every message, so each text is searched once per run
+    /// at most, not once per finding.
+    last: Vec<Vec<Masked>>,
+    /// Counts the steps masked, to tell the least recently used one remembered.
+    clock: u64,
+}
+
+/// Steps remembered per depth by a [`LocationMasker`]: enough for a message's field parts,
+/// its body and an attachment or two, from two workers at once.
+const MEMO_SLOTS: usize = 8;
+
+/// A step as written and as masked.
+struct Masked {
+    from: Step,
+    to: Step,
+    /// Masking changed some text of it.
+    changed: bool,
+    /// [`LocationMasker::clock`] when it was last used.
+    used: u64,
 }
 
 impl<'e> LocationMasker<'e> {
@@ -326,31 +343,15 @@ impl<'e> LocationMasker<'e> {
             engine,
             scratch: engine.scratch(),
             last: Vec::new(),
+            clock: 0,
         }
     }
 
     /// `location` with detected values in its texts masked.
     pub fn mask(&mut self, location: &Location) -> Location {
-        let steps = location.steps();
-        if self.last.len() < steps.len() {
-            self.last.resize(steps.len(), None);
-        }
-        let mut masked = Vec::with_capacity(steps.len());
-        for (depth, step) in steps.iter().enumerate() {
-            if !has_text(step) {
-                masked.push(step.clone());
-                continue;
-            }
-            match &self.last[depth] {
-                Some((from, to)) if from == step => masked.push(to.clone()),
-                _ => {
-                    let to = self.step(step);
-                    self.last[depth] = Some((step.clone(), to.clone()));
-                    masked.push(to);
-                }
-            }
-        }
-        Location(masked)
+        let mut masked = location.clone();
+        self.mask_in_place(&mut masked);
+        masked
     }
 
     /// Masks the location of `finding` and of the identifier it is paired with.
@@ -361,14 +362,58 @@ impl<'e> LocationMasker<'e> {
         }
     }
 
-    /// Masks `location` where it is; one of lines, pages and rows only (nothing to mask) is
-    /// left alone, not copied.
+    /// Masks `location` where it is: a step with nothing to mask is left alone, a masked one
+    /// takes its masked texts into the buffers it already has (no new location is built).
     pub fn mask_in_place(&mut self, location: &mut Location) {
-        if location.steps().iter().any(has_text) {
-            *location = self.mask(location);
+        for (depth, step) in location.0.iter_mut().enumerate() {
+            if !has_text(step) {
+                continue;
+            }
+            if self.last.len() <= depth {
+                self.last.resize_with(depth + 1, Default::default);
+            }
+            self.clock += 1;
+            let slots = &mut self.last[depth];
+            // The step of the last finding at this depth first: findings come in runs.
+            let recent = slots.iter().enumerate().max_by_key(|(_, m)| m.used);
+            let hit = match recent {
+                Some((i, m)) if m.from == *step => Some(i),
+                _ => slots.iter().position(|m| m.from == *step),
+            };
+            let i = match hit {
+                Some(i) => i,
+                None => {
+                    let to = self.step(step);
+                    let masked = Masked {
+                        changed: to != *step,
+                        from: step.clone(),
+                        to,
+                        used: 0,
+                    };
+                    let slots = &mut self.last[depth];
+                    if slots.len() < MEMO_SLOTS {
+                        slots.push(masked);
+                        slots.len() - 1
+                    } else {
+                        let (oldest, _) = slots
+                            .iter()
+                            .enumerate()
+                            .min_by_key(|(_, m)| m.used)
+                            .expect("slots are full");
+                        slots[oldest] = masked;
+                        oldest
+                    }
+                }
+            };
+            let masked = &mut self.last[depth][i];
+            masked.used = self.clock;
+            if masked.changed {
+                copy_texts(step, &masked.to);
+            }
         }
     }
 
+    /// `step` with detected values in its texts masked.
     fn step(&mut self, step: &Step) -> Step {
         let mut step = step.clone();
         match &mut step {
@@ -402,6 +447,31 @@ impl<'e> LocationMasker<'e> {
         }
         out.push_str(&text[at..]);
         out
+    }
+}
+
+/// Copies the texts [`LocationMasker::step`] masks from `masked` into `step`, the same step
+/// unmasked, into the buffers `step` already has.
+fn copy_texts(step: &mut Step, masked: &Step) {
+    match (step, masked) {
+        (
+            Step::Message { from, subject, .. },
+            Step::Message {
+                from: masked_from,
+                subject: masked_subject,
+                ..
+            },
+        ) => {
+            from.clone_from(masked_from);
+            subject.clone_from(masked_subject);
+        }
+        (Step::Entry { name }, Step::Entry { name: masked })
+        | (Step::Part { name }, Step::Part { name: masked })
+        | (Step::Attachment { filename: name }, Step::Attachment { filename: masked })
+        | (Step::Cell { sheet: name, .. }, Step::Cell { sheet: masked, .. }) => {
+            name.clone_from(masked)
+        }
+        (step, masked) => *step = masked.clone(),
     }
 }
 
