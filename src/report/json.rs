@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
 pub use block::{BlockText, FileBlock, NoStore, TextStore};
+use pretty::LocationMemo;
 
 /// Writes a whole report as pretty-printed JSON.
 ///
@@ -114,11 +115,12 @@ const ITEM_SEPARATOR: &[u8] = b",\n    ";
 /// first indented by the list's four spaces.
 fn render_findings(findings: &[Finding]) -> io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(findings.len() * 700);
+    let mut memo = LocationMemo::default();
     for (i, f) in findings.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(ITEM_SEPARATOR);
         }
-        pretty::write_finding(&mut out, f, 4)?;
+        pretty::write_finding(&mut out, f, 4, &mut memo)?;
     }
     Ok(out)
 }
@@ -149,6 +151,8 @@ pub struct JsonLinesWriter<W: Write> {
     messages: Option<MessageGrouper>,
     /// The record being written (reused).
     line: Vec<u8>,
+    /// The starts of the locations last written.
+    locations: LocationMemo,
 }
 
 impl<W: Write> JsonLinesWriter<W> {
@@ -159,6 +163,7 @@ impl<W: Write> JsonLinesWriter<W> {
             out,
             messages: None,
             line: Vec::new(),
+            locations: LocationMemo::default(),
         })
     }
 
@@ -181,7 +186,7 @@ impl<W: Write> ReportSink for JsonLinesWriter<W> {
         }
         // What `write_line(&Line::Finding(..))` writes, without serde (the hot path).
         self.line.clear();
-        pretty::write_finding_record(&mut self.line, &finding, "finding")?;
+        pretty::write_finding_record(&mut self.line, &finding, "finding", &mut self.locations)?;
         self.line.push(b'\n');
         self.out.write_all(&self.line)
     }

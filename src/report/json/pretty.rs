@@ -15,7 +15,7 @@ use crate::report::{Finding, Related};
 const INDENT: usize = 2;
 
 /// How the JSON is laid out: as one of serde_json's two formatters would write it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layout {
     /// `to_writer_pretty`, every line after the first indented by this many spaces.
     Pretty(usize),
@@ -77,8 +77,13 @@ struct KeyTexts {
 
 /// Appends `finding` as serde_json's pretty printer writes it, every line after the first
 /// indented by `indent` spaces (the opening brace is not indented).
-pub(super) fn write_finding(out: &mut Vec<u8>, finding: &Finding, indent: usize) -> io::Result<()> {
-    write_finding_as(out, finding, Layout::Pretty(indent), None)
+pub(super) fn write_finding(
+    out: &mut Vec<u8>,
+    finding: &Finding,
+    indent: usize,
+    memo: &mut LocationMemo,
+) -> io::Result<()> {
+    write_finding_as(out, finding, Layout::Pretty(indent), None, memo)
 }
 
 /// Appends `finding` as serde_json's compact writer writes it inside an enum tagged `type`:
@@ -87,8 +92,9 @@ pub(super) fn write_finding_record(
     out: &mut Vec<u8>,
     finding: &Finding,
     tag: &str,
+    memo: &mut LocationMemo,
 ) -> io::Result<()> {
-    write_finding_as(out, finding, Layout::Compact, Some(tag))
+    write_finding_as(out, finding, Layout::Compact, Some(tag), memo)
 }
 
 fn write_finding_as(
@@ -96,6 +102,7 @@ fn write_finding_as(
     finding: &Finding,
     layout: Layout,
     tag: Option<&str>,
+    memo: &mut LocationMemo,
 ) -> io::Result<()> {
     let mut o = Object::open(out, layout);
     if let Some(tag) = tag {
@@ -115,7 +122,7 @@ fn write_finding_as(
     key!(o, "path");
     string(o.out, &finding.path)?;
     key!(o, "location");
-    location(o.out, &finding.location, layout.nested())?;
+    memo.location(o.out, &finding.location, layout.nested())?;
     key!(o, "value");
     string(o.out, &finding.value)?;
     key!(o, "fingerprint");
@@ -172,18 +179,84 @@ fn location(out: &mut Vec<u8>, location: &Location, layout: Layout) -> io::Resul
         out.extend_from_slice(b"[]");
         return Ok(());
     }
-    out.push(b'[');
+    steps_from(out, steps, 0, layout)?;
+    close_location(out, layout);
+    Ok(())
+}
+
+/// The items of a location's array from the `first`-th (the array opened before the first),
+/// each after its separator.
+fn steps_from(out: &mut Vec<u8>, steps: &[Step], first: usize, layout: Layout) -> io::Result<()> {
     let item = layout.nested();
     for (i, step) in steps.iter().enumerate() {
-        if i > 0 {
+        if first + i > 0 {
             out.push(b',');
+        } else {
+            out.push(b'[');
         }
         item.newline(out);
         write_step(out, step, item)?;
     }
+    Ok(())
+}
+
+/// Closes a location's array after its last item.
+fn close_location(out: &mut Vec<u8>, layout: Layout) {
     layout.newline(out);
     out.push(b']');
-    Ok(())
+}
+
+/// The rendered start of the locations last written (all their steps but the last: a
+/// message and its part, an attachment and its page), so that the next findings in the same
+/// place copy it instead of rendering its texts again. Findings come in runs per message and
+/// attachment, two runs interleaved when two workers send them, so two starts are kept.
+#[derive(Default)]
+pub(super) struct LocationMemo {
+    /// The most recently used first.
+    starts: [Start; 2],
+}
+
+/// A location's steps but its last, and their text as [`location`] writes it (from the
+/// array's opening bracket to the end of the last of them).
+#[derive(Default)]
+struct Start {
+    steps: Vec<Step>,
+    layout: Option<Layout>,
+    text: Vec<u8>,
+}
+
+impl LocationMemo {
+    /// Writes `location` as [`location`] does, its start copied when remembered.
+    fn location(
+        &mut self,
+        out: &mut Vec<u8>,
+        location: &Location,
+        layout: Layout,
+    ) -> io::Result<()> {
+        let steps = location.steps();
+        let Some((last, start)) = steps.split_last().filter(|(_, start)| !start.is_empty()) else {
+            return self::location(out, location, layout);
+        };
+        let same = |s: &Start| s.layout == Some(layout) && s.steps == start;
+        if !same(&self.starts[0]) {
+            if same(&self.starts[1]) {
+                self.starts.swap(0, 1);
+            } else {
+                // The older start makes room for this one.
+                self.starts.swap(0, 1);
+                let s = &mut self.starts[0];
+                s.text.clear();
+                steps_from(&mut s.text, start, 0, layout)?;
+                s.steps.clear();
+                s.steps.extend_from_slice(start);
+                s.layout = Some(layout);
+            }
+        }
+        out.extend_from_slice(&self.starts[0].text);
+        steps_from(out, std::slice::from_ref(last), start.len(), layout)?;
+        close_location(out, layout);
+        Ok(())
+    }
 }
 
 /// One step as serde writes it: an object tagged by `type`, members in declaration order,
@@ -519,7 +592,7 @@ mod tests {
         #[test]
         fn writes_what_serde_json_writes(f in finding(), indent in 0usize..9) {
             let mut ours = b"x".to_vec();
-            write_finding(&mut ours, &f, indent).unwrap();
+            write_finding(&mut ours, &f, indent, &mut LocationMemo::default()).unwrap();
             let ours = String::from_utf8(ours[1..].to_vec()).unwrap();
             let theirs = String::from_utf8(reference(&f, indent)).unwrap();
             prop_assert_eq!(ours, theirs);
@@ -530,9 +603,38 @@ mod tests {
         #[test]
         fn writes_the_json_lines_record_serde_json_writes(f in finding()) {
             let mut ours = Vec::new();
-            write_finding_record(&mut ours, &f, "finding").unwrap();
+            write_finding_record(&mut ours, &f, "finding", &mut LocationMemo::default()).unwrap();
             let theirs = serde_json::to_vec(&super::super::Line::Finding(&f)).unwrap();
             prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
+        }
+    }
+
+    proptest! {
+        /// Findings in a few places, one after another (as runs of findings come): with the
+        /// starts of their locations remembered, each is written as alone.
+        #[test]
+        fn remembered_locations_are_written_as_fresh_ones(
+            f in finding(),
+            starts in proptest::collection::vec(proptest::collection::vec(step(), 0..3), 1..4),
+            lasts in proptest::collection::vec((any::<prop::sample::Index>(), step(), 0usize..9), 1..12),
+        ) {
+            let mut memo = LocationMemo::default();
+            for (start, last, indent) in lasts {
+                let mut f = f.clone();
+                let mut steps = start.get(&starts).clone();
+                steps.push(last);
+                f.location = Location(steps);
+                let mut fresh = Vec::new();
+                write_finding(&mut fresh, &f, indent, &mut LocationMemo::default()).unwrap();
+                let mut ours = Vec::new();
+                write_finding(&mut ours, &f, indent, &mut memo).unwrap();
+                prop_assert_eq!(&ours, &fresh);
+                let mut fresh = Vec::new();
+                write_finding_record(&mut fresh, &f, "finding", &mut LocationMemo::default()).unwrap();
+                let mut ours = Vec::new();
+                write_finding_record(&mut ours, &f, "finding", &mut memo).unwrap();
+                prop_assert_eq!(ours, fresh);
+            }
         }
     }
 
