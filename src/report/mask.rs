@@ -88,30 +88,33 @@ pub fn snippet(
     others: &[(usize, usize)],
 ) -> String {
     let (from, to) = window(text, start, end);
-    let mut out = String::with_capacity(to - from + shown_value.len());
+    let mut out = Vec::with_capacity(to - from + shown_value.len());
     push_side(&mut out, text, from, start, mask, others);
-    out.extend(
-        shown_value
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c }),
-    );
+    push_shown(&mut out, shown_value);
     push_side(&mut out, text, end, to, mask, others);
-    out
+    String::from_utf8(out).expect("characters are replaced by whole characters")
 }
 
 /// The byte range of a snippet around `text[start..end]`: [`SNIPPET_CHARS`] characters on
-/// each side.
+/// each side (counted by the bytes that start one).
 fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let from = text[..start]
-        .char_indices()
-        .rev()
-        .take(SNIPPET_CHARS)
-        .last()
-        .map_or(start, |(i, _)| i);
-    let to = text[end..]
-        .char_indices()
-        .nth(SNIPPET_CHARS)
-        .map_or(text.len(), |(i, _)| end + i);
+    let bytes = text.as_bytes();
+    let starts_char = |b: u8| b & 0xC0 != 0x80;
+    let (mut from, mut chars) = (start, 0);
+    while from > 0 && chars < SNIPPET_CHARS {
+        from -= 1;
+        chars += usize::from(starts_char(bytes[from]));
+    }
+    let (mut to, mut chars) = (end, 0);
+    while to < bytes.len() {
+        if starts_char(bytes[to]) {
+            if chars == SNIPPET_CHARS {
+                break;
+            }
+            chars += 1;
+        }
+        to += 1;
+    }
     (from, to)
 }
 
@@ -133,7 +136,7 @@ pub fn snippet_keeping(
         .filter(|&(s, e)| s < e)
         .collect();
     kept.sort_unstable();
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut at = from;
     for (s, e) in kept {
         if e <= at {
@@ -149,14 +152,30 @@ pub fn snippet_keeping(
     if at < to {
         push_side(&mut out, text, at, to, true, others);
     }
-    out
+    String::from_utf8(out).expect("characters are replaced by whole characters")
+}
+
+/// Appends `text` on one line: control characters become spaces.
+fn push_shown(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == 0x7F || b == 0xC2) {
+        return out.extend_from_slice(bytes);
+    }
+    for c in text.chars() {
+        push_char(out, if c.is_control() { ' ' } else { c });
+    }
+}
+
+/// Appends one character, UTF-8 encoded.
+fn push_char(out: &mut Vec<u8>, c: char) {
+    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
 }
 
 /// Appends `text[a..b]` on one line: control characters become spaces and, when masking,
 /// every digit, every letter inside another detected value (`others`, sorted byte ranges) and
 /// the local part of anything that looks like an e-mail address.
 fn push_side(
-    out: &mut String,
+    out: &mut Vec<u8>,
     text: &str,
     a: usize,
     b: usize,
@@ -164,14 +183,111 @@ fn push_side(
     others: &[(usize, usize)],
 ) {
     if !mask {
-        out.extend(
-            text[a..b]
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c }),
-        );
-        return;
+        return push_shown(out, &text[a..b]);
     }
     let side_start = out.len();
+    if !push_masked_in_place(out, text.as_bytes(), a, b, others) {
+        push_masked_by_characters(out, text, a, b, others);
+    }
+    if memchr::memchr(b'@', &out[side_start..]).is_some() {
+        mask_local_parts(out, side_start);
+    }
+}
+
+/// The masking of [`push_side`] (but the local parts) where it replaces ASCII bytes only:
+/// `text[a..b]` is copied whole and its bytes are mapped in place, a run at a time, through
+/// [`OUTSIDE_VALUES`] or [`INSIDE_VALUES`]. False, with nothing appended, when some character
+/// would change its length: a byte `0xC2` (which starts the C1 control characters) or a
+/// character outside ASCII inside another value.
+fn push_masked_in_place(
+    out: &mut Vec<u8>,
+    bytes: &[u8],
+    a: usize,
+    b: usize,
+    others: &[(usize, usize)],
+) -> bool {
+    if memchr::memchr(0xC2, &bytes[a..b]).is_some() {
+        return false;
+    }
+    let base = out.len();
+    out.extend_from_slice(&bytes[a..b]);
+    // The runs outside and inside other values, decided as `push_masked_by_characters`
+    // decides them.
+    let mut next = others.partition_point(|&(_, e)| e <= a);
+    let mut at = a;
+    while at < b {
+        while next < others.len() && others[next].1 <= at {
+            next += 1;
+        }
+        let (end, inside) = match others.get(next) {
+            Some(&(s, e)) if s <= at => (e.min(b), true),
+            Some(&(s, _)) => (s.min(b), false),
+            None => (b, false),
+        };
+        let run = &mut out[base + at - a..base + end - a];
+        if inside && !run.is_ascii() {
+            out.truncate(base);
+            return false;
+        }
+        let table = if inside {
+            &INSIDE_VALUES
+        } else {
+            &OUTSIDE_VALUES
+        };
+        run.iter_mut()
+            .for_each(|byte| *byte = table[usize::from(*byte)]);
+        at = end;
+    }
+    true
+}
+
+/// What [`push_masked_in_place`] makes of each byte outside other values: ASCII control
+/// characters become spaces, digits `*`; every other byte stays.
+const OUTSIDE_VALUES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        t[b] = if byte.is_ascii_control() {
+            b' '
+        } else if byte.is_ascii_digit() {
+            b'*'
+        } else {
+            byte
+        };
+        b += 1;
+    }
+    t
+};
+
+/// What [`push_masked_in_place`] makes of each byte inside another value (ASCII only):
+/// control characters become spaces, letters and digits `*`.
+const INSIDE_VALUES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        t[b] = if byte.is_ascii_control() {
+            b' '
+        } else if byte.is_ascii_alphanumeric() {
+            b'*'
+        } else {
+            byte
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The masking of [`push_side`] (but the local parts) a character at a time, for text the
+/// bytes alone cannot do.
+fn push_masked_by_characters(
+    out: &mut Vec<u8>,
+    text: &str,
+    a: usize,
+    b: usize,
+    others: &[(usize, usize)],
+) {
     out.reserve(b - a);
     // Spans are sorted and disjoint: walk them alongside the characters. ASCII bytes (most
     // of a snippet) are decided without decoding a character, and runs of kept text are
@@ -224,21 +340,19 @@ fn push_side(
             (c.len_utf8(), r)
         };
         if let Some(r) = replacement {
-            out.push_str(&text[run..at]);
-            out.push(r);
+            out.extend_from_slice(&bytes[run..at]);
+            push_char(out, r);
             run = at + len;
         }
         at += len;
     }
-    out.push_str(&text[run..b]);
-    if out[side_start..].contains('@') {
-        mask_local_parts(out, side_start);
-    }
+    out.extend_from_slice(&bytes[run..b]);
 }
 
-/// Outside another value, the bytes where [`push_side`] may change a character: ASCII control
-/// characters and digits, and `0xC2`, the first byte of the C1 control characters (and of
-/// other characters from U+0080 to U+00BF, which stay). Every other byte is copied.
+/// Outside another value, the bytes where [`push_masked_by_characters`] may change a
+/// character: ASCII control characters and digits, and `0xC2`, the first byte of the C1
+/// control characters (and of other characters from U+0080 to U+00BF, which stay). Every
+/// other byte is copied.
 const MAY_CHANGE: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
@@ -254,28 +368,27 @@ const LOCAL_PART_STOPS: &str = "<(«\"'";
 
 /// Masks the local part of every e-mail address in `out[from..]`: the letters and digits
 /// before each `@`, back to a space or an opening bracket or quote.
-fn mask_local_parts(out: &mut String, from: usize) {
+fn mask_local_parts(out: &mut Vec<u8>, from: usize) {
     if !out[from..].is_ascii() {
-        let side = mask_local_parts_chars(&out[from..]);
+        let side = std::str::from_utf8(&out[from..]).expect("whole characters");
+        let side = mask_local_parts_chars(side);
         out.truncate(from);
-        out.push_str(&side);
+        out.extend_from_slice(side.as_bytes());
         return;
     }
-    let mut bytes = std::mem::take(out).into_bytes();
-    let ats: Vec<usize> = memchr::memchr_iter(b'@', &bytes[from..]).collect();
+    let ats: Vec<usize> = memchr::memchr_iter(b'@', &out[from..]).collect();
     for i in ats.into_iter().map(|i| from + i) {
         let mut j = i;
         while j > from
-            && !bytes[j - 1].is_ascii_whitespace()
-            && !LOCAL_PART_STOPS.contains(char::from(bytes[j - 1]))
+            && !out[j - 1].is_ascii_whitespace()
+            && !LOCAL_PART_STOPS.contains(char::from(out[j - 1]))
         {
             j -= 1;
-            if bytes[j].is_ascii_alphanumeric() {
-                bytes[j] = b'*';
+            if out[j].is_ascii_alphanumeric() {
+                out[j] = b'*';
             }
         }
     }
-    *out = String::from_utf8(bytes).expect("ASCII edits keep UTF-8");
 }
 
 /// [`mask_local_parts`] for text with non-ASCII characters, a character at a time.
@@ -499,7 +612,55 @@ mod tests {
         out
     }
 
+    /// The window as characters count it.
+    fn reference_window(text: &str, start: usize, end: usize) -> (usize, usize) {
+        let from = text[..start]
+            .char_indices()
+            .rev()
+            .take(SNIPPET_CHARS)
+            .last()
+            .map_or(start, |(i, _)| i);
+        let to = text[end..]
+            .char_indices()
+            .nth(SNIPPET_CHARS)
+            .map_or(text.len(), |(i, _)| end + i);
+        (from, to)
+    }
+
     proptest::proptest! {
+        #[test]
+        fn windows_count_characters(
+            text in "[a-cø0-9 €\u{10348}]{0,100}",
+            cut in (0usize..100, 0usize..100),
+        ) {
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let (i, j) = (cut.0.min(bounds.len() - 1), cut.1.min(bounds.len() - 1));
+            let (start, end) = (bounds[i.min(j)], bounds[i.max(j)]);
+            proptest::prop_assert_eq!(window(&text, start, end), reference_window(&text, start, end));
+        }
+
+        /// Whole snippets, with other values anywhere (ASCII or not, next to C1 controls or
+        /// not), as the character-at-a-time masking writes them.
+        #[test]
+        fn snippets_mask_as_the_reference_does(
+            text in "[a-cø 0-9@<(«\"'\t\u{85}\u{1}\u{7f}É.\u{a0}ª]{1,80}",
+            cuts in proptest::collection::vec(0usize..80, 4),
+        ) {
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let mut at: Vec<usize> = cuts.iter().map(|&c| bounds[c.min(bounds.len() - 1)]).collect();
+            at.sort_unstable();
+            let (start, end) = (at[1], at[2]);
+            let others = [(at[0], at[1]), (at[2], at[3])];
+            let got = snippet(&text, start, end, "v", true, &others);
+            let (from, to) = reference_window(&text, start, end);
+            let want = format!(
+                "{}v{}",
+                reference_side(&text, from, start, &others),
+                reference_side(&text, end, to, &others)
+            );
+            proptest::prop_assert_eq!(got, want);
+        }
+
         #[test]
         fn ascii_values_mask_as_characters_do(value in "[a-zA-Z0-9 +().-]{0,20}") {
             proptest::prop_assert_eq!(mask_ascii_value(&value), mask_value_chars(&value));
@@ -515,8 +676,9 @@ mod tests {
             let a = text.char_indices().map(|(i, _)| i).find(|&i| i >= b / 3).unwrap_or(0).min(b);
             let s = text.char_indices().map(|(i, _)| i).find(|&i| i >= span.0).unwrap_or(text.len());
             let others = [(s, (s + span.1).min(text.len()))];
-            let mut out = String::from("x");
+            let mut out = b"x".to_vec();
             push_side(&mut out, &text, a, b, true, &others);
+            let out = String::from_utf8(out).unwrap();
             proptest::prop_assert_eq!(&out[1..], reference_side(&text, a, b, &others));
         }
     }
