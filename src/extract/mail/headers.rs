@@ -1,7 +1,7 @@
 //! Header blocks: recognising one, building a message's location step, and the fields whose
 //! values are scanned.
 
-use mailparse::{MailHeader, MailHeaderMap};
+use mailparse::MailHeader;
 
 use crate::extract::Context;
 use crate::location::Step;
@@ -93,8 +93,7 @@ pub fn is_field_name(name: &[u8]) -> bool {
 /// mailbox (`None` for a lone message).
 pub fn message_step(headers: &[MailHeader<'_>], index: Option<u64>) -> Step {
     let text = |name: &str| {
-        headers
-            .get_first_value(name)
+        first_value(headers, name)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
@@ -115,15 +114,46 @@ pub fn message_step(headers: &[MailHeader<'_>], index: Option<u64>) -> Step {
 
 /// When the message was sent, in seconds since the Unix epoch, from its `Date` header.
 pub fn sent(headers: &[MailHeader<'_>]) -> Option<i64> {
-    mailparse::dateparse(&headers.get_first_value("Date")?).ok()
+    mailparse::dateparse(&first_value(headers, "Date")?).ok()
+}
+
+/// The headers named `name` (ASCII case ignored), in order.
+fn named<'h, 'a>(
+    headers: &'h [MailHeader<'a>],
+    name: &'h str,
+) -> impl Iterator<Item = &'h MailHeader<'a>> {
+    headers
+        .iter()
+        .filter(move |h| h.get_key_raw().eq_ignore_ascii_case(name.as_bytes()))
+}
+
+/// The value of the first header named `name`, as mailparse's `get_first_value` gives it.
+fn first_value(headers: &[MailHeader<'_>], name: &str) -> Option<String> {
+    named(headers, name).next().map(value)
+}
+
+/// The value of `header` as mailparse's `get_value` gives it (folded lines unfolded, encoded
+/// words decoded), without its tokenizing where there is nothing to do: a UTF-8 value on one
+/// line with no `=?` is the line without its leading white space.
+pub fn value(header: &MailHeader<'_>) -> String {
+    let raw = header.get_value_raw();
+    match std::str::from_utf8(raw) {
+        Ok(line)
+            if memchr::memchr2(b'\n', b'\r', raw).is_none()
+                && memchr::memmem::find(raw, b"=?").is_none() =>
+        {
+            line.trim_start().to_string()
+        }
+        _ => header.get_value(),
+    }
 }
 
 /// Sends the value of every [`SCANNED_FIELDS`] header to `ctx`, each located by a `part`
 /// step named after the field.
 pub fn scan_fields(ctx: &mut Context<'_>, headers: &[MailHeader<'_>]) {
     for field in SCANNED_FIELDS {
-        for header in headers.get_all_headers(field) {
-            let value = header.get_value();
+        for header in named(headers, field) {
+            let value = value(header);
             if !value.trim().is_empty() {
                 let step = Step::Part {
                     name: (*field).to_string(),
@@ -167,6 +197,32 @@ mod tests {
             }
         );
         assert_eq!(sent(&mail.headers), Some(1_704_099_600));
+    }
+
+    proptest::proptest! {
+        /// Any value, folded or not, with encoded words or not, UTF-8 or not: what mailparse
+        /// gives.
+        #[test]
+        fn values_are_mailparses(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(b"=?utf-8?q?S=C3=B8knad_1?=".to_vec()),
+                proptest::strategy::Just(b"=?".to_vec()),
+                proptest::strategy::Just(b"?=".to_vec()),
+                proptest::strategy::Just(b"\r\n ".to_vec()),
+                proptest::strategy::Just(b"\n\t".to_vec()),
+                proptest::strategy::Just(b"\r".to_vec()),
+                proptest::strategy::Just(b" ".to_vec()),
+                proptest::strategy::Just("Pål <pal@firma.no>".as_bytes().to_vec()),
+                proptest::strategy::Just(b"\xF8".to_vec()),
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4),
+            ], 0..6),
+        ) {
+            let mut line = b"Subject: ".to_vec();
+            line.extend(parts.concat());
+            if let Ok((header, _)) = mailparse::parse_header(&line) {
+                proptest::prop_assert_eq!(value(&header), header.get_value());
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use mailparse::{DispositionType, ParsedMail};
+use mailparse::{DispositionType, ParsedContentDisposition, ParsedMail};
 
 use crate::extract::html::html_to_text;
 use crate::extract::{Context, ExtractError};
@@ -37,14 +37,15 @@ impl Walk<'_, '_> {
             return self.multipart(part, &mime, number);
         }
         let number = if number.is_empty() { "1" } else { number };
-        let filename = filename(part);
+        let disposition = part.get_content_disposition();
+        let filename = filename(part, &disposition);
         if mime == "message/rfc822" || mime == "message/global" {
             let step = Step::Attachment {
                 filename: filename.unwrap_or_else(|| format!("part {number}")),
             };
             return self.attached_message(part, step);
         }
-        let attached = part.get_content_disposition().disposition == DispositionType::Attachment;
+        let attached = disposition.disposition == DispositionType::Attachment;
         if filename.is_none() && !attached && (mime == "text/plain" || mime == "text/html") {
             return self.text(part, mime == "text/html", number);
         }
@@ -133,10 +134,9 @@ impl Walk<'_, '_> {
     }
 }
 
-/// The part's file name: Content-Disposition `filename`, else Content-Type `name` (RFC 2231
-/// and RFC 2047 encodings decoded).
-fn filename(part: &ParsedMail<'_>) -> Option<String> {
-    let disposition = part.get_content_disposition();
+/// The part's file name: Content-Disposition (`disposition`, parsed) `filename`, else
+/// Content-Type `name` (RFC 2231 and RFC 2047 encodings decoded).
+fn filename(part: &ParsedMail<'_>, disposition: &ParsedContentDisposition) -> Option<String> {
     disposition
         .params
         .get("filename")
