@@ -96,16 +96,31 @@ pub fn snippet(
 }
 
 /// The byte range of a snippet around `text[start..end]`: [`SNIPPET_CHARS`] characters on
-/// each side (counted by the bytes that start one).
+/// each side, counted by the bytes that start one (eight at a time while a whole word of
+/// them stays inside the count).
 fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
     let starts_char = |b: u8| b & 0xC0 != 0x80;
     let (mut from, mut chars) = (start, 0);
+    while from >= 8 {
+        let n = char_starts(&bytes[from - 8..from]);
+        if chars + n >= SNIPPET_CHARS {
+            break;
+        }
+        (from, chars) = (from - 8, chars + n);
+    }
     while from > 0 && chars < SNIPPET_CHARS {
         from -= 1;
         chars += usize::from(starts_char(bytes[from]));
     }
     let (mut to, mut chars) = (end, 0);
+    while let Some(word) = bytes.get(to..to + 8) {
+        let n = char_starts(word);
+        if chars + n > SNIPPET_CHARS {
+            break;
+        }
+        (to, chars) = (to + 8, chars + n);
+    }
     while to < bytes.len() {
         if starts_char(bytes[to]) {
             if chars == SNIPPET_CHARS {
@@ -116,6 +131,15 @@ fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
         to += 1;
     }
     (from, to)
+}
+
+/// How many of eight bytes start a character (are no UTF-8 continuation byte `10xxxxxx`).
+fn char_starts(eight: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let w = u64::from_le_bytes(eight.try_into().expect("eight bytes"));
+    // A continuation byte has its top bit set and the next one clear.
+    let continuation = w & !(w << 1) & HIGH;
+    8 - continuation.count_ones() as usize
 }
 
 /// A one-line snippet around `text[start..end]` for a subject search: the byte ranges in
