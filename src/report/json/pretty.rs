@@ -242,9 +242,10 @@ impl LocationMemo {
             if same(&self.starts[1]) {
                 self.starts.swap(0, 1);
             } else {
-                // The older start makes room for this one.
+                // The older start makes room for this one (forgotten until it is written).
                 self.starts.swap(0, 1);
                 let s = &mut self.starts[0];
+                s.layout = None;
                 s.text.clear();
                 steps_from(&mut s.text, start, 0, layout)?;
                 s.steps.clear();
