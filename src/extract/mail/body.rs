@@ -202,8 +202,18 @@ fn decode_into(encoded: &[u8], out: &mut [u8]) -> Option<usize> {
             let groups = decode_groups(&encoded[i..], &mut out[written..]);
             i += groups * 4;
             written += groups * 3;
-            if i == encoded.len() {
-                break;
+            // A line break, where whole groups usually stop, skipped at once.
+            match encoded[i..] {
+                [] => break,
+                [b'\r', b'\n', ..] => {
+                    i += 2;
+                    continue;
+                }
+                [b'\n', ..] => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
             }
         }
         let symbol = SYMBOLS[usize::from(encoded[i])];
@@ -265,7 +275,12 @@ const SHIFTED: [[u64; 256]; 8] = {
 /// [`scalar_groups`].
 fn decode_groups(encoded: &[u8], out: &mut [u8]) -> usize {
     let groups = simd64::decode_blocks(encoded, out);
-    groups + scalar_groups(&encoded[groups * 4..], &mut out[groups * 3..])
+    let rest = &encoded[groups * 4..];
+    // The blocks stopped at a byte that is no digit (a line break): no group follows.
+    if groups > 0 && rest.first().is_some_and(|&b| SYMBOLS[usize::from(b)] >= 64) {
+        return groups;
+    }
+    groups + scalar_groups(rest, &mut out[groups * 3..])
 }
 
 /// [`decode_groups`] a group (or two) at a time, with lookup tables.
