@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
 pub use block::{BlockText, FileBlock, NoStore, TextStore};
-use pretty::LocationMemo;
+use pretty::RenderMemo;
 
 /// Writes a whole report as pretty-printed JSON.
 ///
@@ -115,7 +115,7 @@ const ITEM_SEPARATOR: &[u8] = b",\n    ";
 /// first indented by the list's four spaces.
 fn render_findings(findings: &[Finding]) -> io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(findings.len() * 700);
-    let mut memo = LocationMemo::default();
+    let mut memo = RenderMemo::default();
     for (i, f) in findings.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(ITEM_SEPARATOR);
@@ -151,8 +151,8 @@ pub struct JsonLinesWriter<W: Write> {
     messages: Option<MessageGrouper>,
     /// The record being written (reused).
     line: Vec<u8>,
-    /// The starts of the locations last written.
-    locations: LocationMemo,
+    /// What was rendered for the findings last written.
+    locations: RenderMemo,
 }
 
 impl<W: Write> JsonLinesWriter<W> {
@@ -163,7 +163,7 @@ impl<W: Write> JsonLinesWriter<W> {
             out,
             messages: None,
             line: Vec::new(),
-            locations: LocationMemo::default(),
+            locations: RenderMemo::default(),
         })
     }
 

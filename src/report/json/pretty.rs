@@ -8,6 +8,7 @@
 
 use std::io;
 
+use crate::detect::Severity;
 use crate::location::{Location, Step};
 use crate::report::{Finding, Related};
 
@@ -81,7 +82,7 @@ pub(super) fn write_finding(
     out: &mut Vec<u8>,
     finding: &Finding,
     indent: usize,
-    memo: &mut LocationMemo,
+    memo: &mut RenderMemo,
 ) -> io::Result<()> {
     write_finding_as(out, finding, Layout::Pretty(indent), None, memo)
 }
@@ -92,7 +93,7 @@ pub(super) fn write_finding_record(
     out: &mut Vec<u8>,
     finding: &Finding,
     tag: &str,
-    memo: &mut LocationMemo,
+    memo: &mut RenderMemo,
 ) -> io::Result<()> {
     write_finding_as(out, finding, Layout::Compact, Some(tag), memo)
 }
@@ -102,23 +103,9 @@ fn write_finding_as(
     finding: &Finding,
     layout: Layout,
     tag: Option<&str>,
-    memo: &mut LocationMemo,
+    memo: &mut RenderMemo,
 ) -> io::Result<()> {
-    let mut o = Object::open(out, layout);
-    if let Some(tag) = tag {
-        key!(o, "type");
-        string(o.out, tag)?;
-    }
-    rule_category_kind(
-        &mut o,
-        &finding.rule,
-        &finding.category,
-        finding.kind.as_deref(),
-    )?;
-    key!(o, "severity");
-    string(o.out, finding.severity.name())?;
-    key!(o, "confidence");
-    serde_json::to_writer(&mut *o.out, &finding.confidence)?;
+    let mut o = memo.head(out, finding, layout, tag)?;
     key!(o, "path");
     string(o.out, &finding.path)?;
     key!(o, "location");
@@ -206,14 +193,16 @@ fn close_location(out: &mut Vec<u8>, layout: Layout) {
     out.push(b']');
 }
 
-/// The rendered start of the locations last written (all their steps but the last: a
-/// message and its part, an attachment and its page), so that the next findings in the same
-/// place copy it instead of rendering its texts again. Findings come in runs per message and
+/// What was rendered for the findings last written, for the next ones to copy: the start of
+/// their locations (all steps but the last: a message and its part, an attachment and its
+/// page) and their members before the path ([`Head`]). Findings come in runs per message and
 /// attachment, two runs interleaved when two workers send them, so two starts are kept.
 #[derive(Default)]
-pub(super) struct LocationMemo {
+pub(super) struct RenderMemo {
     /// The most recently used first.
     starts: [Start; 2],
+    /// The heads of the findings written, in the order first written.
+    heads: Vec<Head>,
 }
 
 /// A location's steps but its last, and their text as [`location`] writes it (from the
@@ -225,7 +214,87 @@ struct Start {
     text: Vec<u8>,
 }
 
-impl LocationMemo {
+/// A finding's members before its path (`type`, `rule`, `category`, `kind`, `severity`,
+/// `confidence`) as rendered, for the findings with the same values: a scan's findings have
+/// a few dozen of them.
+struct Head {
+    layout: Layout,
+    tag: Option<String>,
+    rule: String,
+    category: String,
+    kind: Option<String>,
+    severity: Severity,
+    confidence: u32,
+    /// From the object's opening brace to the end of the confidence.
+    text: Vec<u8>,
+}
+
+/// Heads a [`RenderMemo`] keeps (the last one makes room for new ones when all are kept).
+const HEADS: usize = 64;
+
+impl RenderMemo {
+    /// Opens the object of `finding` and writes its members before its path, copied from a
+    /// remembered [`Head`] with the same values.
+    fn head<'o>(
+        &mut self,
+        out: &'o mut Vec<u8>,
+        finding: &Finding,
+        layout: Layout,
+        tag: Option<&str>,
+    ) -> io::Result<Object<'o>> {
+        let same = |h: &Head| {
+            h.rule == finding.rule
+                && h.category == finding.category
+                && h.kind == finding.kind
+                && h.severity == finding.severity
+                && h.confidence == finding.confidence.to_bits()
+                && h.layout == layout
+                && h.tag.as_deref() == tag
+        };
+        let i = match self.heads.iter().position(same) {
+            Some(i) => i,
+            None => {
+                let mut text = Vec::new();
+                let mut o = Object::open(&mut text, layout);
+                if let Some(tag) = tag {
+                    key!(o, "type");
+                    string(o.out, tag)?;
+                }
+                rule_category_kind(
+                    &mut o,
+                    &finding.rule,
+                    &finding.category,
+                    finding.kind.as_deref(),
+                )?;
+                key!(o, "severity");
+                string(o.out, finding.severity.name())?;
+                key!(o, "confidence");
+                serde_json::to_writer(&mut *o.out, &finding.confidence)?;
+                let head = Head {
+                    layout,
+                    tag: tag.map(str::to_string),
+                    rule: finding.rule.clone(),
+                    category: finding.category.clone(),
+                    kind: finding.kind.clone(),
+                    severity: finding.severity,
+                    confidence: finding.confidence.to_bits(),
+                    text,
+                };
+                if self.heads.len() == HEADS {
+                    self.heads.pop();
+                }
+                self.heads.push(head);
+                self.heads.len() - 1
+            }
+        };
+        out.extend_from_slice(&self.heads[i].text);
+        Ok(Object {
+            out,
+            layout,
+            first: false,
+        })
+    }
+
     /// Writes `location` as [`location`] does, its start copied when remembered.
     fn location(
         &mut self,
@@ -593,7 +662,7 @@ mod tests {
         #[test]
         fn writes_what_serde_json_writes(f in finding(), indent in 0usize..9) {
             let mut ours = b"x".to_vec();
-            write_finding(&mut ours, &f, indent, &mut LocationMemo::default()).unwrap();
+            write_finding(&mut ours, &f, indent, &mut RenderMemo::default()).unwrap();
             let ours = String::from_utf8(ours[1..].to_vec()).unwrap();
             let theirs = String::from_utf8(reference(&f, indent)).unwrap();
             prop_assert_eq!(ours, theirs);
@@ -604,34 +673,38 @@ mod tests {
         #[test]
         fn writes_the_json_lines_record_serde_json_writes(f in finding()) {
             let mut ours = Vec::new();
-            write_finding_record(&mut ours, &f, "finding", &mut LocationMemo::default()).unwrap();
+            write_finding_record(&mut ours, &f, "finding", &mut RenderMemo::default()).unwrap();
             let theirs = serde_json::to_vec(&super::super::Line::Finding(&f)).unwrap();
             prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
         }
     }
 
     proptest! {
-        /// Findings in a few places, one after another (as runs of findings come): with the
-        /// starts of their locations remembered, each is written as alone.
+        /// Findings of a few kinds in a few places, one after another (as runs of findings
+        /// come): with their heads and the starts of their locations remembered, each is
+        /// written as alone.
         #[test]
-        fn remembered_locations_are_written_as_fresh_ones(
-            f in finding(),
+        fn remembered_findings_are_written_as_fresh_ones(
+            kinds in proptest::collection::vec(finding(), 1..4),
             starts in proptest::collection::vec(proptest::collection::vec(step(), 0..3), 1..4),
-            lasts in proptest::collection::vec((any::<prop::sample::Index>(), step(), 0usize..9), 1..12),
+            lasts in proptest::collection::vec(
+                (any::<prop::sample::Index>(), any::<prop::sample::Index>(), step(), 0usize..9),
+                1..12,
+            ),
         ) {
-            let mut memo = LocationMemo::default();
-            for (start, last, indent) in lasts {
-                let mut f = f.clone();
+            let mut memo = RenderMemo::default();
+            for (kind, start, last, indent) in lasts {
+                let mut f = kind.get(&kinds).clone();
                 let mut steps = start.get(&starts).clone();
                 steps.push(last);
                 f.location = Location(steps);
                 let mut fresh = Vec::new();
-                write_finding(&mut fresh, &f, indent, &mut LocationMemo::default()).unwrap();
+                write_finding(&mut fresh, &f, indent, &mut RenderMemo::default()).unwrap();
                 let mut ours = Vec::new();
                 write_finding(&mut ours, &f, indent, &mut memo).unwrap();
                 prop_assert_eq!(&ours, &fresh);
                 let mut fresh = Vec::new();
-                write_finding_record(&mut fresh, &f, "finding", &mut LocationMemo::default()).unwrap();
+                write_finding_record(&mut fresh, &f, "finding", &mut RenderMemo::default()).unwrap();
                 let mut ours = Vec::new();
                 write_finding_record(&mut ours, &f, "finding", &mut memo).unwrap();
                 prop_assert_eq!(ours, fresh);
