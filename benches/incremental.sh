@@ -11,9 +11,10 @@
 #           archive where few files hold personal data: the report is small, as it usually is)
 # NO_BUILD=1 uses the release binaries as they are. Each corpus is read once first so the timed
 # scans start from a warm page cache; the cache lives in a fresh temporary directory. Prints
-# the median of RUNS runs (default 5) of a scan without the cache (--no-cache), of the first
-# scan (empty cache: it also hashes every file and fills the cache), of the second, the ratio
-# second/first, the number of files taken from the cache and the cache's size on disk.
+# the median of RUNS runs (default 5; each after a `sync`, not timed) of a scan without the
+# cache (--no-cache), of the first scan (empty cache: it also hashes every file and fills the
+# cache), of the second, the ratio second/first, the number of files taken from the cache and
+# the cache's size on disk.
 set -euo pipefail
 
 MB=${1:-300}
@@ -39,9 +40,13 @@ now() { date +%s.%N; }
 # Median of the numbers on stdin.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Seconds one command takes.
+# Seconds one command takes. Dirty pages are written out first (not timed): each run writes
+# its report over the last run's, and truncating a file the kernel is still writing back made
+# the large corpus's 40 ms rescan wait 20-40 ms more (a scheduled scan replaces a report that
+# was written out long ago).
 timed() {
     local t0 t1
+    sync
     t0=$(now)
     "$@" || true
     t1=$(now)
