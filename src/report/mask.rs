@@ -267,33 +267,26 @@ fn push_masked_in_place(
 
 /// What [`push_masked_in_place`] makes of each byte outside other values: ASCII control
 /// characters become spaces, digits `*`; every other byte stays.
-const OUTSIDE_VALUES: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        t[b] = if byte.is_ascii_control() {
-            b' '
-        } else if byte.is_ascii_digit() {
-            b'*'
-        } else {
-            byte
-        };
-        b += 1;
-    }
-    t
-};
+const OUTSIDE_VALUES: [u8; 256] = mask_table(false);
 
 /// What [`push_masked_in_place`] makes of each byte inside another value (ASCII only):
 /// control characters become spaces, letters and digits `*`.
-const INSIDE_VALUES: [u8; 256] = {
+const INSIDE_VALUES: [u8; 256] = mask_table(true);
+
+/// The byte map of [`OUTSIDE_VALUES`] (`inside` false) or [`INSIDE_VALUES`] (true).
+const fn mask_table(inside: bool) -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
         let byte = b as u8;
+        let hidden = if inside {
+            byte.is_ascii_alphanumeric()
+        } else {
+            byte.is_ascii_digit()
+        };
         t[b] = if byte.is_ascii_control() {
             b' '
-        } else if byte.is_ascii_alphanumeric() {
+        } else if hidden {
             b'*'
         } else {
             byte
@@ -301,7 +294,7 @@ const INSIDE_VALUES: [u8; 256] = {
         b += 1;
     }
     t
-};
+}
 
 /// The masking of [`push_side`] (but the local parts) a character at a time, for text the
 /// bytes alone cannot do.
