@@ -308,11 +308,10 @@ impl RenderMemo {
         };
         let same = |s: &Start| s.layout == Some(layout) && s.steps == start;
         if !same(&self.starts[0]) {
-            if same(&self.starts[1]) {
-                self.starts.swap(0, 1);
-            } else {
-                // The older start makes room for this one (forgotten until it is written).
-                self.starts.swap(0, 1);
+            // The other start, which this one replaces when it is not the same (forgotten
+            // until it is written).
+            self.starts.swap(0, 1);
+            if !same(&self.starts[0]) {
                 let s = &mut self.starts[0];
                 s.layout = None;
                 s.text.clear();
