@@ -32,9 +32,7 @@ pub fn value_hash(salt: &str, rule: &str, normalized: &str) -> String {
 
 /// A fresh random salt (128 bits, hex).
 pub fn new_salt() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the OS random number generator");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::report::fingerprint::random_hex::<16>()
 }
 
 /// One config's allowlists, ready to match.

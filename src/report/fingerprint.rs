@@ -44,7 +44,7 @@ impl Fingerprinter {
         match state_key() {
             Ok(secret) => (Self::from_secret(&secret), None),
             Err(e) => (
-                Self::from_secret(&random_hex()),
+                Self::from_secret(&random_hex::<32>()),
                 Some(format!(
                     "could not keep a fingerprint key ({e}); fingerprints will differ between runs \
                      (set {KEY_ENV} to fix)"
@@ -97,7 +97,7 @@ fn state_key() -> std::io::Result<String> {
         }
     }
     std::fs::create_dir_all(&dir)?;
-    let secret = random_hex();
+    let secret = random_hex::<32>();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -129,8 +129,9 @@ fn hex(bytes: &[u8]) -> String {
     String::from_utf8(out).expect("hex digits are ASCII")
 }
 
-fn random_hex() -> String {
-    let mut bytes = [0u8; 32];
+/// `N` random bytes from the OS as lower-case hex digits (keys, salts).
+pub(crate) fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the OS random number generator");
     hex(&bytes)
 }
