@@ -34,22 +34,22 @@
 //! same errors. Entries of files that no longer exist under the scanned roots are removed at
 //! the end of each scan.
 //!
-//! **Layout.** Four tables keyed by path: `head` (settings hash, stat, time recorded, content
+//! **Layout.** Three tables keyed by path: `head` (settings hash, stat, time recorded, content
 //! hash: a hundred bytes, all a rescan reads of a file that turns out changed, and all the
 //! clean-up at the end walks), `body` (findings, errors and skipped parts in the compact
-//! encoding of [`codec`]), and for a file whose findings, rendered as the JSON report writes
-//! them (a [`FileBlock`]), take [`BLOCK_STORED_FROM`] bytes or more: `block` (the results with
-//! the findings' counts in place of the findings) and `text` (the rendered findings). Those
-//! two are stored when the scan that read the file wrote a JSON report, and removed whenever
-//! `body` is written without them. A JSON rescan copies such a file's text straight from
-//! `text` into the report while it is written ([`Cache`] is the report's [`TextStore`])
-//! instead of decoding and rendering its findings (that was 80 % of a rescan's instructions
-//! on a corpus dense with findings); other formats, and files with fewer findings, use
-//! `body`. A block names the path it was rendered with, so the same file reached through
-//! another spelling of a root uses `body`. Stored texts make the cache about four times larger
-//! for files dense with findings (about 550 bytes per finding against 200, and redb rounds a
-//! long value up to a power of two). A scan reads from one snapshot taken when it starts;
-//! its own writes are batched.
+//! encoding of [`codec`]), and, for a file whose findings were rendered as the JSON report
+//! writes them (a [`FileBlock`]; every file with findings scanned for a JSON report), `block`:
+//! the results with the findings' counts in place of the findings, and where the rendered
+//! text is in the texts file beside the database (`cache.redb.texts`, module [`texts`]). A
+//! block is removed whenever `body` is written without one. A JSON rescan copies a file's text
+//! straight from the texts file into the report while it is written ([`Cache`] is the
+//! report's [`TextStore`]) instead of decoding and rendering its findings (that was 80 % of a
+//! rescan's instructions on a corpus dense with findings, and 55 % on 8,872 small files);
+//! other formats use `body`. A block names the path it was rendered with, so the same file
+//! reached through another spelling of a root uses `body`. The texts file is about the size
+//! of the report's findings; redb (a B-tree page per text, a lookup per file) held them at
+//! twice that and made small files' rescans no faster. A scan reads from one snapshot taken
+//! when it starts; its own writes are batched.
 //!
 //! **Concurrency.** A scan holds an exclusive lock on `cache.redb.lock` beside the database: a
 //! second scan while one is running gets [`OpenError::InUse`] and should scan without the
@@ -61,6 +61,7 @@
 //! the scan with one warning; results are never wrong because of the cache, only slower.
 
 mod codec;
+mod texts;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, Metadata, OpenOptions};
@@ -74,7 +75,7 @@ use std::time::SystemTime;
 use redb::backends::FileBackend;
 use redb::{
     Builder, Database, DatabaseError, Durability, ReadOnlyDatabase, ReadOnlyTable, ReadTransaction,
-    ReadableDatabase, TableDefinition, TableHandle, TransactionError,
+    ReadableDatabase, ReadableTable, TableDefinition, TableHandle, TransactionError,
 };
 
 use crate::extract::{open_read_only, ExtractError, Outcome};
@@ -82,6 +83,7 @@ use crate::report::json::{BlockText, FileBlock, TextStore};
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
 use codec::{Dec, Enc};
+use texts::{Garbage, TextFile, TextRef};
 
 /// File name of the cache inside its directory.
 pub const FILE_NAME: &str = "cache.redb";
@@ -90,22 +92,14 @@ pub const FILE_NAME: &str = "cache.redb";
 const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v3");
 /// Path → the file's results (encoded, see [`Cache::scan_file`]).
 const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
-/// Path → the file's results with its findings rendered ([`FileBlock`], without its text),
-/// for JSON reports; only for files whose findings were rendered when they were scanned, in
-/// at least [`BLOCK_STORED_FROM`] bytes.
-const BLOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("block.v1");
-/// Path → the rendered text of a block: read only while the report is written, straight into
-/// it, so a rescan holds no copy of it (a JSON rescan of 80 MB of findings spent 40 % of its
-/// time faulting in the memory it copied them to).
-const TEXTS: TableDefinition<&str, &[u8]> = TableDefinition::new("text.v1");
+/// Path → where the text of the file's rendered findings is in the texts file
+/// ([`TextRef`]), then the file's results with those findings as a [`FileBlock`] without its
+/// text, for JSON reports; only for files whose findings were rendered when they were scanned.
+const BLOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("block.v2");
 
-/// Blocks whose text is shorter are not stored: a file with a few findings is rendered again
-/// from `body` on a rescan. Storing every block made a first scan of 8,872 small files 45 %
-/// slower (twice the bytes written) and its rescan no faster: there the cost is per file (a
-/// `stat`, B-tree lookups), not per finding.
-const BLOCK_STORED_FROM: usize = 64 << 10;
-/// The tables of earlier cache formats (JSON entries; strings inline), dropped when found.
-const OLD_TABLES: [&str; 3] = ["files", "head.v2", "body.v2"];
+/// The tables of earlier cache formats (JSON entries; strings inline; texts in the database),
+/// dropped when found.
+const OLD_TABLES: [&str; 5] = ["files", "head.v2", "body.v2", "block.v1", "text.v1"];
 
 /// A time this close to (or after) the moment an entry was made is not trusted: the file may
 /// have been written again within the file system's timestamp granularity (2 s on FAT), so
@@ -314,19 +308,32 @@ impl Results {
         e.finish()
     }
 
-    /// A `body` (`rendered: false`) or `block` entry of `key`, decoded with `shown` as the
-    /// path of everything: `None` when it does not decode, or when a block was rendered with
-    /// another path (the same file reached through another spelling of a root).
-    fn decode(bytes: &[u8], key: &str, shown: &str, rendered: bool) -> Option<Results> {
+    /// A `block` entry of `key` (its [`TextRef`], then the results), decoded with `shown` as
+    /// the path of everything: `None` when it does not decode, when its text is in a texts
+    /// file other than the one with identity `texts`, or when it was rendered with another
+    /// path (the same file reached through another spelling of a root).
+    fn decode_block(bytes: &[u8], key: &str, shown: &str, texts: [u8; 16]) -> Option<Results> {
+        let (text, rest) = TextRef::split(bytes)?;
+        let r = Results::decode(rest, key, shown, Some(text.at))?;
+        match &r.findings {
+            Found::Rendered(b) if text.id == texts && b.text_len() == text.len => Some(r),
+            _ => None,
+        }
+    }
+
+    /// A `body` entry (`text_at: None`), or the results of a `block` entry whose text is at
+    /// `text_at` in the texts file, decoded with `shown` as the path of everything: `None`
+    /// when it does not decode, or when a block was rendered with another path.
+    fn decode(bytes: &[u8], key: &str, shown: &str, text_at: Option<u64>) -> Option<Results> {
         let mut d = Dec::new(bytes)?;
         let skipped = match d.byte()? {
             0 => None,
             1 => Some(d.str()?.to_string()),
             _ => return None,
         };
-        let findings = match rendered {
-            true => Found::Rendered(Arc::new(d.block(key).filter(|b| b.path == shown)?)),
-            false => Found::List(d.list(|d| d.finding(shown))?),
+        let findings = match text_at {
+            Some(at) => Found::Rendered(Arc::new(d.block(key, at).filter(|b| b.path == shown)?)),
+            None => Found::List(d.list(|d| d.finding(shown))?),
         };
         let errors = d.list(|d| d.error(shown))?;
         let parts_skipped = d.list(|d| d.skipped(shown))?;
@@ -411,20 +418,12 @@ struct Snapshot {
     blocks: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
 }
 
-/// A file's results to write: its `body` entry, and its `block` entry and the block (whose
-/// text goes to `text`) when it is stored (`None`: any stored before is removed, since it no
-/// longer holds). The block is shared with the report, not copied.
+/// A file's results to write: its `body` entry, and its `block` entry when a block is
+/// stored (its text already appended to the texts file; `None`: any stored before is
+/// removed, since it no longer holds).
 struct Entries {
     body: Vec<u8>,
-    block: Option<(Vec<u8>, Arc<FileBlock>)>,
-}
-
-/// The text of `block` when the block is to be stored.
-fn stored_text(block: &FileBlock) -> Option<&[u8]> {
-    match &block.text {
-        BlockText::Here(text) if text.len() >= BLOCK_STORED_FROM => Some(text),
-        _ => None,
-    }
+    block: Option<Vec<u8>>,
 }
 
 /// Keys written, pending the next batch: (key, head, results); no results when only the
@@ -464,6 +463,9 @@ pub struct Cache {
     /// Held (locked) as long as the cache is open: one scan at a time.
     _lock: File,
     path: PathBuf,
+    /// The texts of stored blocks; `None` when the file could not be opened (then no block
+    /// is stored or replayed).
+    texts: Option<TextFile>,
     results: String,
     /// [`RACY_NS`], smaller in tests.
     racy_ns: i64,
@@ -530,6 +532,7 @@ impl Cache {
             db: RwLock::new(Some(db)),
             _lock: lock,
             path: path.to_path_buf(),
+            texts: TextFile::open(&TextFile::path_of(path)).ok(),
             results,
             racy_ns: RACY_NS,
             snapshot: RwLock::new(None),
@@ -610,9 +613,10 @@ impl Cache {
                     recorded_ns,
                     hash,
                 };
-                let block = recorded.block.as_ref().filter(|b| stored_text(b).is_some());
-                let block =
-                    block.map(|b| (Results::encode(outcome, &recorded, Some(b)), b.clone()));
+                let block = recorded
+                    .block
+                    .as_deref()
+                    .and_then(|b| self.block_entry(outcome, &recorded, b));
                 let entries = Entries {
                     body: Results::encode(outcome, &recorded, None),
                     block,
@@ -621,6 +625,24 @@ impl Cache {
             }
         }
         (result, false)
+    }
+
+    /// The `block` entry of a file whose findings were rendered into `block`: the block's
+    /// text is appended to the texts file here. `None` when there is no texts file or the
+    /// append fails (the file's `body` then serves every report).
+    fn block_entry(
+        &self,
+        outcome: &Outcome,
+        recorded: &Recorded,
+        block: &FileBlock,
+    ) -> Option<Vec<u8>> {
+        let BlockText::Here(text) = &block.text else {
+            return None;
+        };
+        let at = self.texts.as_ref()?.append(text).ok()?;
+        let mut entry = at.encode().to_vec();
+        entry.extend_from_slice(&Results::encode(outcome, recorded, Some(block)));
+        Some(entry)
     }
 
     /// The stored head of `key` when it was made with this scan's settings, with the results
@@ -663,16 +685,18 @@ impl Cache {
     /// undecodable.
     fn body(&self, s: &Snapshot, key: &str, shown: &str, blocks: bool) -> Option<Results> {
         self.guarded(|| {
-            if let Some(table) = s.blocks.as_ref().filter(|_| blocks) {
+            let texts = self.texts.as_ref().map(TextFile::id);
+            if let Some((table, id)) = s.blocks.as_ref().zip(texts).filter(|_| blocks) {
                 let rendered = table.get(key)?;
-                let decoded = rendered.and_then(|v| Results::decode(v.value(), key, shown, true));
+                let decoded =
+                    rendered.and_then(|v| Results::decode_block(v.value(), key, shown, id));
                 if let Some(r) = decoded {
                     return Ok(Some(r));
                 }
             }
             Ok(s.bodies
                 .get(key)?
-                .and_then(|v| Results::decode(v.value(), key, shown, false)))
+                .and_then(|v| Results::decode(v.value(), key, shown, None)))
         })?
     }
 
@@ -857,10 +881,9 @@ impl Cache {
     fn put(&self, key: String, head: Vec<u8>, results: Option<Entries>) {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
-            let size = results.as_ref().map_or(0, |r| {
-                let text = |b: &FileBlock| stored_text(b).map_or(0, <[u8]>::len);
-                r.body.len() + r.block.as_ref().map_or(0, |(e, b)| e.len() + text(b))
-            });
+            let size = results
+                .as_ref()
+                .map_or(0, |r| r.body.len() + r.block.as_ref().map_or(0, Vec::len));
             pending.bytes += key.len() + head.len() + size;
             pending.entries.push((key, head, results));
             if pending.entries.len() < BATCH_ENTRIES && pending.bytes < BATCH_BYTES {
@@ -874,7 +897,75 @@ impl Cache {
     }
 
     fn write(&self, batch: Pending, remove: &[String], durability: Durability) {
-        self.guarded(|| self.writer(|db| Self::commit(db, &batch, remove, durability)));
+        self.guarded(|| {
+            // The texts the entries refer to go first (to the disk, before a durable commit).
+            if let Some(texts) = &self.texts {
+                texts.flush(matches!(durability, Durability::Immediate))?;
+            }
+            self.writer(|db| Self::commit(db, &batch, remove, durability))
+        });
+    }
+
+    /// Rewrites the texts file without the texts no entry refers to any more, when those
+    /// take more room than the rest (see [`Garbage`]). Called after the report has been
+    /// written (the report may read texts at their old places until then); only after a
+    /// scan that appended texts, so a rescan that found nothing changed costs nothing here.
+    pub fn tidy(&self) {
+        let Some(texts) = self.texts.as_ref().filter(|t| t.appended() > 0) else {
+            return;
+        };
+        self.guarded(|| {
+            let mut refs = Vec::new();
+            {
+                let txn = self.begin_read()?;
+                let table = match txn.open_table(BLOCKS) {
+                    Ok(t) => t,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                };
+                for item in table.iter()? {
+                    let (key, value) = item?;
+                    if let Some((r, _)) = TextRef::split(value.value()) {
+                        refs.push((key.value().to_string(), r));
+                    }
+                }
+            }
+            let live = refs
+                .iter()
+                .filter(|(_, r)| r.id == texts.id())
+                .map(|(_, r)| r.len)
+                .sum();
+            let garbage = Garbage {
+                total: texts.text_bytes(),
+                live,
+            };
+            if !garbage.worth_compacting() {
+                return Ok(());
+            }
+            let only: Vec<TextRef> = refs.iter().map(|(_, r)| *r).collect();
+            let moved = texts.compact_into(&only)?;
+            self.writer(|db| {
+                let txn = db.begin_write()?;
+                {
+                    let mut blocks = txn.open_table(BLOCKS)?;
+                    for ((key, _), to) in refs.iter().zip(moved) {
+                        let Some(to) = to else {
+                            blocks.remove(key.as_str())?;
+                            continue;
+                        };
+                        let Some(old) = blocks.get(key.as_str())?.map(|v| v.value().to_vec())
+                        else {
+                            continue;
+                        };
+                        let mut entry = to.encode().to_vec();
+                        entry.extend_from_slice(&old[texts::REF_LEN..]);
+                        blocks.insert(key.as_str(), entry.as_slice())?;
+                    }
+                }
+                txn.commit()?;
+                Ok(())
+            })
+        });
     }
 
     /// Writes `batch` and removes `remove` in one transaction.
@@ -891,27 +982,19 @@ impl Cache {
             let mut heads = txn.open_table(HEADS)?;
             let mut bodies = txn.open_table(BODIES)?;
             let mut blocks = txn.open_table(BLOCKS)?;
-            let mut texts = txn.open_table(TEXTS)?;
             for (key, head, results) in batch {
                 let key = key.as_str();
                 heads.insert(key, head.as_slice())?;
                 if let Some(Entries { body, block }) = results {
                     bodies.insert(key, body.as_slice())?;
                     match block {
-                        Some((entry, block)) => {
-                            blocks.insert(key, entry.as_slice())?;
-                            // Only blocks with a text to store are kept (`scan_file`).
-                            texts.insert(key, stored_text(block).unwrap_or_default())?;
-                        }
-                        None => {
-                            blocks.remove(key)?;
-                            texts.remove(key)?;
-                        }
-                    }
+                        Some(entry) => blocks.insert(key, entry.as_slice())?,
+                        None => blocks.remove(key)?,
+                    };
                 }
             }
             for key in remove {
-                for table in [&mut heads, &mut bodies, &mut blocks, &mut texts] {
+                for table in [&mut heads, &mut bodies, &mut blocks] {
                     table.remove(key.as_str())?;
                 }
             }
@@ -938,13 +1021,14 @@ impl Cache {
     }
 }
 
-/// The texts of long blocks, each read in a read transaction of its own: also after an error
-/// turned the cache off for lookups and writes (a failed write, say a full disk, leaves what
-/// was committed readable), so a cache that fails late costs the report nothing.
+/// The texts of stored blocks, read from the texts file: also after an error turned the cache
+/// off for lookups and writes (a failed write, say a full disk, leaves what was written
+/// readable), so a cache that fails late costs the report nothing.
 impl TextStore for Cache {
     fn with_text(
         &self,
         key: &str,
+        at: u64,
         len: u64,
         write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
@@ -954,20 +1038,16 @@ impl TextStore for Cache {
                 self.path.display()
             ))
         };
-        let read = || -> std::io::Result<()> {
-            let txn = self.begin_read().map_err(|e| missing(&e))?;
-            let table = txn.open_table(TEXTS).map_err(|e| missing(&e))?;
-            let value = table.get(key).map_err(|e| missing(&e))?;
-            let value = value.ok_or_else(|| missing(&"missing"))?;
-            let text = value.value();
-            if text.len() as u64 != len || simdutf8::basic::from_utf8(text).is_err() {
-                return Err(missing(&"damaged"));
-            }
-            write(text)
+        let texts = self
+            .texts
+            .as_ref()
+            .ok_or_else(|| missing(&"no texts file"))?;
+        let at = TextRef {
+            id: texts.id(),
+            at,
+            len,
         };
-        // The store can panic on a damaged file.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
-            .unwrap_or_else(|_| Err(missing(&"the database file is damaged")))
+        texts.with_text(at, write).map_err(|why| missing(&why))?
     }
 }
 
@@ -1007,16 +1087,21 @@ fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
     })
 }
 
-/// The files of the cache at `path`: the database and the lock beside it (`<path>.lock`).
-pub fn files(path: &Path) -> [PathBuf; 2] {
+/// The files of the cache at `path`: the database, the lock beside it (`<path>.lock`) and
+/// the texts of stored blocks (`<path>.texts`).
+pub fn files(path: &Path) -> [PathBuf; 3] {
     let mut lock = path.as_os_str().to_owned();
     lock.push(".lock");
-    [path.to_path_buf(), PathBuf::from(lock)]
+    [
+        path.to_path_buf(),
+        PathBuf::from(lock),
+        TextFile::path_of(path),
+    ]
 }
 
 /// Takes the lock that keeps a second scan out: `<cache>.lock`, created owner-only.
 fn lock_file(path: &Path) -> Result<File, OpenError> {
-    let [_, lock_path] = files(path);
+    let [_, lock_path, _] = files(path);
     let file = open_owner_only(&lock_path)
         .map_err(|e| OpenError::Other(format!("{}: {e}", lock_path.display())))?;
     match file.try_lock() {
@@ -1166,8 +1251,7 @@ mod tests {
     fn rendered_findings_are_replayed_to_scans_that_take_them_and_never_stale() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.txt");
-        // Long enough for its rendered findings to be stored.
-        let text = |word: &str| format!("{word}{}", " ".repeat(BLOCK_STORED_FROM));
+        let text = |word: &str| format!("{word} and more");
         std::fs::write(&file, text("one")).unwrap();
         age(&file, 60);
         let cache = trusting(&dir.path().join("c.redb"));
@@ -1457,11 +1541,10 @@ mod tests {
     }
 
     #[test]
-    fn long_rendered_findings_are_stored_apart_and_read_only_when_asked_for() {
+    fn rendered_findings_are_stored_apart_and_read_only_when_asked_for() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.txt");
-        let long = "x".repeat(BLOCK_STORED_FROM);
-        std::fs::write(&file, &long).unwrap();
+        std::fs::write(&file, "some text").unwrap();
         age(&file, 60);
         let db = dir.path().join("c.redb");
         let calls = Cell::new(0);
@@ -1487,18 +1570,59 @@ mod tests {
         assert_eq!(block.findings(&cache).unwrap(), first);
         // A text gone from the store is an error, never a report without those findings.
         drop(cache);
-        {
-            let db = open_db(&db).unwrap();
-            let txn = db.begin_write().unwrap();
-            txn.open_table(TEXTS).unwrap().remove(key.as_str()).unwrap();
-            txn.commit().unwrap();
-        }
+        let texts = TextFile::path_of(&db);
+        let len = std::fs::metadata(&texts).unwrap().len();
+        std::fs::File::options()
+            .write(true)
+            .open(&texts)
+            .unwrap()
+            .set_len(len - 1)
+            .unwrap();
         let cache = trusting(&db);
         let err = block.findings(&cache).unwrap_err().to_string();
         assert!(
             err.contains("cannot be read from the cache (missing)"),
             "{err}"
         );
+        // A texts file replaced (a new identity) is a miss: the file's body serves.
+        drop(cache);
+        std::fs::remove_file(&texts).unwrap();
+        let cache = trusting(&db);
+        assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, false));
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn texts_left_behind_by_changed_files_are_compacted_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        let db = dir.path().join("c.redb");
+        let calls = Cell::new(0);
+        // Each version's rendered finding holds the file's 9 MiB text.
+        let version = |n: u8| format!("{n}{}", "x".repeat(9 << 20));
+        let texts = || std::fs::metadata(TextFile::path_of(&db)).unwrap().len() - 32;
+        let mut sizes = Vec::new();
+        for n in 0..4 {
+            std::fs::write(&file, version(n)).unwrap();
+            age(&file, 60 - u64::from(n));
+            let cache = trusting(&db);
+            let (_, cached, _) = scan_with(&cache, &file, &calls, true);
+            assert!(!cached);
+            cache.finish(&[dir.path().to_path_buf()]);
+            cache.tidy();
+            sizes.push(texts());
+        }
+        assert_eq!(calls.get(), 4);
+        // Each scan appended one text (the same size); after the third, the two dead ones
+        // (more than the live one, and more than 16 MiB) were compacted away.
+        let one = sizes[0];
+        assert!(one > 9 << 20);
+        assert_eq!(sizes, [one, 2 * one, one, 2 * one]);
+        let cache = trusting(&db);
+        let (found, cached, as_block) = scan_with(&cache, &file, &calls, true);
+        assert!(cached && as_block);
+        assert_eq!(found[0].value, version(3));
+        assert_eq!(calls.get(), 4);
     }
 
     #[test]

@@ -65,7 +65,7 @@ impl Enc {
     pub(super) fn block(&mut self, b: &FileBlock) {
         let FileBlock {
             path,
-            text,
+            text: _,
             count,
             by_category,
             by_severity,
@@ -80,10 +80,7 @@ impl Enc {
             e.rest.push(severity_code(severity));
             e.u64(n);
         });
-        self.u64(match text {
-            BlockText::Here(text) => text.len() as u64,
-            BlockText::Stored { len, .. } => *len,
-        });
+        self.u64(b.text_len());
     }
 
     /// An option: a 0/1 byte, then the value written by `write` (what [`Dec::opt`] reads).
@@ -400,9 +397,9 @@ impl<'a> Dec<'a> {
         })
     }
 
-    /// A block written by [`Enc::block`], its text stored apart under `key`: `None` also when
-    /// it is empty or its counts do not add up.
-    pub(super) fn block(&mut self, key: &str) -> Option<FileBlock> {
+    /// A block written by [`Enc::block`], its text stored apart (for `key`, at offset `at`):
+    /// `None` also when it is empty or its counts do not add up.
+    pub(super) fn block(&mut self, key: &str, at: u64) -> Option<FileBlock> {
         let path = self.string()?;
         let count = self.u64()?;
         let by_category = self.list(|d| Some((d.string()?, d.u64()?)))?;
@@ -422,6 +419,7 @@ impl<'a> Dec<'a> {
             path,
             text: BlockText::Stored {
                 key: key.to_string(),
+                at,
                 len,
             },
             count,
@@ -569,27 +567,28 @@ mod tests {
         let apart = FileBlock {
             text: BlockText::Stored {
                 key: "k".into(),
+                at: 5,
                 len: 30,
             },
             ..block.clone()
         };
-        assert_eq!(d.block("k").as_ref(), Some(&apart));
+        assert_eq!(d.block("k", 5).as_ref(), Some(&apart));
         assert!(d.is_done());
         let wrong = FileBlock {
             count: 4,
             ..block.clone()
         };
-        assert_eq!(Dec::new(&encode(&wrong)).unwrap().block("k"), None);
+        assert_eq!(Dec::new(&encode(&wrong)).unwrap().block("k", 5), None);
         for n in 0..bytes.len() {
             assert!(Dec::new(&bytes[..n])
-                .and_then(|mut d| d.block("k"))
+                .and_then(|mut d| d.block("k", 5))
                 .is_none());
         }
         for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0xA5;
             if let Some(mut d) = Dec::new(&damaged) {
-                let _ = d.block("k");
+                let _ = d.block("k", 5);
             }
         }
     }

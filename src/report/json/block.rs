@@ -34,10 +34,13 @@ pub struct FileBlock {
 pub enum BlockText {
     /// In memory.
     Here(Vec<u8>),
-    /// In a [`TextStore`] (the cache) under `key`, `len` bytes, read as the report is written.
+    /// In a [`TextStore`] (the cache): the text of `key`, `len` bytes at offset `at`, read as
+    /// the report is written.
     Stored {
-        /// The store's key.
+        /// The store's key (named in errors).
         key: String,
+        /// Where the text starts in the store.
+        at: u64,
         /// Its length in bytes.
         len: u64,
     },
@@ -45,11 +48,12 @@ pub enum BlockText {
 
 /// Gives the texts of [`BlockText::Stored`] blocks.
 pub trait TextStore {
-    /// Calls `write` with the text stored under `key`: an error when it is missing, not
-    /// `len` bytes long or not UTF-8.
+    /// Calls `write` with the text of `key` stored at `at`, `len` bytes: an error when it is
+    /// missing or not UTF-8.
     fn with_text(
         &self,
         key: &str,
+        at: u64,
         len: u64,
         write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()>;
@@ -62,6 +66,7 @@ impl TextStore for NoStore {
     fn with_text(
         &self,
         key: &str,
+        _at: u64,
         _len: u64,
         _write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
@@ -96,6 +101,14 @@ impl FileBlock {
         })
     }
 
+    /// Length of the rendered text in bytes.
+    pub fn text_len(&self) -> u64 {
+        match &self.text {
+            BlockText::Here(text) => text.len() as u64,
+            BlockText::Stored { len, .. } => *len,
+        }
+    }
+
     /// Calls `write` with the rendered text, from memory or from `store`.
     pub fn with_text(
         &self,
@@ -104,7 +117,7 @@ impl FileBlock {
     ) -> io::Result<()> {
         match &self.text {
             BlockText::Here(text) => write(text),
-            BlockText::Stored { key, len } => store.with_text(key, *len, write),
+            BlockText::Stored { key, at, len } => store.with_text(key, *at, *len, write),
         }
     }
 
@@ -178,16 +191,18 @@ mod tests {
             fn with_text(
                 &self,
                 key: &str,
+                at: u64,
                 len: u64,
                 write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
             ) -> io::Result<()> {
-                assert_eq!((key, len), ("k", self.0.len() as u64));
+                assert_eq!((key, at, len), ("k", 9, self.0.len() as u64));
                 write(&self.0)
             }
         }
         let stored = FileBlock {
             text: BlockText::Stored {
                 key: "k".into(),
+                at: 9,
                 len: text.len() as u64,
             },
             ..block

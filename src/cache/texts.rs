@@ -1,0 +1,386 @@
+//! The rendered findings of stored blocks, kept in one flat file beside the database
+//! (`<cache>.texts`) instead of in a B-tree: a scan appends each block's text, a rescan's
+//! report copies it out of a read-only memory map. A rescan of many small files then costs
+//! no B-tree lookup, no page copy and no system call per text (in redb each text was a third
+//! lookup per file and a `pread` into a zeroed page).
+//!
+//! **Format.** [`MAGIC`], a random 16-byte identity, then texts one after another. A block's
+//! `block` entry starts with a [`TextRef`]: the identity of the file its text was appended
+//! to, the offset and the length. A file created afresh (missing, damaged or replaced) gets a
+//! new identity, so an entry never reads another file's bytes at its offset: a reference to
+//! another identity is a miss, and the file's `body` is used.
+//!
+//! **Safety of writes.** Texts are appended (buffered) before the entries that refer to them
+//! are handed to the database, and flushed before every commit ([`TextFile::flush`]); the
+//! last commit of a scan, the durable one, follows a `sync_data` of this file. A crash leaves
+//! at worst unreferenced bytes at the end, never an entry pointing past it.
+//!
+//! **Garbage.** A changed file's old text stays behind. After a scan that appended texts,
+//! [`TextFile::compact_into`] rewrites the file with only the texts still referred to, in key
+//! order, when the others take more room than they do (see [`Garbage`]).
+
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use memmap2::Mmap;
+
+/// First bytes of a texts file.
+pub const MAGIC: &[u8; 16] = b"sporhund-texts\x00\x01";
+/// Bytes before the first text: magic and identity.
+pub const HEADER_LEN: u64 = 32;
+/// Bytes of a [`TextRef`] at the start of a `block` entry.
+pub const REF_LEN: usize = 32;
+
+/// Where a block's text is: the identity of the texts file, offset, length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextRef {
+    /// Identity of the file the text was appended to.
+    pub id: [u8; 16],
+    /// Offset of its first byte.
+    pub at: u64,
+    /// Length in bytes.
+    pub len: u64,
+}
+
+impl TextRef {
+    /// The reference as stored, [`REF_LEN`] bytes.
+    pub fn encode(&self) -> [u8; REF_LEN] {
+        let mut out = [0u8; REF_LEN];
+        out[..16].copy_from_slice(&self.id);
+        out[16..24].copy_from_slice(&self.at.to_le_bytes());
+        out[24..].copy_from_slice(&self.len.to_le_bytes());
+        out
+    }
+
+    /// The reference at the start of `bytes` and what follows it.
+    pub fn split(bytes: &[u8]) -> Option<(TextRef, &[u8])> {
+        let (head, rest) = (bytes.len() >= REF_LEN).then(|| bytes.split_at(REF_LEN))?;
+        let word = |r: std::ops::Range<usize>| u64::from_le_bytes(head[r].try_into().unwrap());
+        let r = TextRef {
+            id: head[..16].try_into().ok()?,
+            at: word(16..24),
+            len: word(24..32),
+        };
+        Some((r, rest))
+    }
+}
+
+/// The open texts file.
+pub struct TextFile {
+    path: PathBuf,
+    writer: Mutex<Appender>,
+    /// The file as it was when first read from (texts read are those of earlier scans).
+    map: Mutex<Option<std::sync::Arc<Mmap>>>,
+}
+
+/// The file being appended to: its identity and end, where the next text goes.
+struct Appender {
+    id: [u8; 16],
+    out: BufWriter<File>,
+    end: u64,
+    /// Bytes appended since the file was opened.
+    appended: u64,
+}
+
+/// How much of a texts file is referred to: compaction pays when the rest is larger than
+/// that and than [`Garbage::MIN`].
+pub struct Garbage {
+    /// Bytes of the file after its header.
+    pub total: u64,
+    /// Bytes of the texts still referred to.
+    pub live: u64,
+}
+
+impl Garbage {
+    /// Less garbage than this is never worth a rewrite.
+    pub const MIN: u64 = 16 << 20;
+
+    /// Whether to rewrite the file.
+    pub fn worth_compacting(&self) -> bool {
+        let garbage = self.total.saturating_sub(self.live);
+        garbage > self.live && garbage > Self::MIN
+    }
+}
+
+impl TextFile {
+    /// The texts file of the cache database at `db`.
+    pub fn path_of(db: &Path) -> PathBuf {
+        let mut p = db.as_os_str().to_owned();
+        p.push(".texts");
+        PathBuf::from(p)
+    }
+
+    /// Opens the texts file at `path` (owner-only), creating it afresh with a new identity
+    /// when it is missing or its header is not ours.
+    pub fn open(path: &Path) -> io::Result<TextFile> {
+        Ok(TextFile {
+            path: path.to_path_buf(),
+            writer: Mutex::new(Appender::open(path)?),
+            map: Mutex::new(None),
+        })
+    }
+
+    /// Identity of the file.
+    pub fn id(&self) -> [u8; 16] {
+        self.writer.lock().expect("texts writer").id
+    }
+}
+
+impl Appender {
+    /// The texts file at `path`, opened to append (see [`TextFile::open`]).
+    fn open(path: &Path) -> io::Result<Appender> {
+        let mut file = super::open_owner_only(path)?;
+        let mut header = [0u8; HEADER_LEN as usize];
+        let len = file.metadata()?.len();
+        let ours = len >= HEADER_LEN && {
+            use std::io::Read;
+            file.read_exact(&mut header).is_ok() && header[..16] == MAGIC[..]
+        };
+        let id: [u8; 16] = if ours {
+            header[16..].try_into().expect("16 bytes")
+        } else {
+            let id = new_id();
+            file.set_len(0)?;
+            file.seek(SeekFrom::Start(0))?;
+            file.write_all(MAGIC)?;
+            file.write_all(&id)?;
+            id
+        };
+        let end = file.seek(SeekFrom::End(0))?;
+        Ok(Appender {
+            id,
+            out: BufWriter::with_capacity(1 << 20, file),
+            end,
+            appended: 0,
+        })
+    }
+}
+
+impl TextFile {
+    /// Appends `text`; where it went.
+    pub fn append(&self, text: &[u8]) -> io::Result<TextRef> {
+        let mut w = self.writer.lock().expect("texts writer");
+        let at = w.end;
+        w.out.write_all(text)?;
+        w.end += text.len() as u64;
+        w.appended += text.len() as u64;
+        Ok(TextRef {
+            id: w.id,
+            at,
+            len: text.len() as u64,
+        })
+    }
+
+    /// Bytes appended since the file was opened.
+    pub fn appended(&self) -> u64 {
+        self.writer.lock().expect("texts writer").appended
+    }
+
+    /// Hands everything appended to the operating system; with `sync`, also to the disk.
+    pub fn flush(&self, sync: bool) -> io::Result<()> {
+        let mut w = self.writer.lock().expect("texts writer");
+        w.out.flush()?;
+        if sync {
+            w.out.get_ref().sync_data()?;
+        }
+        Ok(())
+    }
+
+    /// Calls `write` with the text `r` refers to: an error when it is another file's, past
+    /// the end, or not UTF-8.
+    pub fn with_text(
+        &self,
+        r: TextRef,
+        write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<io::Result<()>, &'static str> {
+        if r.id != self.id() {
+            return Err("written to another texts file");
+        }
+        let end = r.at.checked_add(r.len).ok_or("missing")?;
+        let map = self.map(end).map_err(|_| "unreadable")?;
+        let text = span(&map, r).ok_or("missing")?;
+        simdutf8::basic::from_utf8(text).map_err(|_| "damaged")?;
+        Ok(write(text))
+    }
+
+    /// The file mapped read-only: the mapping made when first asked for, or a new one when
+    /// that ends before `end` (texts appended since, by an earlier scan of this process).
+    fn map(&self, end: u64) -> io::Result<std::sync::Arc<Mmap>> {
+        let mut map = self.map.lock().expect("texts map");
+        if let Some(m) = map.as_ref().filter(|m| m.len() as u64 >= end) {
+            return Ok(m.clone());
+        }
+        self.flush(false)?;
+        let file = File::open(&self.path)?;
+        // SAFETY: the file is the cache's own, created owner-only in the cache directory and
+        // changed only by the scan holding the cache's lock (this one): it is only appended
+        // to while mapped (bytes past the mapped length are never read through the map) and
+        // replaced by a rename after the report has been written, which leaves this mapping
+        // on the old inode. What is read is checked (bounds, UTF-8) before it is used.
+        let m = std::sync::Arc::new(unsafe { Mmap::map(&file)? });
+        *map = Some(m.clone());
+        Ok(m)
+    }
+
+    /// Writes the texts `refs` refer to (those of this file) into a new texts file with a
+    /// new identity, in the order given, and puts it in place of this one; the references
+    /// to use from now on, in the same order (`None` where a text could not be read).
+    /// Whoever still refers to the old identity gets a miss; texts appended from now on go
+    /// to the new file.
+    pub fn compact_into(&self, refs: &[TextRef]) -> io::Result<Vec<Option<TextRef>>> {
+        let old = self.id();
+        self.flush(false)?;
+        let map = self.map(self.text_bytes() + HEADER_LEN)?;
+        let tmp = {
+            let mut p = self.path.as_os_str().to_owned();
+            p.push(".new");
+            PathBuf::from(p)
+        };
+        let file = super::open_owner_only(&tmp)?;
+        file.set_len(0)?;
+        let id = new_id();
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        out.write_all(MAGIC)?;
+        out.write_all(&id)?;
+        let mut end = HEADER_LEN;
+        let mut moved = Vec::with_capacity(refs.len());
+        for r in refs {
+            let text = (r.id == old).then(|| span(&map, *r)).flatten();
+            moved.push(match text {
+                Some(text) => {
+                    out.write_all(text)?;
+                    let m = TextRef {
+                        id,
+                        at: end,
+                        len: r.len,
+                    };
+                    end += r.len;
+                    Some(m)
+                }
+                None => None,
+            });
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_data()?;
+        drop(file);
+        let mut w = self.writer.lock().expect("texts writer");
+        std::fs::rename(&tmp, &self.path)?;
+        *w = Appender::open(&self.path)?;
+        *self.map.lock().expect("texts map") = None;
+        Ok(moved)
+    }
+
+    /// Bytes after the header.
+    pub fn text_bytes(&self) -> u64 {
+        self.writer.lock().expect("texts writer").end - HEADER_LEN
+    }
+}
+
+/// The bytes of `r` in `map`, if they are all there.
+fn span(map: &Mmap, r: TextRef) -> Option<&[u8]> {
+    let at = usize::try_from(r.at).ok()?;
+    map.get(at..at.checked_add(usize::try_from(r.len).ok()?)?)
+}
+
+/// A random identity for a new file.
+fn new_id() -> [u8; 16] {
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).unwrap_or_else(|_| {
+        // No random source: the time will do to tell files apart.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        id.copy_from_slice(&t.to_le_bytes());
+    });
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_read_back_by_reference_and_only_from_their_own_file() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("c.redb.texts");
+        let (a, b, id) = {
+            let t = TextFile::open(&path).unwrap();
+            let a = t.append("første".as_bytes()).unwrap();
+            let b = t.append(b"second").unwrap();
+            t.flush(true).unwrap();
+            assert_eq!(t.appended(), 13);
+            (a, b, t.id())
+        };
+        let t = TextFile::open(&path).unwrap();
+        assert_eq!(t.id(), id, "reopened, same identity");
+        let read = |r: TextRef| {
+            let mut got = Vec::new();
+            t.with_text(r, &mut |s| {
+                got.extend_from_slice(s);
+                Ok(())
+            })
+            .map(|_| got)
+        };
+        assert_eq!(read(a).unwrap(), "første".as_bytes());
+        assert_eq!(read(b).unwrap(), b"second");
+        assert_eq!(TextRef::split(&b.encode()).unwrap(), (b, &[][..]));
+        let past = TextRef { at: 1 << 40, ..b };
+        assert_eq!(read(past), Err("missing"));
+        let half_char = TextRef { len: 2, ..a };
+        assert_eq!(read(half_char), Err("damaged"));
+        let other = TextRef { id: [7; 16], ..a };
+        assert_eq!(read(other), Err("written to another texts file"));
+        // A file that is not ours is started afresh under a new identity.
+        drop(t);
+        std::fs::write(&path, b"something else entirely, long enough").unwrap();
+        let t = TextFile::open(&path).unwrap();
+        assert_ne!(t.id(), id);
+        assert_eq!(t.text_bytes(), 0);
+    }
+
+    #[test]
+    fn compaction_keeps_the_texts_asked_for_in_that_order() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("c.redb.texts");
+        let t = TextFile::open(&path).unwrap();
+        let refs: Vec<TextRef> = ["a", "bb", "ccc"]
+            .iter()
+            .map(|s| t.append(s.as_bytes()).unwrap())
+            .collect();
+        let foreign = TextRef {
+            id: [1; 16],
+            ..refs[0]
+        };
+        let moved = t.compact_into(&[refs[2], foreign, refs[0]]).unwrap();
+        assert!(moved[1].is_none());
+        let t2 = TextFile::open(&path).unwrap();
+        assert_eq!(t2.text_bytes(), 4);
+        let mut got = Vec::new();
+        for r in [moved[0].unwrap(), moved[2].unwrap()] {
+            t2.with_text(r, &mut |s| {
+                got.extend_from_slice(s);
+                Ok(())
+            })
+            .unwrap()
+            .unwrap();
+        }
+        assert_eq!(got, b"ccca");
+        assert!(Garbage {
+            total: 40 << 20,
+            live: 1 << 20
+        }
+        .worth_compacting());
+        assert!(!Garbage {
+            total: 10 << 20,
+            live: 1
+        }
+        .worth_compacting());
+        assert!(!Garbage {
+            total: 60 << 20,
+            live: 30 << 20
+        }
+        .worth_compacting());
+    }
+}
