@@ -73,7 +73,7 @@ bench() { # name dir
     cached=$(jq .summary.files_from_cache "$TMP/second.json")
     findings1=$(jq .summary.findings "$TMP/first.json")
     findings2=$(jq .summary.findings "$TMP/second.json")
-    size=$(du -b "$cache/cache.redb" | cut -f1)
+    size=$(du -bc "$cache"/cache.redb* | tail -1 | cut -f1)
     [ "$findings1" = "$findings2" ] || { echo "findings differ: $findings1 vs $findings2" >&2; exit 1; }
     awk -v n="$name" -v f="$files" -v b="$bytes" -v c="$cached" -v k="$findings2" \
         -v plain="$plain" -v first="$first" -v second="$second" -v s="$size" 'BEGIN {

@@ -34,22 +34,22 @@
 //! same errors. Entries of files that no longer exist under the scanned roots are removed at
 //! the end of each scan.
 //!
-//! **Layout.** Three tables keyed by path: `head` (settings hash, stat, time recorded, content
+//! **Layout.** Two tables keyed by path: `head` (settings hash, stat, time recorded, content
 //! hash: a hundred bytes, all a rescan reads of a file that turns out changed, and all the
-//! clean-up at the end walks), `body` (findings, errors and skipped parts in the compact
-//! encoding of [`codec`]), and, for a file whose findings were rendered as the JSON report
-//! writes them (a [`FileBlock`]; every file with findings scanned for a JSON report), `block`:
-//! the results with the findings' counts in place of the findings, and where the rendered
-//! text is in the texts file beside the database (`cache.redb.texts`, module [`texts`]). A
-//! block is removed whenever `body` is written without one. A JSON rescan copies a file's text
-//! straight from the texts file into the report while it is written ([`Cache`] is the
-//! report's [`TextStore`]) instead of decoding and rendering its findings (that was 80 % of a
-//! rescan's instructions on a corpus dense with findings, and 55 % on 8,872 small files);
-//! other formats use `body`. A block names the path it was rendered with, so the same file
-//! reached through another spelling of a root uses `body`. The texts file is about the size
-//! of the report's findings; redb (a B-tree page per text, a lookup per file) held them at
-//! twice that and made small files' rescans no faster. A scan reads from one snapshot taken
-//! when it starts; its own writes are batched.
+//! clean-up at the end walks) and `body` (findings, errors and skipped parts in the compact
+//! encoding of [`codec`]). A file whose findings were rendered as the JSON report writes them
+//! (a [`FileBlock`]; every file with findings scanned for a JSON report) has its `block`
+//! entry after its head, in the same value: the results with the findings' counts in place
+//! of the findings, and where the rendered text is in the texts file beside the database
+//! (`cache.redb.texts`, module [`texts`]). A JSON rescan of an unchanged file thus makes one
+//! lookup and copies the file's text straight from the texts file into the report while it
+//! is written ([`Cache`] is the report's [`TextStore`]) instead of decoding and rendering its
+//! findings (that was 80 % of a rescan's instructions on a corpus dense with findings, and
+//! 55 % on 8,872 small files); other formats use `body`. A block names the path it was
+//! rendered with, so the same file reached through another spelling of a root uses `body`.
+//! The texts file is about the size of the report's findings; redb held them at twice that
+//! (a page per text) and made small files' rescans no faster. A scan reads from one snapshot
+//! taken when it starts; its own writes are batched.
 //!
 //! **Concurrency.** A scan holds an exclusive lock on `cache.redb.lock` beside the database: a
 //! second scan while one is running gets [`OpenError::InUse`] and should scan without the
@@ -82,24 +82,25 @@ use crate::extract::{open_read_only, ExtractError, Outcome};
 use crate::report::json::{BlockText, FileBlock, TextStore};
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
-use codec::{Dec, Enc};
+use codec::{prefixed, split_prefixed, Dec, Enc};
 use texts::{Garbage, TextFile, TextRef};
 
 /// File name of the cache inside its directory.
 pub const FILE_NAME: &str = "cache.redb";
 
-/// Path → [`Head`] (encoded).
-const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v3");
+/// Path → [`Head`] (encoded, its length in front), then, for a file whose findings are stored
+/// rendered, its `block` entry: where the rendered text is in the texts file ([`TextRef`]),
+/// then the file's results with those findings as a [`FileBlock`] without its text (for JSON
+/// reports; only for files whose findings were rendered when they were scanned). One lookup
+/// gives a JSON rescan all it needs of an unchanged file.
+const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v4");
 /// Path → the file's results (encoded, see [`Cache::scan_file`]).
 const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
-/// Path → where the text of the file's rendered findings is in the texts file
-/// ([`TextRef`]), then the file's results with those findings as a [`FileBlock`] without its
-/// text, for JSON reports; only for files whose findings were rendered when they were scanned.
-const BLOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("block.v2");
-
 /// The tables of earlier cache formats (JSON entries; strings inline; texts in the database),
 /// dropped when found.
-const OLD_TABLES: [&str; 5] = ["files", "head.v2", "body.v2", "block.v1", "text.v1"];
+const OLD_TABLES: [&str; 7] = [
+    "files", "head.v2", "body.v2", "block.v1", "text.v1", "head.v3", "block.v2",
+];
 
 /// A time this close to (or after) the moment an entry was made is not trusted: the file may
 /// have been written again within the file system's timestamp granularity (2 s on FAT), so
@@ -414,21 +415,20 @@ pub struct CachedFile<'a> {
 struct Snapshot {
     heads: ReadOnlyTable<&'static str, &'static [u8]>,
     bodies: ReadOnlyTable<&'static str, &'static [u8]>,
-    /// Absent in a cache no scan has stored a block in yet.
-    blocks: Option<ReadOnlyTable<&'static str, &'static [u8]>>,
 }
 
-/// A file's results to write: its `body` entry, and its `block` entry when a block is
-/// stored (its text already appended to the texts file; `None`: any stored before is
-/// removed, since it no longer holds).
-struct Entries {
-    body: Vec<u8>,
+/// What [`Cache::lookup`] found of a file.
+struct Stored {
+    head: Head,
+    /// Its results, when its stat says they can be trusted without hashing.
+    results: Option<Results>,
+    /// Otherwise its `block` entry, if it has one.
     block: Option<Vec<u8>>,
 }
 
-/// Keys written, pending the next batch: (key, head, results); no results when only the
+/// Keys written, pending the next batch: (key, `head` value, `body`); no body when only the
 /// stat was refreshed.
-type Pending = Vec<(String, Vec<u8>, Option<Entries>)>;
+type Pending = Vec<(String, Vec<u8>, Option<Vec<u8>>)>;
 
 /// The entries pending and their size in bytes (keys and values).
 #[derive(Default)]
@@ -578,8 +578,13 @@ impl Cache {
         let recorded_ns = unix_ns(SystemTime::now());
         let blocks = replay.blocks;
         let mut hash = None;
-        if let Some((head, body)) = self.lookup(&key, &stat, shown, blocks) {
-            if let Some(results) = body {
+        if let Some(Stored {
+            head,
+            results,
+            block,
+        }) = self.lookup(&key, &stat, shown, blocks)
+        {
+            if let Some(results) = results {
                 return (Ok(results.replay(&mut replay)), true);
             }
             if head.stat.size == stat.size {
@@ -587,13 +592,15 @@ impl Cache {
                     return uncached(scan);
                 };
                 if h == head.hash {
-                    if let Some(results) = self.results_of(&key, shown, blocks) {
+                    let block = block.filter(|_| blocks);
+                    if let Some(results) = self.results_of(&key, shown, block.as_deref()) {
                         let head = Head {
                             stat,
                             recorded_ns,
                             ..head
                         };
-                        self.put(key, head.encode(), None);
+                        let value = prefixed(&head.encode(), block.as_deref().unwrap_or(&[]));
+                        self.put(key, value, None);
                         return (Ok(results.replay(&mut replay)), true);
                     }
                 }
@@ -617,11 +624,9 @@ impl Cache {
                     .block
                     .as_deref()
                     .and_then(|b| self.block_entry(outcome, &recorded, b));
-                let entries = Entries {
-                    body: Results::encode(outcome, &recorded, None),
-                    block,
-                };
-                self.put(key, head.encode(), Some(entries));
+                let value = prefixed(&head.encode(), block.as_deref().unwrap_or(&[]));
+                let body = Results::encode(outcome, &recorded, None);
+                self.put(key, value, Some(body));
             }
         }
         (result, false)
@@ -647,57 +652,68 @@ impl Cache {
 
     /// The stored head of `key` when it was made with this scan's settings, with the results
     /// decoded (path `shown`; rendered where stored, with `blocks`) when the stat says they
-    /// can be trusted without hashing.
-    fn lookup(
-        &self,
-        key: &str,
-        stat: &Stat,
-        shown: &str,
-        blocks: bool,
-    ) -> Option<(Head, Option<Results>)> {
+    /// can be trusted without hashing, else with its `block` entry as stored (if any).
+    fn lookup(&self, key: &str, stat: &Stat, shown: &str, blocks: bool) -> Option<Stored> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
         let s = snapshot.as_ref()?;
-        let head =
-            self.guarded(|| Ok(s.heads.get(key)?.and_then(|v| Head::decode(v.value()))))??;
-        if head.results != self.results {
-            return None;
-        }
-        let trusted =
-            head.stat == *stat && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
-        // A body that does not decode is a miss (the file is read and the entry rewritten).
-        let results = if trusted {
-            Some(self.body(s, key, shown, blocks)?)
-        } else {
-            None
-        };
-        Some((head, results))
-    }
-
-    /// The stored results of `key`, decoded with path `shown` (rendered, with `blocks`,
-    /// where stored so).
-    fn results_of(&self, key: &str, shown: &str, blocks: bool) -> Option<Results> {
-        let snapshot = self.snapshot.read().expect("cache snapshot");
-        self.body(snapshot.as_ref()?, key, shown, blocks)
-    }
-
-    /// The results of `key` in snapshot `s`, decoded with path `shown`: with `blocks`, its
-    /// `block` entry when there is one that decodes, else its `body`; `None` when missing or
-    /// undecodable.
-    fn body(&self, s: &Snapshot, key: &str, shown: &str, blocks: bool) -> Option<Results> {
         self.guarded(|| {
-            let texts = self.texts.as_ref().map(TextFile::id);
-            if let Some((table, id)) = s.blocks.as_ref().zip(texts).filter(|_| blocks) {
-                let rendered = table.get(key)?;
-                let decoded =
-                    rendered.and_then(|v| Results::decode_block(v.value(), key, shown, id));
-                if let Some(r) = decoded {
-                    return Ok(Some(r));
-                }
+            let Some(value) = s.heads.get(key)? else {
+                return Ok(None);
+            };
+            let Some((head, block)) = split_prefixed(value.value()) else {
+                return Ok(None);
+            };
+            let Some(head) = Head::decode(head).filter(|h| h.results == self.results) else {
+                return Ok(None);
+            };
+            let trusted = head.stat == *stat
+                && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
+            let block = (!block.is_empty()).then_some(block);
+            if !trusted {
+                let block = block.map(<[u8]>::to_vec);
+                return Ok(Some(Stored {
+                    head,
+                    results: None,
+                    block,
+                }));
             }
-            Ok(s.bodies
-                .get(key)?
-                .and_then(|v| Results::decode(v.value(), key, shown, None)))
+            // A body that does not decode is a miss (the file is read and the entry rewritten).
+            let results = self.results(s, key, shown, block.filter(|_| blocks))?;
+            Ok(results.map(|r| Stored {
+                head,
+                results: Some(r),
+                block: None,
+            }))
         })?
+    }
+
+    /// The stored results of `key`, decoded with path `shown`: from `block` (its stored
+    /// `block` entry) where given and valid, else from its `body`.
+    fn results_of(&self, key: &str, shown: &str, block: Option<&[u8]>) -> Option<Results> {
+        let snapshot = self.snapshot.read().expect("cache snapshot");
+        let s = snapshot.as_ref()?;
+        self.guarded(|| self.results(s, key, shown, block))?
+    }
+
+    /// The results of `key` in snapshot `s`, decoded with path `shown`: from `block` (its
+    /// `block` entry) when given and it decodes, else from its `body`; `None` when missing
+    /// or undecodable.
+    fn results(
+        &self,
+        s: &Snapshot,
+        key: &str,
+        shown: &str,
+        block: Option<&[u8]>,
+    ) -> Result<Option<Results>, redb::Error> {
+        let texts = self.texts.as_ref().map(TextFile::id);
+        if let Some((block, id)) = block.zip(texts) {
+            if let Some(r) = Results::decode_block(block, key, shown, id) {
+                return Ok(Some(r));
+            }
+        }
+        Ok(s.bodies
+            .get(key)?
+            .and_then(|v| Results::decode(v.value(), key, shown, None)))
     }
 
     /// The key of `path`: its directory canonicalised (once per directory), then its name.
@@ -878,14 +894,12 @@ impl Cache {
         }
     }
 
-    fn put(&self, key: String, head: Vec<u8>, results: Option<Entries>) {
+    /// Queues `key`'s `head` value and, unless only its stat was refreshed, its `body`.
+    fn put(&self, key: String, head: Vec<u8>, body: Option<Vec<u8>>) {
         let batch = {
             let mut pending = self.pending.lock().expect("cache batch");
-            let size = results
-                .as_ref()
-                .map_or(0, |r| r.body.len() + r.block.as_ref().map_or(0, Vec::len));
-            pending.bytes += key.len() + head.len() + size;
-            pending.entries.push((key, head, results));
+            pending.bytes += key.len() + head.len() + body.as_ref().map_or(0, Vec::len);
+            pending.entries.push((key, head, body));
             if pending.entries.len() < BATCH_ENTRIES && pending.bytes < BATCH_BYTES {
                 return;
             }
@@ -918,14 +932,15 @@ impl Cache {
             let mut refs = Vec::new();
             {
                 let txn = self.begin_read()?;
-                let table = match txn.open_table(BLOCKS) {
+                let table = match txn.open_table(HEADS) {
                     Ok(t) => t,
                     Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
                     Err(e) => return Err(e.into()),
                 };
                 for item in table.iter()? {
                     let (key, value) = item?;
-                    if let Some((r, _)) = TextRef::split(value.value()) {
+                    let block = split_prefixed(value.value()).map(|(_, block)| block);
+                    if let Some((r, _)) = block.and_then(TextRef::split) {
                         refs.push((key.value().to_string(), r));
                     }
                 }
@@ -947,19 +962,21 @@ impl Cache {
             self.writer(|db| {
                 let txn = db.begin_write()?;
                 {
-                    let mut blocks = txn.open_table(BLOCKS)?;
+                    let mut heads = txn.open_table(HEADS)?;
                     for ((key, _), to) in refs.iter().zip(moved) {
-                        let Some(to) = to else {
-                            blocks.remove(key.as_str())?;
+                        let old = heads.get(key.as_str())?.map(|v| v.value().to_vec());
+                        let Some((head, block)) = old.as_deref().and_then(split_prefixed) else {
                             continue;
                         };
-                        let Some(old) = blocks.get(key.as_str())?.map(|v| v.value().to_vec())
-                        else {
-                            continue;
-                        };
-                        let mut entry = to.encode().to_vec();
-                        entry.extend_from_slice(&old[texts::REF_LEN..]);
-                        blocks.insert(key.as_str(), entry.as_slice())?;
+                        // A text that could not be moved: the entry keeps its head only,
+                        // and its body serves.
+                        let entry = to.zip(block.get(texts::REF_LEN..)).map(|(to, rest)| {
+                            let mut entry = to.encode().to_vec();
+                            entry.extend_from_slice(rest);
+                            entry
+                        });
+                        let value = prefixed(head, entry.as_deref().unwrap_or(&[]));
+                        heads.insert(key.as_str(), value.as_slice())?;
                     }
                 }
                 txn.commit()?;
@@ -981,20 +998,15 @@ impl Cache {
         {
             let mut heads = txn.open_table(HEADS)?;
             let mut bodies = txn.open_table(BODIES)?;
-            let mut blocks = txn.open_table(BLOCKS)?;
-            for (key, head, results) in batch {
+            for (key, head, body) in batch {
                 let key = key.as_str();
                 heads.insert(key, head.as_slice())?;
-                if let Some(Entries { body, block }) = results {
+                if let Some(body) = body {
                     bodies.insert(key, body.as_slice())?;
-                    match block {
-                        Some(entry) => blocks.insert(key, entry.as_slice())?,
-                        None => blocks.remove(key)?,
-                    };
                 }
             }
             for key in remove {
-                for table in [&mut heads, &mut bodies, &mut blocks] {
+                for table in [&mut heads, &mut bodies] {
                     table.remove(key.as_str())?;
                 }
             }
@@ -1078,11 +1090,7 @@ fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
         Err(e) => Err(redb::Error::from(e)),
     };
     Ok(match (open(HEADS)?, open(BODIES)?) {
-        (Some(heads), Some(bodies)) => Some(Snapshot {
-            heads,
-            bodies,
-            blocks: open(BLOCKS)?,
-        }),
+        (Some(heads), Some(bodies)) => Some(Snapshot { heads, bodies }),
         _ => None,
     })
 }
@@ -1458,7 +1466,8 @@ mod tests {
         let head = |c: &Cache| {
             let txn = c.begin_read().unwrap();
             let t = txn.open_table(HEADS).unwrap();
-            Head::decode(t.get(key.as_str()).unwrap().unwrap().value()).unwrap()
+            let value = t.get(key.as_str()).unwrap().unwrap();
+            Head::decode(split_prefixed(value.value()).unwrap().0).unwrap()
         };
         let before = head(&cache);
         // Trusted on stat alone: neither scanned nor hashed (the head was not rewritten).
@@ -1553,7 +1562,7 @@ mod tests {
         let key = cache.key(&file).unwrap();
         // Replayed without its text, which the store gives when the report is written.
         let stat = Stat::of(&std::fs::metadata(&file).unwrap()).unwrap();
-        let (_, results) = cache.lookup(&key, &stat, "shown/path", true).unwrap();
+        let results = cache.lookup(&key, &stat, "shown/path", true).unwrap().results;
         let Found::Rendered(block) = results.unwrap().findings else {
             panic!("a block was stored");
         };
@@ -1589,6 +1598,27 @@ mod tests {
         std::fs::remove_file(&texts).unwrap();
         let cache = trusting(&db);
         assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, false));
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn a_block_survives_its_stat_being_refreshed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, "same words").unwrap();
+        age(&file, 60);
+        let cache = trusting(&dir.path().join("c.redb"));
+        let calls = Cell::new(0);
+        let (first, cached, _) = scan_with(&cache, &file, &calls, true);
+        assert!(!cached);
+        // Touched: hashed, found the same, its stat refreshed; the block still served.
+        age(&file, 30);
+        for _ in 0..2 {
+            assert_eq!(
+                scan_with(&cache, &file, &calls, true),
+                (first.clone(), true, true)
+            );
+        }
         assert_eq!(calls.get(), 1);
     }
 

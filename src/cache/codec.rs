@@ -14,6 +14,28 @@ use crate::location::{Location, Step};
 use crate::report::json::{BlockText, FileBlock};
 use crate::report::{FileError, Finding, Related, Skipped};
 
+/// `first` with its length in front, then `then`: two values in one, split by
+/// [`split_prefixed`].
+pub(super) fn prefixed(first: &[u8], then: &[u8]) -> Vec<u8> {
+    let mut e = Enc::default();
+    e.u64(first.len() as u64);
+    let mut out = e.rest;
+    out.reserve(first.len() + then.len());
+    out.extend_from_slice(first);
+    out.extend_from_slice(then);
+    out
+}
+
+/// The two values [`prefixed`] joined; `None` when `bytes` is too short for the first.
+pub(super) fn split_prefixed(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut d = Dec {
+        rest: bytes,
+        strings: "",
+    };
+    let n = usize::try_from(d.u64()?).ok()?;
+    (d.rest.len() >= n).then(|| d.rest.split_at(n))
+}
+
 /// Encodes values: [`Enc::finish`] gives the bytes.
 #[derive(Default)]
 pub(super) struct Enc {

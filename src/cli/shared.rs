@@ -66,12 +66,17 @@ impl OutputArgs {
 /// The report destination: FILE, or standard output.
 pub(super) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write>, String> {
     Ok(match path {
-        Some(path) => Box::new(BufWriter::new(
+        Some(path) => Box::new(BufWriter::with_capacity(
+            OUTPUT_BUFFER,
             ReportFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
         )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
+        None => Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())),
     })
 }
+
+/// Bytes of report buffered before a write: with the default 8 KiB, a rescan copying 26 MB of
+/// stored findings into its report made 3,900 `write` calls.
+const OUTPUT_BUFFER: usize = 128 << 10;
 
 /// A report file emptied as [`File::create`] empties it, but on another thread while the scan
 /// runs: emptying a large earlier report (the kernel frees its cached pages) took 20 ms, a
