@@ -64,10 +64,11 @@ mod codec;
 mod texts;
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs::{File, Metadata, OpenOptions};
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::sync::{Mutex, RwLock};
 use std::time::SystemTime;
@@ -75,7 +76,8 @@ use std::time::SystemTime;
 use redb::backends::FileBackend;
 use redb::{
     Builder, Database, DatabaseError, Durability, ReadOnlyDatabase, ReadOnlyTable, ReadTransaction,
-    ReadableDatabase, ReadableTable, TableDefinition, TableHandle, TransactionError,
+    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle,
+    TransactionError,
 };
 
 use crate::extract::{open_read_only, ExtractError, Outcome};
@@ -310,14 +312,15 @@ impl Results {
     }
 
     /// A `block` entry of `key` (its [`TextRef`], then the results), decoded with `shown` as
-    /// the path of everything: `None` when it does not decode, when its text is in a texts
-    /// file other than the one with identity `texts`, or when it was rendered with another
-    /// path (the same file reached through another spelling of a root).
-    fn decode_block(bytes: &[u8], key: &str, shown: &str, texts: [u8; 16]) -> Option<Results> {
+    /// the path of everything: `None` when it does not decode, when its text is not in
+    /// `texts` as it should be ([`TextFile::check`]: here, on the worker, so the report
+    /// thread only copies it), or when it was rendered with another path (the same file
+    /// reached through another spelling of a root).
+    fn decode_block(bytes: &[u8], key: &str, shown: &str, texts: &TextFile) -> Option<Results> {
         let (text, rest) = TextRef::split(bytes)?;
         let r = Results::decode(rest, key, shown, Some(text.at))?;
         match &r.findings {
-            Found::Rendered(b) if text.id == texts && b.text_len() == text.len => Some(r),
+            Found::Rendered(b) if b.text_len() == text.len && texts.check(text) => Some(r),
             _ => None,
         }
     }
@@ -437,9 +440,10 @@ struct Batch {
     bytes: usize,
 }
 
-/// A hasher with fixed keys (the set of keys seen needs no protection against collisions
-/// chosen by an attacker: a collision only keeps an entry of a removed file).
-type FixedState = BuildHasherDefault<DefaultHasher>;
+/// A fast hasher with fixed keys (the sets of keys and directories seen need no protection
+/// against collisions chosen by an attacker: a collision only keeps an entry of a removed
+/// file, or looks a directory up again).
+type FixedState = foldhash::fast::FixedState;
 
 /// The database, as opened: read-only until something must be written.
 enum Store {
@@ -472,9 +476,12 @@ pub struct Cache {
     /// Read by every lookup; replaced at the end of each scan.
     snapshot: RwLock<Option<Snapshot>>,
     /// Canonical form of the directories files were found in.
-    dirs: Mutex<HashMap<PathBuf, Option<String>>>,
+    dirs: Mutex<HashMap<OsString, Option<String>, FixedState>>,
     /// Hashes of the keys of every file looked up in this scan (those exist).
     seen: Mutex<HashSet<u64, FixedState>>,
+    /// How many of the keys seen were in the snapshot: when that is all its keys, no file
+    /// is gone and the clean-up at the end need not walk them.
+    found: AtomicU64,
     pending: Mutex<Batch>,
     /// Something was written in this scan (the end makes it durable).
     dirty: AtomicBool,
@@ -536,8 +543,9 @@ impl Cache {
             results,
             racy_ns: RACY_NS,
             snapshot: RwLock::new(None),
-            dirs: Mutex::new(HashMap::new()),
+            dirs: Mutex::new(HashMap::default()),
             seen: Mutex::new(HashSet::default()),
+            found: AtomicU64::new(0),
             pending: Mutex::new(Batch::default()),
             dirty: AtomicBool::new(false),
             failed: AtomicBool::new(false),
@@ -574,7 +582,7 @@ impl Cache {
             return uncached(scan);
         };
         let seen = FixedState::default().hash_one(&key);
-        self.seen.lock().expect("cache keys").insert(seen);
+        let first = self.seen.lock().expect("cache keys").insert(seen);
         let recorded_ns = unix_ns(SystemTime::now());
         let blocks = replay.blocks;
         let mut hash = None;
@@ -582,7 +590,7 @@ impl Cache {
             head,
             results,
             block,
-        }) = self.lookup(&key, &stat, shown, blocks)
+        }) = self.lookup(&key, &stat, shown, blocks, first)
         {
             if let Some(results) = results {
                 return (Ok(results.replay(&mut replay)), true);
@@ -653,13 +661,24 @@ impl Cache {
     /// The stored head of `key` when it was made with this scan's settings, with the results
     /// decoded (path `shown`; rendered where stored, with `blocks`) when the stat says they
     /// can be trusted without hashing, else with its `block` entry as stored (if any).
-    fn lookup(&self, key: &str, stat: &Stat, shown: &str, blocks: bool) -> Option<Stored> {
+    /// `first`: the first lookup of `key` in this scan (counted in `found` if it is there).
+    fn lookup(
+        &self,
+        key: &str,
+        stat: &Stat,
+        shown: &str,
+        blocks: bool,
+        first: bool,
+    ) -> Option<Stored> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
         let s = snapshot.as_ref()?;
         self.guarded(|| {
             let Some(value) = s.heads.get(key)? else {
                 return Ok(None);
             };
+            if first {
+                self.found.fetch_add(1, Ordering::Relaxed);
+            }
             let Some((head, block)) = split_prefixed(value.value()) else {
                 return Ok(None);
             };
@@ -705,9 +724,8 @@ impl Cache {
         shown: &str,
         block: Option<&[u8]>,
     ) -> Result<Option<Results>, redb::Error> {
-        let texts = self.texts.as_ref().map(TextFile::id);
-        if let Some((block, id)) = block.zip(texts) {
-            if let Some(r) = Results::decode_block(block, key, shown, id) {
+        if let Some((block, texts)) = block.zip(self.texts.as_ref()) {
+            if let Some(r) = Results::decode_block(block, key, shown, texts) {
                 return Ok(Some(r));
             }
         }
@@ -725,14 +743,14 @@ impl Cache {
             _ => Path::new("."),
         };
         let mut dirs = self.dirs.lock().expect("cache directories");
-        let canonical = match dirs.get(dir) {
+        let canonical = match dirs.get(dir.as_os_str()) {
             Some(c) => c.clone(),
             None => {
                 let c = dir
                     .canonicalize()
                     .ok()
                     .and_then(|c| c.into_os_string().into_string().ok());
-                dirs.insert(dir.to_path_buf(), c.clone());
+                dirs.insert(dir.as_os_str().to_owned(), c.clone());
                 c
             }
         }?;
@@ -758,6 +776,7 @@ impl Cache {
         }
         self.dirty.store(false, Ordering::Relaxed);
         self.seen.lock().expect("cache keys").clear();
+        self.found.store(0, Ordering::Relaxed);
         self.dirs.lock().expect("cache directories").clear();
         self.take_snapshot();
     }
@@ -771,6 +790,9 @@ impl Cache {
         let state = FixedState::default();
         self.guarded(|| {
             let mut gone = Vec::new();
+            if s.heads.len()? == self.found.load(Ordering::Relaxed) {
+                return Ok(gone); // every key stored was seen
+            }
             for root in roots.iter().filter_map(|r| r.canonicalize().ok()) {
                 let Some(start) = root.to_str() else { continue };
                 for item in s.heads.range(start..)? {
@@ -1394,7 +1416,7 @@ mod tests {
                         let key = cache.key(&file).unwrap();
                         // Either snapshot (before or after the switch) holds the entry; none is
                         // ever missing while the switch is under way.
-                        assert!(cache.lookup(&key, &stat, "shown", false).is_some());
+                        assert!(cache.lookup(&key, &stat, "shown", false, false).is_some());
                     });
                 }
             });
@@ -1562,7 +1584,10 @@ mod tests {
         let key = cache.key(&file).unwrap();
         // Replayed without its text, which the store gives when the report is written.
         let stat = Stat::of(&std::fs::metadata(&file).unwrap()).unwrap();
-        let results = cache.lookup(&key, &stat, "shown/path", true).unwrap().results;
+        let results = cache
+            .lookup(&key, &stat, "shown/path", true, false)
+            .unwrap()
+            .results;
         let Found::Rendered(block) = results.unwrap().findings else {
             panic!("a block was stored");
         };
@@ -1596,6 +1621,25 @@ mod tests {
         // A texts file replaced (a new identity) is a miss: the file's body serves.
         drop(cache);
         std::fs::remove_file(&texts).unwrap();
+        let cache = trusting(&db);
+        assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, false));
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn a_damaged_text_is_not_used_and_the_body_serves() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, "words").unwrap();
+        age(&file, 60);
+        let db = dir.path().join("c.redb");
+        let calls = Cell::new(0);
+        let (first, _, _) = scan_with(&trusting(&db), &file, &calls, true);
+        // Every byte after the header made invalid UTF-8.
+        let texts = TextFile::path_of(&db);
+        let mut bytes = std::fs::read(&texts).unwrap();
+        bytes[32..].fill(0xFF);
+        std::fs::write(&texts, bytes).unwrap();
         let cache = trusting(&db);
         assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, false));
         assert_eq!(calls.get(), 1);

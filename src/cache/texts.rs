@@ -188,21 +188,36 @@ impl TextFile {
         Ok(())
     }
 
-    /// Calls `write` with the text `r` refers to: an error when it is another file's, past
-    /// the end, or not UTF-8.
+    /// Whether the text `r` refers to is there: in this file, within it, and UTF-8. Checked
+    /// when a block is looked up, on the scan's workers (a text that fails is a miss: the
+    /// file's `body` serves), which also brings its pages in before the report copies it.
+    pub fn check(&self, r: TextRef) -> bool {
+        self.text(r)
+            .is_ok_and(|text| simdutf8::basic::from_utf8(&text).is_ok())
+    }
+
+    /// Calls `write` with the text `r` refers to, as [`TextFile::check`] found it: an error
+    /// when it is another file's or past the end.
     pub fn with_text(
         &self,
         r: TextRef,
         write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> Result<io::Result<()>, &'static str> {
+        Ok(write(&self.text(r)?))
+    }
+
+    /// The text `r` refers to.
+    fn text(&self, r: TextRef) -> Result<Text, &'static str> {
         if r.id != self.id() {
             return Err("written to another texts file");
         }
         let end = r.at.checked_add(r.len).ok_or("missing")?;
         let map = self.map(end).map_err(|_| "unreadable")?;
-        let text = span(&map, r).ok_or("missing")?;
-        simdutf8::basic::from_utf8(text).map_err(|_| "damaged")?;
-        Ok(write(text))
+        let at = usize::try_from(r.at).map_err(|_| "missing")?;
+        let end = usize::try_from(end).map_err(|_| "missing")?;
+        (end <= map.len())
+            .then_some(Text { map, at, end })
+            .ok_or("missing")
     }
 
     /// The file mapped read-only: the mapping made when first asked for, or a new one when
@@ -278,6 +293,21 @@ impl TextFile {
     }
 }
 
+/// A text in the mapped file.
+struct Text {
+    map: std::sync::Arc<Mmap>,
+    at: usize,
+    end: usize,
+}
+
+impl std::ops::Deref for Text {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.map[self.at..self.end]
+    }
+}
+
 /// The bytes of `r` in `map`, if they are all there.
 fn span(map: &Mmap, r: TextRef) -> Option<&[u8]> {
     let at = usize::try_from(r.at).ok()?;
@@ -328,8 +358,10 @@ mod tests {
         assert_eq!(TextRef::split(&b.encode()).unwrap(), (b, &[][..]));
         let past = TextRef { at: 1 << 40, ..b };
         assert_eq!(read(past), Err("missing"));
+        assert!(t.check(a) && t.check(b) && !t.check(past));
+        // Half a character: not UTF-8, so the block is not used (its body is).
         let half_char = TextRef { len: 2, ..a };
-        assert_eq!(read(half_char), Err("damaged"));
+        assert!(!t.check(half_char));
         let other = TextRef { id: [7; 16], ..a };
         assert_eq!(read(other), Err("written to another texts file"));
         // A file that is not ours is started afresh under a new identity.
