@@ -196,21 +196,17 @@ impl TextFile {
             .is_ok_and(|text| simdutf8::basic::from_utf8(&text).is_ok())
     }
 
-    /// Calls `write` with the text `r` refers to, as [`TextFile::check`] found it: an error
-    /// when it is another file's or past the end.
-    pub fn with_text(
-        &self,
-        r: TextRef,
-        write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> Result<io::Result<()>, &'static str> {
-        Ok(write(&self.text(r)?))
-    }
-
     /// The text `r` refers to.
     fn text(&self, r: TextRef) -> Result<Text, &'static str> {
         if r.id != self.id() {
             return Err("written to another texts file");
         }
+        self.text_at(r)
+    }
+
+    /// The text at `r`'s place in this file, whatever file `r` names (the report's blocks
+    /// were checked against this file when they were looked up).
+    pub fn text_at(&self, r: TextRef) -> Result<Text, &'static str> {
         let end = r.at.checked_add(r.len).ok_or("missing")?;
         let map = self.map(end).map_err(|_| "unreadable")?;
         let at = usize::try_from(r.at).map_err(|_| "missing")?;
@@ -294,7 +290,7 @@ impl TextFile {
 }
 
 /// A text in the mapped file.
-struct Text {
+pub struct Text {
     map: std::sync::Arc<Mmap>,
     at: usize,
     end: usize,
@@ -345,14 +341,7 @@ mod tests {
         };
         let t = TextFile::open(&path).unwrap();
         assert_eq!(t.id(), id, "reopened, same identity");
-        let read = |r: TextRef| {
-            let mut got = Vec::new();
-            t.with_text(r, &mut |s| {
-                got.extend_from_slice(s);
-                Ok(())
-            })
-            .map(|_| got)
-        };
+        let read = |r: TextRef| t.text(r).map(|text| text.to_vec());
         assert_eq!(read(a).unwrap(), "første".as_bytes());
         assert_eq!(read(b).unwrap(), b"second");
         assert_eq!(TextRef::split(&b.encode()).unwrap(), (b, &[][..]));
@@ -391,12 +380,7 @@ mod tests {
         assert_eq!(t2.text_bytes(), 4);
         let mut got = Vec::new();
         for r in [moved[0].unwrap(), moved[2].unwrap()] {
-            t2.with_text(r, &mut |s| {
-                got.extend_from_slice(s);
-                Ok(())
-            })
-            .unwrap()
-            .unwrap();
+            got.extend_from_slice(&t2.text(r).unwrap());
         }
         assert_eq!(got, b"ccca");
         assert!(Garbage {
