@@ -9,7 +9,9 @@ fn is_group_separator(b: u8) -> bool {
     matches!(b, b' ' | b'.' | b'-' | b'\t')
 }
 
-/// True when `text[start..end]` stands on its own under `mode`.
+/// True when `text[start..end]` stands on its own under `mode`. Inlined: it runs on every
+/// candidate the automaton matches.
+#[inline]
 pub fn holds(mode: Boundary, text: &[u8], start: usize, end: usize) -> bool {
     // The bytes around the value; 0 (no letter, digit, separator or `+`) past either end.
     let before = |k: usize| start.checked_sub(k).map_or(0, |i| text[i]);

@@ -60,11 +60,33 @@ fn phone_grouping(groups: &[u8]) -> bool {
 /// The validator behind `validator = "phone_no"`.
 pub fn verdict(text: &str, range: Range<usize>) -> Option<Verdict> {
     let value = &text[range];
+    if date_shaped(value.as_bytes()) {
+        return None;
+    }
     let groups = digit_groups(value);
     if surely_not(value, &groups) {
         return None;
     }
     checked(value, groups)
+}
+
+/// True for a date written `2023-12-31` or `31.12.2023` (any single non-digit between the
+/// groups), which [`checked`] rejects: digit groups 4-2-2 or 2-2-4, eight digits, and no
+/// country code (`0047-12-31` is left to the full checks). Dates are most of the candidates
+/// of dense text (the 2-2-2-2 pattern reads `2023-12-31` as `20`, `23`, `12`, `31`), and this
+/// tells them from their ten bytes without collecting the digit groups.
+fn date_shaped(value: &[u8]) -> bool {
+    let Ok(v) = <&[u8; 10]>::try_from(value) else {
+        return false;
+    };
+    let digits_at = |positions: &[usize]| positions.iter().all(|&i| v[i].is_ascii_digit());
+    let iso = !v[4].is_ascii_digit()
+        && !v[7].is_ascii_digit()
+        && digits_at(&[0, 1, 2, 3, 5, 6, 8, 9])
+        && !v.starts_with(b"0047");
+    let european =
+        !v[2].is_ascii_digit() && !v[5].is_ascii_digit() && digits_at(&[0, 1, 3, 4, 6, 7, 8, 9]);
+    iso || european
 }
 
 /// True for a candidate [`checked`] rejects, told from its digit `groups` alone. Most
@@ -189,6 +211,41 @@ mod tests {
             if surely_not(&value, &groups) {
                 proptest::prop_assert!(checked(&value, groups).is_none(), "{value:?}");
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The date shapes rejected up front are rejected by the full checks too.
+        #[test]
+        fn date_shapes_are_rejected_by_the_checks(
+            value in "[0-9(+]{0,4}[ .\\-/\u{a0}x]?[0-9]{0,4}[ .\\-/]?[0-9]{0,4}",
+        ) {
+            if date_shaped(value.as_bytes()) {
+                proptest::prop_assert!(checked(&value, digit_groups(&value)).is_none(), "{value:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn date_shapes() {
+        for date in [
+            "2023-12-31",
+            "2023.12.31",
+            "31.12.2023",
+            "31/12/2023",
+            "1234 56 78",
+        ] {
+            assert!(date_shaped(date.as_bytes()), "{date}");
+            assert_eq!(check(date), None, "{date}");
+        }
+        for other in [
+            "0047-12-31",
+            "2023-12-3x",
+            "912 34 567",
+            "20231231",
+            "2023-12-311",
+        ] {
+            assert!(!date_shaped(other.as_bytes()), "{other}");
         }
     }
 
