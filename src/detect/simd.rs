@@ -40,28 +40,59 @@ impl Nibbles {
     /// The tables of `set`; `None` when its rows (the low nibbles it holds under each high
     /// nibble) take more than eight distinct values.
     fn of(set: &[bool; 256]) -> Option<Nibbles> {
-        let mut rows: Vec<u16> = Vec::new();
+        let tables = Nibbles::covering(set);
+        (0..=255u8)
+            .all(|b| tables.has(b) == set[usize::from(b)])
+            .then_some(tables)
+    }
+
+    /// The tables of the smallest set found that holds `set` and fits them: while its rows
+    /// (the low nibbles it holds under each high nibble) take more than eight distinct
+    /// values, the two rows whose union adds the fewest bytes are merged.
+    fn covering(set: &[bool; 256]) -> Nibbles {
+        let mut rows: [u16; 16] = std::array::from_fn(|h| {
+            (0..16)
+                .filter(|&l| set[h * 16 + l])
+                .fold(0u16, |r, l| r | 1 << l)
+        });
+        loop {
+            let mut distinct: Vec<u16> = rows.iter().copied().filter(|&r| r != 0).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() <= 8 {
+                break;
+            }
+            // Bytes added by widening every row `a` and every row `b` to `a | b`.
+            let added = |a: u16, b: u16| -> u32 {
+                rows.iter()
+                    .filter(|&&r| r == a || r == b)
+                    .map(|&r| (a | b).count_ones() - r.count_ones())
+                    .sum()
+            };
+            let mut pairs = Vec::new();
+            for (i, &a) in distinct.iter().enumerate() {
+                for &b in &distinct[i + 1..] {
+                    pairs.push((added(a, b), a, b));
+                }
+            }
+            let (_, a, b) = *pairs.iter().min().expect("more than eight rows make pairs");
+            for r in rows.iter_mut().filter(|r| **r == a || **r == b) {
+                *r = a | b;
+            }
+        }
         let mut tables = Nibbles {
             low: [0; 16],
             high: [0; 16],
         };
-        for h in 0..16 {
-            let row = (0..16)
-                .filter(|&l| set[h * 16 + l])
-                .fold(0u16, |r, l| r | 1 << l);
+        let mut bits: Vec<u16> = Vec::new();
+        for (h, &row) in rows.iter().enumerate() {
             if row == 0 {
                 continue;
             }
-            let bit = match rows.iter().position(|&r| r == row) {
-                Some(i) => i,
-                None => {
-                    rows.push(row);
-                    rows.len() - 1
-                }
-            };
-            if bit >= 8 {
-                return None;
-            }
+            let bit = bits.iter().position(|&r| r == row).unwrap_or_else(|| {
+                bits.push(row);
+                bits.len() - 1
+            });
             tables.high[h] = 1 << bit;
             for (l, low) in tables.low.iter_mut().enumerate() {
                 if row & 1 << l != 0 {
@@ -69,7 +100,12 @@ impl Nibbles {
                 }
             }
         }
-        Some(tables)
+        tables
+    }
+
+    /// True when `b` is in the set the tables hold.
+    fn has(&self, b: u8) -> bool {
+        self.low[usize::from(b & 15)] & self.high[usize::from(b >> 4)] != 0
     }
 
     /// The tables of the ASCII letters and digits.
@@ -89,20 +125,34 @@ struct Test {
     /// ASCII letters and digits.
     alnum: Nibbles,
     skip_after_alnum: bool,
+    /// Bytes a match can hold (or more): a candidate is kept only when the `run` bytes from
+    /// it are all such bytes (bytes past the text count as such).
+    inner: Nibbles,
+    /// See `inner`; 0 or 1 keeps every candidate. At most [`MAX_RUN`].
+    run: usize,
 }
 
-impl StartBytes {
-    /// The candidates are the bytes of `first`. `None` when its nibble tables cannot hold it
-    /// exactly (see [`Nibbles::of`]) or the CPU lacks SSSE3.
-    pub(crate) fn new(first: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
-        Self::of_set(first, skip_after_alnum)
-    }
+/// The longest run of [`Test::inner`] bytes a candidate is tested for: the bytes after a pair
+/// of blocks are read one block at a time.
+pub(crate) const MAX_RUN: usize = BLOCK;
 
-    fn of_set(set: &[bool; 256], skip_after_alnum: bool) -> Option<StartBytes> {
+impl StartBytes {
+    /// The candidates are the bytes of `first` that the `run` bytes from them are all bytes
+    /// of `inner` (a match's bytes: a match `run` bytes long or more starts nowhere else; up
+    /// to [`MAX_RUN`], 0 for no such test). `None` when the nibble tables cannot hold `first`
+    /// exactly (see [`Nibbles::of`]) or the CPU lacks SSSE3; `inner` may be widened to fit.
+    pub(crate) fn new(
+        first: &[bool; 256],
+        skip_after_alnum: bool,
+        inner: &[bool; 256],
+        run: usize,
+    ) -> Option<StartBytes> {
         let test = Test {
-            set: Nibbles::of(set)?,
+            set: Nibbles::of(first)?,
             alnum: Nibbles::alnum(),
             skip_after_alnum,
+            inner: Nibbles::covering(inner),
+            run: run.min(MAX_RUN),
         };
         if !std::arch::is_x86_feature_detected!("ssse3") {
             return None;
@@ -119,8 +169,10 @@ impl StartBytes {
     /// ends by `end`, with a candidate, and the block after it when that ends by `end` too
     /// (one call serves both: dense text has candidates in most blocks): `(p, bits, span)`,
     /// bit `k` of `bits` set when `hay[p + k]` is in the set (and, when skipping, follows no
-    /// ASCII letter or digit; the byte before `at` counts), for `k` below `span` (`BLOCK` or
-    /// `2 * BLOCK`). `(p, 0, 0)` when none has one: `p` is the first position not tested.
+    /// ASCII letter or digit; the byte before `at` counts) and begins a run of inner bytes
+    /// (see [`StartBytes::new`]), for `k` below `span` (`BLOCK` or `2 * BLOCK`). A block whose
+    /// candidates all fail the run test is passed over with the block it was paired with.
+    /// `(p, 0, 0)` when none has one: `p` is the first position not tested.
     #[inline]
     pub(crate) fn next_block(&self, hay: &[u8], at: usize, end: usize) -> (usize, u64, usize) {
         let end = end.min(hay.len());
@@ -293,6 +345,10 @@ macro_rules! lanes {
             set: [$vector; 2],
             alnum: [$vector; 2],
             skip_after_alnum: bool,
+            inner: [$vector; 2],
+            /// The inner bytes' tables as they are, for the bytes at the end of a text.
+            inner_set: Nibbles,
+            run: usize,
         }
 
         impl $name {
@@ -308,6 +364,9 @@ macro_rules! lanes {
                     set: tables(test.set),
                     alnum: tables(test.alnum),
                     skip_after_alnum: test.skip_after_alnum,
+                    inner: tables(test.inner),
+                    inner_set: test.inner,
+                    run: test.run,
                 }
             }
 
@@ -337,13 +396,14 @@ macro_rules! lanes {
 
             /// The candidate bits of the block `hay[at..at + BLOCK]` (see
             /// [`StartBytes::next_block`]; `prev_alnum`: the byte before it is an ASCII letter or
-            /// digit), and whether its own last byte is one.
+            /// digit, and the run test not yet applied), whether its own last byte is one, and
+            /// its inner bytes.
             #[inline]
             #[target_feature(enable = $feature)]
-            fn block(&self, hay: &[u8], at: usize, prev_alnum: bool) -> (u32, bool) {
+            fn block(&self, hay: &[u8], at: usize, prev_alnum: bool) -> (u32, bool, u32) {
                 let block = &hay[at..at + BLOCK];
                 let nibble = $set1(0x0F);
-                let (mut starts, mut alnum) = (0u32, 0u32);
+                let (mut starts, mut alnum, mut inner) = (0u32, 0u32, 0u32);
                 for k in 0..BLOCK / $width {
                     // SAFETY: `block` holds `BLOCK` readable bytes, so the vector at
                     // `k * $width` does; the load is unaligned.
@@ -352,12 +412,41 @@ macro_rules! lanes {
                     let high = $and($srli::<4>(v), nibble);
                     starts |= Self::members(self.set, low, high) << (k * $width);
                     alnum |= Self::members(self.alnum, low, high) << (k * $width);
+                    inner |= Self::members(self.inner, low, high) << (k * $width);
                 }
                 let bits = match self.skip_after_alnum {
                     true => starts & !((alnum << 1) | u32::from(prev_alnum)),
                     false => starts,
                 };
-                (bits, alnum >> (BLOCK - 1) != 0)
+                (bits, alnum >> (BLOCK - 1) != 0, inner)
+            }
+
+            /// Bit `k` set when the `run` bytes from `at + k` are all inner bytes, for `k`
+            /// below `span`: `inner` holds the inner bytes of the `span` bytes from `at`, the
+            /// block after them is read here (bytes past the text count as inner).
+            #[inline]
+            #[target_feature(enable = $feature)]
+            fn runs(&self, hay: &[u8], at: usize, span: usize, inner: u64) -> u64 {
+                let after = at + span;
+                let tail = match after + BLOCK <= hay.len() {
+                    true => self.block(hay, after, false).2,
+                    false => (0..BLOCK).fold(0u32, |bits, k| match hay.get(after + k) {
+                        Some(&b) if !self.inner_set.has(b) => bits,
+                        _ => bits | 1 << k,
+                    }),
+                };
+                let all = u128::from(inner) | u128::from(tail) << span;
+                // Runs of `len` inner bytes, doubled while that stays within `run`, then
+                // widened to `run` by one overlapping step.
+                let (mut runs, mut len) = (all, 1);
+                while 2 * len <= self.run {
+                    runs &= runs >> len;
+                    len *= 2;
+                }
+                if len < self.run {
+                    runs &= runs >> (self.run - len);
+                }
+                runs as u64
             }
 
             /// See [`StartBytes::next_block`]; `end <= hay.len()`.
@@ -367,16 +456,29 @@ macro_rules! lanes {
                 // Carried from block to block, so only the first reads the byte before it.
                 let mut prev_alnum = at > 0 && hay[at - 1].is_ascii_alphanumeric();
                 while at + BLOCK <= end {
-                    let (bits, last_alnum) = self.block(hay, at, prev_alnum);
-                    if bits != 0 {
-                        if at + 2 * BLOCK > end {
-                            return (at, u64::from(bits), BLOCK);
+                    let (bits, last_alnum, inner) = self.block(hay, at, prev_alnum);
+                    if bits == 0 {
+                        prev_alnum = last_alnum;
+                        at += BLOCK;
+                        continue;
+                    }
+                    let (mut bits, inner, span, last_alnum) = match at + 2 * BLOCK > end {
+                        true => (u64::from(bits), u64::from(inner), BLOCK, last_alnum),
+                        false => {
+                            let (next, next_alnum, next_inner) =
+                                self.block(hay, at + BLOCK, last_alnum);
+                            let pair = |a: u32, b: u32| u64::from(a) | (u64::from(b) << BLOCK);
+                            (pair(bits, next), pair(inner, next_inner), 2 * BLOCK, next_alnum)
                         }
-                        let (next, _) = self.block(hay, at + BLOCK, last_alnum);
-                        return (at, u64::from(bits) | (u64::from(next) << BLOCK), 2 * BLOCK);
+                    };
+                    if self.run > 1 {
+                        bits &= self.runs(hay, at, span, inner);
+                    }
+                    if bits != 0 {
+                        return (at, bits, span);
                     }
                     prev_alnum = last_alnum;
-                    at += BLOCK;
+                    at += span;
                 }
                 (at, 0, 0)
             }
@@ -501,38 +603,74 @@ lanes!(
 mod tests {
     use super::*;
 
-    /// [`StartBytes::next_block`] a byte at a time: `set` holds the candidates.
+    /// [`StartBytes::next_block`] a byte at a time: `set` holds the candidates, `inner` the
+    /// bytes of the runs they begin.
     fn reference(
-        set: &[bool; 256],
-        skip: bool,
+        (set, skip, inner, run): (&[bool; 256], bool, &[bool; 256], usize),
         hay: &[u8],
         mut at: usize,
         end: usize,
-    ) -> (usize, u32) {
+    ) -> (usize, u64, usize) {
+        let starts = |p: usize| {
+            let after_alnum = p > 0 && hay[p - 1].is_ascii_alphanumeric();
+            set[usize::from(hay[p])] && !(skip && after_alnum)
+        };
+        let candidate = |p: usize| {
+            let in_run = (p..p + run).all(|i| hay.get(i).is_none_or(|&b| inner[usize::from(b)]));
+            starts(p) && (run < 2 || in_run)
+        };
         while at + BLOCK <= end {
-            let mut bits = 0;
-            for k in 0..BLOCK {
-                let p = at + k;
-                let after_alnum = p > 0 && hay[p - 1].is_ascii_alphanumeric();
-                if set[usize::from(hay[p])] && !(skip && after_alnum) {
-                    bits |= 1 << k;
-                }
+            if !(at..at + BLOCK).any(starts) {
+                at += BLOCK;
+                continue;
             }
+            let span = if at + 2 * BLOCK > end {
+                BLOCK
+            } else {
+                2 * BLOCK
+            };
+            let bits = (0..span)
+                .filter(|&k| candidate(at + k))
+                .fold(0u64, |bits, k| bits | 1 << k);
             if bits != 0 {
-                return (at, bits);
+                return (at, bits, span);
             }
-            at += BLOCK;
+            at += span;
         }
-        (at, 0)
+        (at, 0, 0)
+    }
+
+    /// A set as the flags of its bytes.
+    fn set_of(members: &[u8]) -> [bool; 256] {
+        let mut set = [false; 256];
+        for &m in members {
+            set[usize::from(m)] = true;
+        }
+        set
+    }
+
+    #[test]
+    fn covering_tables_hold_the_set_and_fit_eight_rows() {
+        // The built-in rules' match bytes take nine rows.
+        let mut inner = set_of(b"0123456789 \t\r\n.-+()nNoOMVA");
+        for b in [0xC2, 0xA0, 0xE2, 0x80, 0xAF] {
+            inner[b] = true;
+        }
+        assert!(Nibbles::of(&inner).is_none());
+        let tables = Nibbles::covering(&inner);
+        for b in 0..=255u8 {
+            assert!(!inner[usize::from(b)] || tables.has(b), "{b:#x}");
+        }
+        let extra = (0..=255u8).filter(|&b| tables.has(b) && !inner[usize::from(b)]);
+        assert!(extra.count() <= 2);
+        let exact = set_of(b"0123456789+(Nn");
+        assert_eq!(Nibbles::covering(&exact), Nibbles::of(&exact).unwrap());
     }
 
     #[test]
     fn the_sets_the_searches_use_fit_the_nibble_tables() {
-        let mut main = [false; 256];
-        for &b in b"0123456789+(Nn" {
-            main[usize::from(b)] = true;
-        }
-        assert!(StartBytes::new(&main, true).is_some());
+        let main = set_of(b"0123456789+(Nn");
+        assert!(StartBytes::new(&main, true, &[true; 256], 8).is_some());
         // Nine high nibbles with different rows: too many for eight bits.
         let mut nine = [false; 256];
         for h in 0..9 {
@@ -578,34 +716,31 @@ mod tests {
         #[test]
         fn blocks_agree_with_a_byte_at_a_time(
             members in proptest::collection::vec(0u8..=255, 0..12),
+            inner in proptest::collection::vec(0u8..=255, 0..40),
             hay in proptest::collection::vec(
                 proptest::prop_oneof![0u8..=255, b'0'..=b'9', b'a'..=b'z', b'A'..=b'Z'],
-                0..4 * BLOCK,
+                0..5 * BLOCK,
             ),
             at in 0usize..4 * BLOCK,
-            end in 0usize..5 * BLOCK,
+            end in 0usize..6 * BLOCK,
             skip in proptest::bool::ANY,
+            run in 0usize..40,
         ) {
-            let mut set = [false; 256];
-            for &m in &members {
-                set[usize::from(m)] = true;
+            let set = set_of(&members);
+            // Digits and letters are inner bytes often, so runs of them pass.
+            let mut inner = set_of(&inner);
+            for b in b'0'..=b'9' {
+                inner[usize::from(b)] = true;
             }
-            let Some(bytes) = StartBytes::new(&set, skip) else {
+            let Some(bytes) = StartBytes::new(&set, skip, &inner, run) else {
                 return Ok(());
             };
+            // The run test reads the covering tables' set, which may hold a few bytes more.
+            let covering = Nibbles::covering(&inner);
+            let inner: [bool; 256] = std::array::from_fn(|b| covering.has(b as u8));
             let at = at.min(hay.len());
             let end_in = end.min(hay.len());
-            let (p, bits) = reference(&set, skip, &hay, at, end_in);
-            // The block after a block with a candidate, when it fits.
-            let want = match bits {
-                0 => (p, 0, 0),
-                _ if p + 2 * BLOCK > end_in => (p, u64::from(bits), BLOCK),
-                _ => {
-                    let next = reference(&set, skip, &hay, p + BLOCK, p + 2 * BLOCK);
-                    let next = if next.0 == p + BLOCK { next.1 } else { 0 };
-                    (p, u64::from(bits) | (u64::from(next) << BLOCK), 2 * BLOCK)
-                }
-            };
+            let want = reference((&set, skip, &inner, run.min(MAX_RUN)), &hay, at, end_in);
             proptest::prop_assert_eq!(bytes.next_block(&hay, at, end), want);
             proptest::prop_assert_eq!(bytes.next_block_ssse3(&hay, at, end), want);
         }

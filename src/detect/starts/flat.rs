@@ -154,6 +154,64 @@ impl FlatDfa {
         })
     }
 
+    /// The bytes a match from the first start state can hold (or more), and the length of the
+    /// shortest such match: no match starts where the next that many bytes are not all such
+    /// bytes. Each byte of a match leads to a state from which a match that ends there or
+    /// later is still reported, so its bytes are those of the transitions into such states,
+    /// from the states a walk reaches.
+    pub(super) fn match_bytes(&self) -> ([bool; 256], usize) {
+        let alphabet = self.alphabet;
+        let rows = self.at_end.len();
+        let row = |id: u32| id as usize / alphabet;
+        let successors = |r: usize| self.next[r * alphabet..(r + 1) * alphabet].iter();
+        let is_match = |t: u32| self.pattern[row(t)] != NONE;
+        // Rows from which a match that ends here or later is reported: one that matches at
+        // the end of the text, or goes to a match state (matches are reported one byte late),
+        // or to such a row. (A match state itself reports a match that ended a byte before.)
+        let mut productive: Vec<bool> = (0..rows)
+            .map(|r| r > 0 && (self.at_end[r] != NONE || successors(r).any(|&t| is_match(t))))
+            .collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for r in 1..rows {
+                if !productive[r] && successors(r).any(|&t| productive[row(t)]) {
+                    productive[r] = true;
+                    changed = true;
+                }
+            }
+        }
+        // Breadth first from the start state, through productive states only: a match of
+        // length `n` ends at a state `n` bytes away that matches at the end of the text or
+        // goes to a match state.
+        let mut classes = vec![false; alphabet];
+        let mut distance = vec![usize::MAX; rows];
+        let mut shortest = usize::MAX;
+        let start = row(self.starts[0]);
+        distance[start] = 0;
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(r) = queue.pop_front() {
+            if self.at_end[r] != NONE {
+                shortest = shortest.min(distance[r]);
+            }
+            for (class, &t) in successors(r).enumerate() {
+                if is_match(t) {
+                    shortest = shortest.min(distance[r]);
+                }
+                let t = row(t);
+                if t != 0 && productive[t] {
+                    classes[class] = true;
+                    if distance[t] == usize::MAX {
+                        distance[t] = distance[r] + 1;
+                        queue.push_back(t);
+                    }
+                }
+            }
+        }
+        let bytes = std::array::from_fn(|b| classes[usize::from(self.classes[b])]);
+        (bytes, if shortest == usize::MAX { 0 } else { shortest })
+    }
+
     /// The leftmost-first match that starts exactly at `start`, from start state number
     /// `start_state`: its pattern and end.
     #[inline(always)]
