@@ -128,7 +128,7 @@ struct Test {
     /// Bytes a match can hold (or more): a candidate is kept only when the `run` bytes from
     /// it are all such bytes (bytes past the text count as such).
     inner: Nibbles,
-    /// See `inner`; 0 or 1 keeps every candidate. At most [`MAX_RUN`].
+    /// See `inner`; 0 keeps every candidate. A power of two up to [`MAX_RUN`].
     run: usize,
 }
 
@@ -136,10 +136,19 @@ struct Test {
 /// of blocks are read one block at a time.
 pub(crate) const MAX_RUN: usize = BLOCK;
 
+/// The run tested for runs of `run` bytes: the largest power of two within `run` and
+/// [`MAX_RUN`] (found in a fixed number of doublings), 0 (no test) below 2.
+fn tested_run(run: usize) -> usize {
+    match run.min(MAX_RUN) {
+        0 | 1 => 0,
+        r => 1 << r.ilog2(),
+    }
+}
+
 impl StartBytes {
     /// The candidates are the bytes of `first` that the `run` bytes from them are all bytes
-    /// of `inner` (a match's bytes: a match `run` bytes long or more starts nowhere else; up
-    /// to [`MAX_RUN`], 0 for no such test). `None` when the nibble tables cannot hold `first`
+    /// of `inner` (a match's bytes: a match `run` bytes long or more starts nowhere else; see
+    /// [`tested_run`], 0 for no such test). `None` when the nibble tables cannot hold `first`
     /// exactly (see [`Nibbles::of`]) or the CPU lacks SSSE3; `inner` may be widened to fit.
     pub(crate) fn new(
         first: &[bool; 256],
@@ -152,7 +161,7 @@ impl StartBytes {
             alnum: Nibbles::alnum(),
             skip_after_alnum,
             inner: Nibbles::covering(inner),
-            run: run.min(MAX_RUN),
+            run: tested_run(run),
         };
         if !std::arch::is_x86_feature_detected!("ssse3") {
             return None;
@@ -422,31 +431,41 @@ macro_rules! lanes {
             }
 
             /// Bit `k` set when the `run` bytes from `at + k` are all inner bytes, for `k`
-            /// below `span`: `inner` holds the inner bytes of the `span` bytes from `at`, the
-            /// block after them is read here (bytes past the text count as inner).
+            /// below `span` where `bits` has a candidate (others may be set too): `inner` holds
+            /// the inner bytes of the `span` bytes from `at`, the block after them is read
+            /// here when a candidate's run reaches into it (bytes past the text count as
+            /// inner).
             #[inline]
             #[target_feature(enable = $feature)]
-            fn runs(&self, hay: &[u8], at: usize, span: usize, inner: u64) -> u64 {
+            fn runs(&self, hay: &[u8], at: usize, span: usize, bits: u64, inner: u64) -> u64 {
                 let after = at + span;
-                let tail = match after + BLOCK <= hay.len() {
-                    true => self.block(hay, after, false).2,
-                    false => (0..BLOCK).fold(0u32, |bits, k| match hay.get(after + k) {
+                let tail = if bits >> (span - (self.run - 1)) == 0 {
+                    u32::MAX // no candidate's run leaves the span
+                } else if after + BLOCK <= hay.len() {
+                    self.block(hay, after, false).2
+                } else {
+                    (0..BLOCK).fold(0u32, |bits, k| match hay.get(after + k) {
                         Some(&b) if !self.inner_set.has(b) => bits,
                         _ => bits | 1 << k,
-                    }),
+                    })
                 };
-                let all = u128::from(inner) | u128::from(tail) << span;
-                // Runs of `len` inner bytes, doubled while that stays within `run`, then
-                // widened to `run` by one overlapping step.
-                let (mut runs, mut len) = (all, 1);
-                while 2 * len <= self.run {
-                    runs &= runs >> len;
-                    len *= 2;
+                // Bit `k` of `runs(w)`, for `k` below 32: bits `k..k + run` of `w` are set
+                // (runs of ones doubled `log2(run)` times).
+                let runs = |w: u64| {
+                    let w = match self.run {
+                        2 => doubled::<1>(w),
+                        4 => doubled::<2>(w),
+                        8 => doubled::<3>(w),
+                        16 => doubled::<4>(w),
+                        _ => doubled::<5>(w),
+                    };
+                    w & u64::from(u32::MAX)
+                };
+                let tail = u64::from(tail) << BLOCK;
+                match span == BLOCK {
+                    true => runs(inner | tail),
+                    false => runs(inner) | runs(inner >> BLOCK | tail) << BLOCK,
                 }
-                if len < self.run {
-                    runs &= runs >> (self.run - len);
-                }
-                runs as u64
             }
 
             /// See [`StartBytes::next_block`]; `end <= hay.len()`.
@@ -471,8 +490,8 @@ macro_rules! lanes {
                             (pair(bits, next), pair(inner, next_inner), 2 * BLOCK, next_alnum)
                         }
                     };
-                    if self.run > 1 {
-                        bits &= self.runs(hay, at, span, inner);
+                    if self.run > 0 {
+                        bits &= self.runs(hay, at, span, bits, inner);
                     }
                     if bits != 0 {
                         return (at, bits, span);
@@ -575,6 +594,15 @@ macro_rules! lanes {
             }
         }
     };
+}
+
+/// Bit `k` of the result: bits `k..k + 2^STEPS` of `w` are all set.
+#[inline(always)]
+fn doubled<const STEPS: u32>(mut w: u64) -> u64 {
+    for step in 0..STEPS {
+        w &= w >> (1 << step);
+    }
+    w
 }
 
 lanes!(
@@ -740,7 +768,7 @@ mod tests {
             let inner: [bool; 256] = std::array::from_fn(|b| covering.has(b as u8));
             let at = at.min(hay.len());
             let end_in = end.min(hay.len());
-            let want = reference((&set, skip, &inner, run.min(MAX_RUN)), &hay, at, end_in);
+            let want = reference((&set, skip, &inner, tested_run(run)), &hay, at, end_in);
             proptest::prop_assert_eq!(bytes.next_block(&hay, at, end), want);
             proptest::prop_assert_eq!(bytes.next_block_ssse3(&hay, at, end), want);
         }

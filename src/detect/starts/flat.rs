@@ -171,13 +171,18 @@ impl FlatDfa {
         let mut productive: Vec<bool> = (0..rows)
             .map(|r| r > 0 && (self.at_end[r] != NONE || successors(r).any(|&t| is_match(t))))
             .collect();
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for r in 1..rows {
-                if !productive[r] && successors(r).any(|&t| productive[row(t)]) {
+        let mut predecessors = vec![Vec::new(); rows];
+        for r in 1..rows {
+            for &t in successors(r) {
+                predecessors[row(t)].push(r);
+            }
+        }
+        let mut pending: Vec<usize> = (0..rows).filter(|&r| productive[r]).collect();
+        while let Some(t) = pending.pop() {
+            for &r in &predecessors[t] {
+                if !productive[r] {
                     productive[r] = true;
-                    changed = true;
+                    pending.push(r);
                 }
             }
         }
