@@ -171,9 +171,10 @@ impl FlatDfa {
         let mut productive: Vec<bool> = (0..rows)
             .map(|r| r > 0 && (self.at_end[r] != NONE || successors(r).any(|&t| is_match(t))))
             .collect();
+        // Most transitions go to the dead state (id 0), which leads nowhere.
         let mut predecessors = vec![Vec::new(); rows];
         for r in 1..rows {
-            for &t in successors(r) {
+            for &t in successors(r).filter(|&&t| t != 0) {
                 predecessors[row(t)].push(r);
             }
         }
