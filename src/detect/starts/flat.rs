@@ -159,6 +159,7 @@ impl FlatDfa {
     /// bytes. Each byte of a match leads to a state from which a match that ends there or
     /// later is still reported, so its bytes are those of the transitions into such states,
     /// from the states a walk reaches.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only the vectors use it
     pub(super) fn match_bytes(&self) -> ([bool; 256], usize) {
         let alphabet = self.alphabet;
         let rows = self.at_end.len();
