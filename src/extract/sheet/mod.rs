@@ -1,4 +1,5 @@
-//! Spreadsheets: xlsx, xlsm, xlsb, xls and ods, read with calamine.
+//! Spreadsheets: xlsx, xlsm, xlsb, xls and ods, read with calamine (xlsx and xlsm with our own
+//! reader, module `xlsx`, which reads only what the cells' text needs).
 //!
 //! Every sheet is read, hidden and very hidden ones too. Each non-empty cell is one segment
 //! located by sheet name and A1 reference (`Step::Cell`), so numbers in neighbouring cells can
@@ -27,6 +28,7 @@ mod guard;
 mod properties;
 pub mod render;
 mod xlsb;
+mod xlsx;
 mod xml;
 
 use std::io::{BufReader, Read, Seek};
@@ -38,7 +40,7 @@ use crate::location::{Location, Step};
 use comments::Authors;
 use render::{a1, cell_text, write_a1};
 
-/// The spreadsheet extractor (calamine).
+/// The spreadsheet extractor (calamine; our own reader for xlsx and xlsm).
 pub struct SheetExtractor;
 
 impl Extractor for SheetExtractor {
@@ -267,19 +269,24 @@ fn part_error(ctx: &mut Context<'_>, part: &str, e: &ExtractError) {
     ctx.error(Some(Step::Part { name }), e);
 }
 
-/// xlsx and xlsm: sheets streamed, each followed by its comments; then the properties.
+/// xlsx and xlsm: read with our own reader (module `xlsx`), sheets streamed, each followed by
+/// its comments; then the properties.
 fn xlsx(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
     let mut zip = zip_checked(input, ctx)?;
-    let mut book: calamine::Xlsx<_> = open(input)?;
+    let book = xlsx::Workbook::open(&mut zip).map_err(error)?;
     let comment_parts = comments::xlsx_comment_parts(&mut zip).unwrap_or_else(|e| {
         part_error(ctx, "comments", &e);
         Vec::new()
     });
-    let sheets = book.sheets_metadata().to_vec();
     let mut authors = Authors::new();
-    each_sheet(&sheets, ctx, |ctx, name| {
-        let cells = book.worksheet_cells_reader(name);
-        stream_sheet(ctx, name, cells, |c| c.next_cell());
+    each_sheet(&book.sheets, ctx, |ctx, name| {
+        let mut at = SheetCells::new(ctx, name);
+        let read = book.read_cells(&mut zip, name, |row, column, value| {
+            at.emit(ctx, row, column, &value)
+        });
+        if let Err(e) = read {
+            ctx.error(Some(sheet_step(name)), &error(e));
+        }
         for (_, part) in comment_parts.iter().filter(|(s, _)| s == name) {
             let read = comments::xlsx_comments(&mut zip, part, &mut authors, |cell, text| {
                 emit_comment(ctx, name, cell, text)
