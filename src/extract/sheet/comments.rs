@@ -11,6 +11,7 @@ use std::io::{BufRead, Read, Seek};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::member::Members;
 use super::xml::{self, attr, next, push_text, relationships};
 use crate::extract::ExtractError;
 
@@ -28,18 +29,16 @@ pub fn add_author(authors: &mut Authors, name: Option<String>) {
 }
 
 /// For every sheet with comments: its name and the path of its comments part in the zip.
-pub fn xlsx_comment_parts<R: Read + Seek>(
+/// `sheets` are the workbook's sheets, each with the path of its part.
+pub fn xlsx_comment_parts<'s, R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
+    sheets: impl IntoIterator<Item = (&'s str, &'s str)>,
 ) -> Result<Vec<(String, String)>, ExtractError> {
-    let sheets = workbook_sheets(zip)?;
-    let targets = relationships(zip, "xl/workbook.xml")?;
     let mut parts = Vec::new();
-    for (name, rid) in sheets {
-        let Some(sheet) = targets.iter().find(|r| r.id == rid) else {
-            continue;
-        };
-        let comments = comment_parts_of(zip, &sheet.target)?;
-        parts.extend(comments.into_iter().map(|path| (name.clone(), path)));
+    for (name, path) in sheets {
+        let comments = comment_parts_of(zip, members, path)?;
+        parts.extend(comments.into_iter().map(|part| (name.to_string(), part)));
     }
     Ok(parts)
 }
@@ -47,9 +46,10 @@ pub fn xlsx_comment_parts<R: Read + Seek>(
 /// The comments parts of the worksheet part `sheet_path` (xlsx or xlsb), from its relationships.
 pub fn comment_parts_of<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
     sheet_path: &str,
 ) -> Result<Vec<String>, ExtractError> {
-    let rels = relationships(zip, sheet_path)?;
+    let rels = relationships(zip, members, sheet_path)?;
     Ok(rels
         .into_iter()
         .filter(|r| r.kind.ends_with(COMMENTS_REL))
@@ -61,11 +61,12 @@ pub fn comment_parts_of<R: Read + Seek>(
 /// comments' authors to `authors`.
 pub fn xlsx_comments<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
     path: &str,
     authors: &mut Authors,
     mut emit: impl FnMut(&str, &str),
 ) -> Result<(), ExtractError> {
-    let Some(reader) = xml::open(zip, path) else {
+    let Some(reader) = xml::open(zip, members, path) else {
         return Ok(());
     };
     let mut reader = reader?;
@@ -109,40 +110,6 @@ pub fn xlsx_comments<R: Read + Seek>(
     }
 }
 
-/// `(name, relationship id)` of every sheet in `xl/workbook.xml`, in workbook order.
-fn workbook_sheets<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-) -> Result<Vec<(String, String)>, ExtractError> {
-    let mut sheets = Vec::new();
-    each_element(zip, "xl/workbook.xml", "sheet", |e| {
-        if let (Some(name), Some(id)) = (attr(e, "name", false), attr(e, "id", true)) {
-            sheets.push((name, id));
-        }
-    })?;
-    Ok(sheets)
-}
-
-/// Calls `f` for every element named `local` in the zip member `path` (none if it is absent).
-fn each_element<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    path: &str,
-    local: &str,
-    mut f: impl FnMut(&BytesStart<'_>),
-) -> Result<(), ExtractError> {
-    let Some(reader) = xml::open(zip, path) else {
-        return Ok(());
-    };
-    let mut reader = reader?;
-    let mut buf = Vec::new();
-    loop {
-        match next(&mut reader, &mut buf, path)? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == local => f(&e),
-            Event::Eof => return Ok(()),
-            _ => {}
-        }
-    }
-}
-
 /// Where the ods reader is in `content.xml`.
 #[derive(Default)]
 struct OdsPosition {
@@ -160,11 +127,12 @@ struct OdsPosition {
 /// an ods `content.xml`, and adds the annotations' authors to `authors`.
 pub fn ods_annotations<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
     authors: &mut Authors,
     mut emit: impl FnMut(&str, u32, u32, &str),
 ) -> Result<(), ExtractError> {
     const PART: &str = "content.xml";
-    let Some(reader) = xml::open(zip, PART) else {
+    let Some(reader) = xml::open(zip, members, PART) else {
         return Ok(());
     };
     let mut reader = reader?;

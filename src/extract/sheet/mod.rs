@@ -25,6 +25,7 @@
 
 mod comments;
 mod guard;
+mod member;
 mod properties;
 pub mod render;
 mod xlsb;
@@ -38,6 +39,7 @@ use calamine::{Data, DataRef, DataType, Range, Reader, Sheet, SheetType};
 use super::{Context, ExtractError, Extractor, Format, Input, Segment};
 use crate::location::{Location, Step};
 use comments::Authors;
+use member::Members;
 use render::{a1, cell_text, write_a1};
 
 /// The spreadsheet extractor (calamine; our own reader for xlsx and xlsm).
@@ -273,30 +275,36 @@ fn part_error(ctx: &mut Context<'_>, part: &str, e: &ExtractError) {
 /// its comments; then the properties.
 fn xlsx(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
     let mut zip = zip_checked(input, ctx)?;
-    let book = xlsx::Workbook::open(&mut zip).map_err(error)?;
-    let comment_parts = comments::xlsx_comment_parts(&mut zip).unwrap_or_else(|e| {
-        part_error(ctx, "comments", &e);
-        Vec::new()
-    });
+    let mut members = Members::default();
+    let book = xlsx::Workbook::open(&mut zip, &mut members).map_err(error)?;
+    let comment_parts = comments::xlsx_comment_parts(&mut zip, &mut members, book.sheet_parts())
+        .unwrap_or_else(|e| {
+            part_error(ctx, "comments", &e);
+            Vec::new()
+        });
     let mut authors = Authors::new();
     each_sheet(&book.sheets, ctx, |ctx, name| {
         let mut at = SheetCells::new(ctx, name);
-        let read = book.read_cells(&mut zip, name, |row, column, value| {
+        let read = book.read_cells(&mut zip, &mut members, name, |row, column, value| {
             at.emit(ctx, row, column, &value)
         });
         if let Err(e) = read {
             ctx.error(Some(sheet_step(name)), &error(e));
         }
         for (_, part) in comment_parts.iter().filter(|(s, _)| s == name) {
-            let read = comments::xlsx_comments(&mut zip, part, &mut authors, |cell, text| {
-                emit_comment(ctx, name, cell, text)
-            });
+            let read = comments::xlsx_comments(
+                &mut zip,
+                &mut members,
+                part,
+                &mut authors,
+                |cell, text| emit_comment(ctx, name, cell, text),
+            );
             if let Err(e) = read {
                 part_error(ctx, part, &e);
             }
         }
     });
-    properties::emit(&mut zip, ctx, &authors);
+    properties::emit(&mut zip, &mut members, ctx, &authors);
     Ok(())
 }
 
@@ -305,7 +313,8 @@ fn xlsx(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
 fn xlsb(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
     let mut zip = zip_checked(input, ctx)?;
     let mut book: calamine::Xlsb<_> = open(input)?;
-    let parts = xlsb::scan(&mut zip).unwrap_or_else(|e| {
+    let mut members = Members::default();
+    let parts = xlsb::scan(&mut zip, &mut members).unwrap_or_else(|e| {
         part_error(ctx, "xl/workbook.bin", &xml::corrupt("sheets", e));
         xlsb::XlsbSheets::default()
     });
@@ -321,14 +330,18 @@ fn xlsb(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
         let short = parts.read_short(&mut zip, part, |row, column, value| {
             at.emit(ctx, row, column, value)
         });
-        let notes = xlsb::comments(&mut zip, part, &mut authors, |row, column, text| {
-            emit_comment(ctx, name, &a1(row, column), text)
-        });
+        let notes = xlsb::comments(
+            &mut zip,
+            &mut members,
+            part,
+            &mut authors,
+            |row, column, text| emit_comment(ctx, name, &a1(row, column), text),
+        );
         if let Err(e) = short.and(notes) {
             part_error(ctx, part, &xml::corrupt(part, e));
         }
     });
-    properties::emit(&mut zip, ctx, &authors);
+    properties::emit(&mut zip, &mut members, ctx, &authors);
     Ok(())
 }
 
@@ -340,12 +353,16 @@ fn ods(input: Input<'_>, ctx: &mut Context<'_>) -> Result<(), ExtractError> {
     whole_sheets(&mut book, ctx)?;
     drop(book);
     let mut authors = Authors::new();
-    let found = comments::ods_annotations(&mut zip, &mut authors, |sheet, row, column, text| {
-        emit_comment(ctx, sheet, &a1(row, column), text)
-    });
+    let mut members = Members::default();
+    let found = comments::ods_annotations(
+        &mut zip,
+        &mut members,
+        &mut authors,
+        |sheet, row, column, text| emit_comment(ctx, sheet, &a1(row, column), text),
+    );
     if let Err(e) = found {
         part_error(ctx, "content.xml", &e);
     }
-    properties::emit(&mut zip, ctx, &authors);
+    properties::emit(&mut zip, &mut members, ctx, &authors);
     Ok(())
 }

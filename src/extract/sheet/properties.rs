@@ -4,9 +4,10 @@
 //! and PowerPoint files: one `name: value` line per property, then one line per comment
 //! author.
 
-use std::io::{BufReader, Read, Seek};
+use std::io::{Read, Seek};
 
 use super::comments::Authors;
+use super::member::Members;
 use super::xml::corrupt;
 use crate::extract::office::xml::read_properties;
 use crate::extract::Context;
@@ -24,6 +25,7 @@ const PARTS: [&str; 4] = [
 /// sink as the `properties` part. A broken property part is reported and left out.
 pub fn emit<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
     ctx: &mut Context<'_>,
     authors: &Authors,
 ) {
@@ -32,10 +34,8 @@ pub fn emit<R: Read + Seek>(
         let Some(index) = zip.index_for_name(part) else {
             continue;
         };
-        let read = match zip.by_index(index) {
-            Ok(member) => {
-                read_properties(BufReader::new(member), &mut lines).map_err(|e| corrupt(part, e))
-            }
+        let read = match members.open(zip, index) {
+            Ok(member) => read_properties(member, &mut lines).map_err(|e| corrupt(part, e)),
             Err(e) => Err(corrupt(part, e)),
         };
         if let Err(e) = read {

@@ -15,6 +15,7 @@ use std::io::{self, BufReader, Read, Seek};
 use calamine::{CellErrorType, Data};
 
 use super::comments::{add_author, comment_parts_of, Authors};
+use super::member::Members;
 use super::xml::relationships;
 
 /// `BrtRowHdr`: a new row.
@@ -50,9 +51,12 @@ pub struct XlsbSheets {
 }
 
 /// Reads the workbook's sheet list and finds the short cell records.
-pub fn scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> io::Result<XlsbSheets> {
+pub fn scan<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
+) -> io::Result<XlsbSheets> {
     let mut found = XlsbSheets {
-        parts: sheet_parts(zip)?,
+        parts: sheet_parts(zip, members)?,
         ..XlsbSheets::default()
     };
     let mut shared = false;
@@ -117,11 +121,12 @@ impl XlsbSheets {
 /// on the sheet whose worksheet part is `part`, and adds the comments' authors to `authors`.
 pub fn comments<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
     part: &str,
     authors: &mut Authors,
     mut emit: impl FnMut(u32, u32, &str),
 ) -> io::Result<()> {
-    let comment_parts = comment_parts_of(zip, part)
+    let comment_parts = comment_parts_of(zip, members, part)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     for comments in comment_parts {
         let Ok(member) = zip.by_name(&comments) else {
@@ -179,8 +184,11 @@ fn each_short_cell<R: Read + Seek>(
 }
 
 /// `(sheet name, worksheet part)` of every sheet in `xl/workbook.bin`.
-fn sheet_parts<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> io::Result<Vec<(String, String)>> {
-    let targets = relationships(zip, "xl/workbook.bin")
+fn sheet_parts<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
+) -> io::Result<Vec<(String, String)>> {
+    let targets = relationships(zip, members, "xl/workbook.bin")
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     let member = zip.by_name("xl/workbook.bin").map_err(io::Error::other)?;
     let mut records = Records::new(BufReader::new(member));

@@ -1,27 +1,31 @@
 //! Small helpers over quick-xml for the parts of workbooks calamine does not read (comments,
 //! relationships).
 
-use std::io::{BufRead, BufReader, Read, Seek};
+use std::io::{BufRead, Read, Seek};
 
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
+use super::member::{Member, Members};
 use crate::extract::office::xml::{read_relationships, Relationship};
 use crate::extract::ExtractError;
 
 /// A streaming XML reader over a zip member.
-pub type XmlReader<R> = Reader<BufReader<R>>;
+pub type XmlReader<'z, R> = Reader<Member<'z, R>>;
 
-/// Opens the member `path` of `zip` as XML; `None` when there is no such member.
+/// Opens the member `path` of `zip` as XML (through `members`); `None` when there is no such
+/// member.
 pub fn open<'z, R: Read + Seek>(
     zip: &'z mut zip::ZipArchive<R>,
+    members: &'z mut Members,
     path: &str,
-) -> Option<Result<XmlReader<zip::read::ZipFile<'z, R>>, ExtractError>> {
+) -> Option<Result<XmlReader<'z, R>, ExtractError>> {
     let index = zip.index_for_name(path)?;
     Some(
-        zip.by_index(index)
-            .map(|file| Reader::from_reader(BufReader::new(file)))
+        members
+            .open(zip, index)
+            .map(Reader::from_reader)
             .map_err(|e| corrupt(path, e)),
     )
 }
@@ -73,6 +77,7 @@ pub fn push_text(event: &Event<'_>, out: &mut String) {
 /// paths; none when it has no `.rels` part.
 pub fn relationships<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
+    members: &mut Members,
     source: &str,
 ) -> Result<Vec<Relationship>, ExtractError> {
     let (dir, file) = source.rsplit_once('/').unwrap_or(("", source));
@@ -80,6 +85,6 @@ pub fn relationships<R: Read + Seek>(
     let Some(index) = zip.index_for_name(&rels) else {
         return Ok(Vec::new());
     };
-    let member = zip.by_index(index).map_err(|e| corrupt(&rels, e))?;
-    read_relationships(BufReader::new(member), source).map_err(|e| corrupt(&rels, e))
+    let member = members.open(zip, index).map_err(|e| corrupt(&rels, e))?;
+    read_relationships(member, source).map_err(|e| corrupt(&rels, e))
 }

@@ -28,6 +28,8 @@ use std::io::{Read, Seek};
 use calamine::{DataRef, Sheet, XlsxError};
 use zip::ZipArchive;
 
+use super::member::Members;
+
 use cells::CellContext;
 use number_format::NumberKind;
 
@@ -44,14 +46,18 @@ pub struct Workbook {
 
 impl Workbook {
     /// Reads the sheet list, shared strings and cell styles of the workbook in `zip`.
-    pub fn open<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Result<Self, XlsxError> {
+    pub fn open<R: Read + Seek>(
+        zip: &mut ZipArchive<R>,
+        members: &mut Members,
+    ) -> Result<Self, XlsxError> {
         parts::check_names(zip)?;
-        let part = package::workbook_part(zip)?;
-        let strings =
-            strings::read_shared_strings(zip, &format!("{}sharedStrings.xml", part.folder))?;
-        let styles = styles::read_cell_styles(zip, &format!("{}styles.xml", part.folder))?;
-        let relationships = package::workbook_relationships(zip, &part)?;
-        let list = package::read_sheets(zip, &part, &relationships)?;
+        let part = package::workbook_part(zip, members)?;
+        let folder = &part.folder;
+        let strings_path = format!("{folder}sharedStrings.xml");
+        let strings = strings::read_shared_strings(zip, members, &strings_path)?;
+        let styles = styles::read_cell_styles(zip, members, &format!("{folder}styles.xml"))?;
+        let relationships = package::workbook_relationships(zip, members, &part)?;
+        let list = package::read_sheets(zip, members, &part, &relationships)?;
         Ok(Workbook {
             sheets: list.sheets,
             paths: list.paths,
@@ -67,18 +73,25 @@ impl Workbook {
         Some(&self.paths[i])
     }
 
+    /// The name and part path of every sheet, in workbook order.
+    pub fn sheet_parts(&self) -> impl Iterator<Item = (&str, &str)> {
+        let names = self.sheets.iter().map(|s| s.name.as_str());
+        names.zip(self.paths.iter().map(String::as_str))
+    }
+
     /// Calls `emit(row, column, value)` (zero-based) for each cell of the sheet `name`, in
     /// document order, empty cells too. An error stops the sheet; the cells before it have
     /// been emitted.
     pub fn read_cells<R: Read + Seek>(
         &self,
         zip: &mut ZipArchive<R>,
+        members: &mut Members,
         name: &str,
         emit: impl FnMut(u32, u32, DataRef<'_>),
     ) -> Result<(), XlsxError> {
         let not_found = || XlsxError::WorksheetNotFound(name.into());
         let path = self.sheet_path(name).ok_or_else(not_found)?;
-        let mut xml = parts::open(zip, path).ok_or_else(not_found)??;
+        let mut xml = parts::open(zip, members, path).ok_or_else(not_found)??;
         let context = CellContext {
             strings: &self.strings,
             styles: &self.styles,

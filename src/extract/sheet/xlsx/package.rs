@@ -10,6 +10,8 @@ use quick_xml::escape::unescape;
 use quick_xml::events::Event;
 use zip::ZipArchive;
 
+use crate::extract::sheet::member::Members;
+
 use super::attrs::{is_local, pick, raw_attr, raw_attrs};
 use super::escape::push_entity;
 use super::parts::{self, next};
@@ -37,9 +39,12 @@ pub struct SheetList {
 type Relationship = (String, String, String);
 
 /// Finds the workbook part through the package relationships (`officeDocument`).
-pub fn workbook_part<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Result<WorkbookPart, XlsxError> {
+pub fn workbook_part<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    members: &mut Members,
+) -> Result<WorkbookPart, XlsxError> {
     const RELS: &str = "_rels/.rels";
-    let mut xml = parts::open(zip, RELS).ok_or(XlsxError::FileNotFound(RELS.into()))??;
+    let mut xml = parts::open(zip, members, RELS).ok_or(XlsxError::FileNotFound(RELS.into()))??;
     let mut buf = Vec::new();
     loop {
         match next(&mut xml, &mut buf)? {
@@ -80,10 +85,11 @@ pub fn workbook_part<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Result<Workbook
 /// The relationships of the workbook part (required).
 pub fn workbook_relationships<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
+    members: &mut Members,
     part: &WorkbookPart,
 ) -> Result<Vec<Relationship>, XlsxError> {
     let path = format!("{}_rels/{}.rels", part.folder, part.name);
-    let Some(xml) = parts::open(zip, &path) else {
+    let Some(xml) = parts::open(zip, members, &path) else {
         return Err(XlsxError::FileNotFound(path));
     };
     let mut xml = xml?;
@@ -109,12 +115,13 @@ pub fn workbook_relationships<R: Read + Seek>(
 /// Reads the sheet list of the workbook part; an empty list when there is no such part.
 pub fn read_sheets<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
+    members: &mut Members,
     part: &WorkbookPart,
     relationships: &[Relationship],
 ) -> Result<SheetList, XlsxError> {
     let path = format!("{}{}", part.folder, part.name);
     let mut list = SheetList::default();
-    let Some(xml) = parts::open(zip, &path) else {
+    let Some(xml) = parts::open(zip, members, &path) else {
         return Ok(list);
     };
     let mut xml = xml?;

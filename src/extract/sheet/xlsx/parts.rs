@@ -4,17 +4,17 @@
 //! events, and hence the values and errors, are the same.
 
 use std::borrow::Cow;
-use std::io::{BufReader, Read, Seek};
+use std::io::{Read, Seek};
 
 use calamine::XlsxError;
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use zip::read::ZipFile;
-use zip::result::ZipError;
 use zip::ZipArchive;
 
+use crate::extract::sheet::member::{Member, Members};
+
 /// A streaming XML reader over one member of the package.
-pub type PartReader<'z, R> = Reader<BufReader<ZipFile<'z, R>>>;
+pub type PartReader<'z, R> = Reader<Member<'z, R>>;
 
 /// Checks that every member name can be decoded (an undecodable name makes the whole
 /// workbook unreadable, as in calamine).
@@ -25,25 +25,27 @@ pub fn check_names<R: Read + Seek>(zip: &ZipArchive<R>) -> Result<(), XlsxError>
     Ok(())
 }
 
-/// Opens the member `path` as XML; `None` when there is no such member.
+/// Opens the member `path` as XML (through `members`); `None` when there is no such member.
 pub fn open<'z, R: Read + Seek>(
     zip: &'z mut ZipArchive<R>,
+    members: &'z mut Members,
     path: &str,
 ) -> Option<Result<PartReader<'z, R>, XlsxError>> {
-    let name = member_name(zip, path);
-    match zip.by_name(&name) {
-        Ok(file) => {
-            let mut reader = Reader::from_reader(BufReader::new(file));
-            let config = reader.config_mut();
-            config.check_end_names = false;
-            config.trim_text(false);
-            config.check_comments = false;
-            config.expand_empty_elements = true;
-            Some(Ok(reader))
-        }
-        Err(ZipError::FileNotFound) => None,
-        Err(e) => Some(Err(e.into())),
-    }
+    let index = zip.index_for_name(&member_name(zip, path))?;
+    Some(
+        members
+            .open(zip, index)
+            .map_err(XlsxError::from)
+            .map(|member| {
+                let mut reader = Reader::from_reader(member);
+                let config = reader.config_mut();
+                config.check_end_names = false;
+                config.trim_text(false);
+                config.check_comments = false;
+                config.expand_empty_elements = true;
+                reader
+            }),
+    )
 }
 
 /// The name of the member that `path` means: the last one in the directory whose name equals

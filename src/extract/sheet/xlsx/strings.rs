@@ -11,6 +11,8 @@ use quick_xml::name::QName;
 use quick_xml::Reader;
 use zip::ZipArchive;
 
+use crate::extract::sheet::member::Members;
+
 use super::attrs::raw_attr;
 use super::escape::{push_entity, unescape_excel};
 use super::parts::{self, next};
@@ -28,9 +30,10 @@ pub struct StringBufs {
 /// Reads the shared strings part `path`; none when the workbook has no such part.
 pub fn read_shared_strings<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
+    members: &mut Members,
     path: &str,
 ) -> Result<Vec<String>, XlsxError> {
-    let Some(xml) = parts::open(zip, path) else {
+    let Some(xml) = parts::open(zip, members, path) else {
         return Ok(Vec::new());
     };
     let mut xml = xml?;

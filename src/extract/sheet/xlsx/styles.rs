@@ -12,6 +12,8 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use zip::ZipArchive;
 
+use crate::extract::sheet::member::Members;
+
 use super::attrs::{pick, raw_attr};
 use super::number_format::{self, NumberKind};
 use super::parts::{self, next};
@@ -20,9 +22,10 @@ use super::parts::{self, next};
 /// none when the workbook has no such part.
 pub fn read_cell_styles<R: Read + Seek>(
     zip: &mut ZipArchive<R>,
+    members: &mut Members,
     path: &str,
 ) -> Result<Vec<NumberKind>, XlsxError> {
-    let Some(xml) = parts::open(zip, path) else {
+    let Some(xml) = parts::open(zip, members, path) else {
         return Ok(Vec::new());
     };
     let mut xml = xml?;

@@ -13,6 +13,7 @@ use zip::write::SimpleFileOptions;
 use zip::ZipArchive;
 
 use super::Workbook;
+use crate::extract::sheet::member::Members;
 
 /// What a reader made of a workbook: the error that stopped it opening, or per sheet its
 /// name, kind, visibility, cells and the error that stopped it.
@@ -21,14 +22,16 @@ type SheetRead = (String, String, Vec<(u32, u32, Data)>, Option<String>);
 
 fn ours(bytes: &[u8]) -> Read {
     let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let book = Workbook::open(&mut zip).map_err(|e| e.to_string())?;
+    let mut members = Members::default();
+    let book = Workbook::open(&mut zip, &mut members).map_err(|e| e.to_string())?;
     let mut sheets = Vec::new();
     for sheet in &book.sheets {
         let (mut cells, mut error) = (Vec::new(), None);
         if sheet.typ == SheetType::WorkSheet {
-            let read = book.read_cells(&mut zip, &sheet.name, |row, column, value| {
-                cells.push((row, column, Data::from(value)))
-            });
+            let read =
+                book.read_cells(&mut zip, &mut members, &sheet.name, |row, column, value| {
+                    cells.push((row, column, Data::from(value)))
+                });
             error = read.err().map(|e| e.to_string());
         }
         let kind = format!("{:?} {:?}", sheet.typ, sheet.visible);
