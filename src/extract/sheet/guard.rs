@@ -1,7 +1,8 @@
 //! Limits for zip-based workbooks (xlsx, xlsm, xlsb, ods), checked on the zip directory before
-//! calamine decompresses anything: a workbook is a zip archive, so it can be a zip bomb. The
-//! checks are the archive extractor's ([`crate::extract::archive::bounded`]); calamine reads
-//! the members itself, so only what their headers declare can be checked.
+//! anything is decompressed (by calamine or by our own readers): a workbook is a zip archive,
+//! so it can be a zip bomb. The checks are the archive extractor's
+//! ([`crate::extract::archive::bounded`]); the readers open the members themselves, so only
+//! what their headers declare can be checked.
 
 use std::io::{Read, Seek};
 

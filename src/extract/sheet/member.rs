@@ -16,8 +16,9 @@ use zip::read::ZipFile;
 use zip::result::ZipResult;
 use zip::{CompressionMethod, ZipArchive};
 
-/// Members up to this size (inflated, and packed) are read whole.
-const WHOLE_MAX: u64 = 4 << 20;
+/// Members up to this size (inflated, and packed) are read whole; larger ones (a big sheet or
+/// ods `content.xml`) are streamed, so memory stays bounded by this, not by the member.
+const WHOLE_MAX: u64 = 1 << 20;
 
 /// The inflater and buffers shared by the members of one workbook.
 pub struct Members {

@@ -24,38 +24,46 @@ impl<'a> Iterator for RawAttrs<'a> {
     type Item = Result<(&'a str, &'a str), AttrError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        // Byte loops rather than `str::find`: the keys and values are a few bytes long, where
+        // a searcher costs more than the search (this runs for every cell).
         let bytes = self.raw.as_bytes();
-        let skip_space = |mut at: usize| {
-            while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
-                at += 1;
-            }
-            at
-        };
-        let start = skip_space(self.pos);
-        if start >= bytes.len() {
-            self.pos = start;
+        let len = bytes.len();
+        let mut at = self.pos;
+        while at < len && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        if at >= len {
+            self.pos = at;
             return None;
         }
-        let Some(eq) = self.raw[start..].find('=').map(|i| start + i) else {
-            self.pos = bytes.len();
+        let start = at;
+        while at < len && bytes[at] != b'=' {
+            at += 1;
+        }
+        if at >= len {
+            self.pos = len;
             return Some(Err(AttrError::ExpectedEq(start)));
-        };
-        let key = self.raw[start..eq].trim_ascii_end();
-        let open = skip_space(eq + 1);
-        let quote = match bytes.get(open) {
+        }
+        let key = self.raw[start..at].trim_ascii_end();
+        at += 1;
+        while at < len && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let quote = match bytes.get(at) {
             Some(&q @ (b'"' | b'\'')) => q,
             _ => {
-                self.pos = bytes.len();
-                return Some(Err(AttrError::UnquotedValue(open)));
+                self.pos = len;
+                return Some(Err(AttrError::UnquotedValue(at)));
             }
         };
-        let value_start = open + 1;
-        let value_end = bytes[value_start..]
-            .iter()
-            .position(|&b| b == quote)
-            .map_or(bytes.len(), |i| value_start + i);
-        self.pos = (value_end + 1).min(bytes.len());
-        Some(Ok((key, &self.raw[value_start..value_end])))
+        at += 1;
+        let value_start = at;
+        while at < len && bytes[at] != quote {
+            at += 1;
+        }
+        let value = &self.raw[value_start..at];
+        self.pos = (at + 1).min(len);
+        Some(Ok((key, value)))
     }
 }
 
@@ -77,11 +85,30 @@ pub fn pick<'a, const N: usize>(
     e: &'a BytesStart<'_>,
     keys: [&str; N],
 ) -> Result<[Option<&'a str>; N], AttrError> {
+    pick_by(e, |k| keys.iter().position(|&key| key == k))
+}
+
+/// `r`, `s` and `t` of a cell (`<c>`), as [`pick`] reads them; matched on literals, as this
+/// runs for every cell.
+pub fn cell_attrs<'a>(e: &'a BytesStart<'_>) -> Result<[Option<&'a str>; 3], AttrError> {
+    pick_by(e, |k| match k {
+        "r" => Some(0),
+        "s" => Some(1),
+        "t" => Some(2),
+        _ => None,
+    })
+}
+
+/// [`pick`] with the position of a key among the wanted ones given by `index`.
+fn pick_by<'a, const N: usize>(
+    e: &'a BytesStart<'_>,
+    index: impl Fn(&str) -> Option<usize>,
+) -> Result<[Option<&'a str>; N], AttrError> {
     let mut values = [None; N];
     let mut found = 0;
     for attr in raw_attrs(e) {
         let (k, v) = attr?;
-        if let Some(i) = keys.iter().position(|&key| key == k) {
+        if let Some(i) = index(k) {
             values[i] = Some(v);
             found += 1;
         }

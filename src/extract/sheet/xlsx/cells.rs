@@ -9,7 +9,7 @@ use calamine::{CellErrorType, DataRef, ExcelDateTime, ExcelDateTimeType, XlsxErr
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::attrs::{pick, raw_attr};
+use super::attrs::{cell_attrs, raw_attr};
 use super::number_format::NumberKind;
 use super::position::{check_dimension, column_row, row};
 use super::strings::{atoi, read_string_item, StringBufs};
@@ -111,7 +111,7 @@ pub fn read_cells<'a, R: BufRead>(
                 at_column = 0;
             }
             Event::Start(e) if e.local_name().as_ref() == "c" => {
-                let [r, s, t] = pick(&e, ["r", "s", "t"])?;
+                let [r, s, t] = cell_attrs(&e)?;
                 let (row, column) = match r {
                     Some(r) => {
                         let (row, column) = column_row(r)?;

@@ -28,7 +28,7 @@ use std::io::{Read, Seek};
 use calamine::{DataRef, Sheet, XlsxError};
 use zip::ZipArchive;
 
-use super::member::Members;
+use super::member::{Member, Members};
 
 use cells::CellContext;
 use number_format::NumberKind;
@@ -91,13 +91,22 @@ impl Workbook {
     ) -> Result<(), XlsxError> {
         let not_found = || XlsxError::WorksheetNotFound(name.into());
         let path = self.sheet_path(name).ok_or_else(not_found)?;
-        let mut xml = parts::open(zip, members, path).ok_or_else(not_found)??;
+        let member = parts::member(zip, members, path).ok_or_else(not_found)??;
         let context = CellContext {
             strings: &self.strings,
             styles: &self.styles,
             date1904: self.date1904,
         };
-        cells::read_cells(&mut xml, &context, emit)
+        // A reader of its own type for each kind of member, so that the many small reads of a
+        // large sheet are not dispatched between the two.
+        match member {
+            Member::Whole(bytes) => {
+                cells::read_cells(&mut parts::xml_reader(bytes), &context, emit)
+            }
+            Member::Stream(stream) => {
+                cells::read_cells(&mut parts::xml_reader(*stream), &context, emit)
+            }
+        }
     }
 }
 

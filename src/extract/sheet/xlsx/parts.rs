@@ -4,7 +4,7 @@
 //! events, and hence the values and errors, are the same.
 
 use std::borrow::Cow;
-use std::io::{Read, Seek};
+use std::io::{BufRead, Read, Seek};
 
 use calamine::XlsxError;
 use quick_xml::events::Event;
@@ -31,21 +31,28 @@ pub fn open<'z, R: Read + Seek>(
     members: &'z mut Members,
     path: &str,
 ) -> Option<Result<PartReader<'z, R>, XlsxError>> {
+    Some(member(zip, members, path)?.map(xml_reader))
+}
+
+/// Opens the member `path` (through `members`); `None` when there is no such member.
+pub fn member<'z, R: Read + Seek>(
+    zip: &'z mut ZipArchive<R>,
+    members: &'z mut Members,
+    path: &str,
+) -> Option<Result<Member<'z, R>, XlsxError>> {
     let index = zip.index_for_name(&member_name(zip, path))?;
-    Some(
-        members
-            .open(zip, index)
-            .map_err(XlsxError::from)
-            .map(|member| {
-                let mut reader = Reader::from_reader(member);
-                let config = reader.config_mut();
-                config.check_end_names = false;
-                config.trim_text(false);
-                config.check_comments = false;
-                config.expand_empty_elements = true;
-                reader
-            }),
-    )
+    Some(members.open(zip, index).map_err(XlsxError::from))
+}
+
+/// An XML reader over `source` with calamine's settings.
+pub fn xml_reader<B: BufRead>(source: B) -> Reader<B> {
+    let mut reader = Reader::from_reader(source);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    reader
 }
 
 /// The name of the member that `path` means: the last one in the directory whose name equals
