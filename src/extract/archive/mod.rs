@@ -10,6 +10,7 @@
 pub mod bounded;
 pub mod cp865;
 pub mod gzip;
+pub mod members;
 pub mod tarfile;
 pub mod zipfile;
 

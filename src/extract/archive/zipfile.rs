@@ -12,6 +12,7 @@ use ::zip::ZipArchive;
 
 use super::bounded::{check_declared, Bounded, MemberError};
 use super::cp865;
+use super::members::Members;
 use crate::extract::sniff::ReadSeek;
 use crate::extract::{Budget, Context, ExtractError, Extractor, Format, Input, Limits};
 use crate::location::Step;
@@ -39,6 +40,8 @@ type Archive<'a> = ZipArchive<BufReader<Box<dyn ReadSeek + 'a>>>;
 pub struct ZipReader<'a> {
     archive: Archive<'a>,
     members: Vec<Member>,
+    /// Small members are inflated whole, by one inflater for the archive.
+    reader: Members,
 }
 
 impl<'a> ZipReader<'a> {
@@ -52,7 +55,11 @@ impl<'a> ZipReader<'a> {
         let members = (0..archive.len())
             .map(|index| describe(&archive, index))
             .collect();
-        Ok(ZipReader { archive, members })
+        Ok(ZipReader {
+            archive,
+            members,
+            reader: Members::default(),
+        })
     }
 
     /// Every member, in central-directory order.
@@ -66,7 +73,9 @@ impl<'a> ZipReader<'a> {
     }
 
     /// A reader of the decompressed member, after checking its declared sizes; it stops at
-    /// the member size and ratio limits and charges `budget`.
+    /// the member size and ratio limits and charges `budget`. A small member is inflated
+    /// whole first when it inflates to its declared size and CRC ([`Members`]); any other is
+    /// streamed by zip's reader, so it fails as it always did.
     pub fn open_member<'s>(
         &'s mut self,
         member: &Member,
@@ -77,7 +86,10 @@ impl<'a> ZipReader<'a> {
             return Err(ExtractError::Encrypted("password-protected zip member".into()).into());
         }
         check_declared(limits, budget, member.size, Some(member.compressed))?;
-        let file = self.archive.by_index(member.index).map_err(member_error)?;
+        let file = self
+            .reader
+            .open(&mut self.archive, member.index)
+            .map_err(member_error)?;
         Ok(Bounded::new(
             file,
             limits,

@@ -11,8 +11,8 @@ use std::io::{BufRead, Read, Seek};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::member::Members;
 use super::xml::{self, attr, next, push_text, relationships};
+use crate::extract::archive::members::Members;
 use crate::extract::ExtractError;
 
 /// Relationship type suffix of a sheet's legacy comments part.

@@ -25,7 +25,6 @@
 
 mod comments;
 mod guard;
-mod member;
 mod properties;
 pub mod render;
 mod xlsb;
@@ -37,9 +36,9 @@ use std::io::{BufReader, Read, Seek};
 use calamine::{Data, DataRef, DataType, Range, Reader, Sheet, SheetType};
 
 use super::{Context, ExtractError, Extractor, Format, Input, Segment};
+use crate::extract::archive::members::Members;
 use crate::location::{Location, Step};
 use comments::Authors;
-use member::Members;
 use render::{a1, cell_text, write_a1};
 
 /// The spreadsheet extractor (calamine; our own reader for xlsx and xlsm).

@@ -7,8 +7,8 @@
 use std::io::{Read, Seek};
 
 use super::comments::Authors;
-use super::member::Members;
 use super::xml::corrupt;
+use crate::extract::archive::members::Members;
 use crate::extract::office::xml::read_properties;
 use crate::extract::Context;
 use crate::location::Step;

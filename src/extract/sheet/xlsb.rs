@@ -15,8 +15,8 @@ use std::io::{self, BufReader, Read, Seek};
 use calamine::{CellErrorType, Data};
 
 use super::comments::{add_author, comment_parts_of, Authors};
-use super::member::Members;
 use super::xml::relationships;
+use crate::extract::archive::members::Members;
 
 /// `BrtRowHdr`: a new row.
 const ROW: u32 = 0x00;

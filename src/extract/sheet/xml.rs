@@ -7,7 +7,7 @@ use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
-use super::member::{Member, Members};
+use crate::extract::archive::members::{Member, Members};
 use crate::extract::office::xml::{read_relationships, Relationship};
 use crate::extract::ExtractError;
 

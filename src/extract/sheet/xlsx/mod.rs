@@ -28,7 +28,7 @@ use std::io::{Read, Seek};
 use calamine::{DataRef, Sheet, XlsxError};
 use zip::ZipArchive;
 
-use super::member::{Member, Members};
+use crate::extract::archive::members::{Member, Members};
 
 use cells::CellContext;
 use number_format::NumberKind;

@@ -10,7 +10,7 @@ use quick_xml::escape::unescape;
 use quick_xml::events::Event;
 use zip::ZipArchive;
 
-use crate::extract::sheet::member::Members;
+use crate::extract::archive::members::Members;
 
 use super::attrs::{is_local, pick, raw_attr, raw_attrs};
 use super::escape::push_entity;

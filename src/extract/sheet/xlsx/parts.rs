@@ -11,7 +11,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use zip::ZipArchive;
 
-use crate::extract::sheet::member::{Member, Members};
+use crate::extract::archive::members::{Member, Members};
 
 /// A streaming XML reader over one member of the package.
 pub type PartReader<'z, R> = Reader<Member<'z, R>>;

@@ -11,7 +11,7 @@ use quick_xml::name::QName;
 use quick_xml::Reader;
 use zip::ZipArchive;
 
-use crate::extract::sheet::member::Members;
+use crate::extract::archive::members::Members;
 
 use super::attrs::raw_attr;
 use super::escape::{push_entity, unescape_excel};

@@ -12,7 +12,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use zip::ZipArchive;
 
-use crate::extract::sheet::member::Members;
+use crate::extract::archive::members::Members;
 
 use super::attrs::{pick, raw_attr};
 use super::number_format::{self, NumberKind};

@@ -13,7 +13,7 @@ use zip::write::SimpleFileOptions;
 use zip::ZipArchive;
 
 use super::Workbook;
-use crate::extract::sheet::member::Members;
+use crate::extract::archive::members::Members;
 
 /// What a reader made of a workbook: the error that stopped it opening, or per sheet its
 /// name, kind, visibility, cells and the error that stopped it.

@@ -1,8 +1,9 @@
-//! Zip members of a workbook read whole with one inflater for the whole workbook.
+//! Zip members read whole with one inflater for the whole archive (a workbook, an Office
+//! document, a zip).
 //!
 //! zip's own reader sets up a new inflater (and its buffers) for every member it opens; for
-//! the small workbooks attached to mail, with a dozen small parts each, that set-up cost more
-//! than inflating. A small member stored or deflated is instead inflated here, into a buffer
+//! the small workbooks and documents attached to mail, with a dozen small parts each, that
+//! set-up cost more than inflating. A small member stored or deflated is instead inflated here, into a buffer
 //! reused from member to member, by an inflater that is reset between members. It is used
 //! only when it inflates to exactly the declared size with the declared CRC: then zip's
 //! reader would have read the very same bytes without an error. Any other member (large,
@@ -20,7 +21,7 @@ use zip::{CompressionMethod, ZipArchive};
 /// ods `content.xml`) are streamed, so memory stays bounded by this, not by the member.
 const WHOLE_MAX: u64 = 1 << 20;
 
-/// The inflater and buffers shared by the members of one workbook.
+/// The inflater and buffers shared by the members of one archive.
 pub struct Members {
     inflater: Decompress,
     packed: Vec<u8>,
