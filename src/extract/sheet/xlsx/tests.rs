@@ -416,60 +416,22 @@ fn odd_workbooks_read_as_calamine_reads_them() {
         m
     };
     let sheet = "xl/worksheets/sheet1.xml";
+    // The sheet with its one cell written otherwise.
+    let cell = |to: &str| replace(sheet, "<c r=\"A1\"><v>1</v></c>", to);
     let cases = [
         replace(sheet, "<v>1</v>", "<v>1</v><v>2</v>"),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\" t=\"x\"><v>1</v></c>",
-        ),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\" t=\"s\"><v>7</v></c>",
-        ),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\" t=\"b\"><v>2</v></c>",
-        ),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\" t=\"e\"><v>#BAD</v></c>",
-        ),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\" t=\"n\"><v>x</v></c>",
-        ),
-        replace(sheet, "<c r=\"A1\"><v>1</v></c>", "<c r=\"A1\"><x/></c>"),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"1A\"><v>1</v></c>",
-        ),
-        replace(sheet, "<c r=\"A1\"><v>1</v></c>", "<c r=A1><v>1</v></c>"),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\" s=\"1\"><v>45597.25</v></c>",
-        ),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\"><v>1&amp;</v></c>",
-        ),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\" t=\"str\"><v>&bad;</v></c>",
-        ),
-        replace(
-            sheet,
-            "<c r=\"A1\"><v>1</v></c>",
-            "<c r=\"A1\"><v><![CDATA[5]]></v></c>",
-        ),
+        cell("<c r=\"A1\" t=\"x\"><v>1</v></c>"),
+        cell("<c r=\"A1\" t=\"s\"><v>7</v></c>"),
+        cell("<c r=\"A1\" t=\"b\"><v>2</v></c>"),
+        cell("<c r=\"A1\" t=\"e\"><v>#BAD</v></c>"),
+        cell("<c r=\"A1\" t=\"n\"><v>x</v></c>"),
+        cell("<c r=\"A1\"><x/></c>"),
+        cell("<c r=\"1A\"><v>1</v></c>"),
+        cell("<c r=A1><v>1</v></c>"),
+        cell("<c r=\"A1\" s=\"1\"><v>45597.25</v></c>"),
+        cell("<c r=\"A1\"><v>1&amp;</v></c>"),
+        cell("<c r=\"A1\" t=\"str\"><v>&bad;</v></c>"),
+        cell("<c r=\"A1\"><v><![CDATA[5]]></v></c>"),
         replace(sheet, "<row r=\"1\">", "<row r=\"x\">"),
         replace(
             sheet,
