@@ -96,6 +96,12 @@ pub const FILE_NAME: &str = "cache.redb";
 /// reports; only for files whose findings were rendered when they were scanned). One lookup
 /// gives a JSON rescan all it needs of an unchanged file.
 const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v4");
+/// [`TEXTS_END`] → the texts file's identity and its end as of the last commit (a
+/// [`TextRef`] from the header to the end): a texts file found shorter than that is started
+/// afresh, so no reference can point at texts appended after it was cut.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta.v1");
+/// The key of the texts file's end in [`META`].
+const TEXTS_END: &str = "texts end";
 /// Path → the file's results (encoded, see [`Cache::scan_file`]).
 const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
 /// The tables of earlier cache formats (JSON entries; strings inline; texts in the database),
@@ -552,6 +558,7 @@ impl Cache {
             warning: Mutex::new(None),
         };
         cache.drop_old_format();
+        cache.check_texts();
         cache.take_snapshot();
         Ok((cache, warning))
     }
@@ -600,8 +607,8 @@ impl Cache {
                     return uncached(scan);
                 };
                 if h == head.hash {
-                    let block = block.filter(|_| blocks);
-                    if let Some(results) = self.results_of(&key, shown, block.as_deref()) {
+                    let wanted = block.as_deref().filter(|_| blocks);
+                    if let Some(results) = self.results_of(&key, shown, wanted) {
                         let head = Head {
                             stat,
                             recorded_ns,
@@ -820,6 +827,29 @@ impl Cache {
         *self.snapshot.write().expect("cache snapshot") = snapshot;
     }
 
+    /// Starts the texts file afresh when it is shorter than the database says it was.
+    fn check_texts(&self) {
+        let Some(texts) = &self.texts else { return };
+        let committed = self.guarded(|| {
+            let txn = self.begin_read()?;
+            let table = match txn.open_table(META) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            Ok(table
+                .get(TEXTS_END)?
+                .and_then(|v| TextRef::split(v.value()).map(|(r, _)| r)))
+        });
+        let (id, end) = texts.end();
+        if let Some(Some(r)) = committed {
+            if r.id == id && r.at.saturating_add(r.len) > end {
+                // Without a texts file, the bodies serve.
+                let _ = texts.restart();
+            }
+        }
+    }
+
     /// Removes the tables of earlier formats.
     fn drop_old_format(&self) {
         self.guarded(|| {
@@ -935,10 +965,18 @@ impl Cache {
     fn write(&self, batch: Pending, remove: &[String], durability: Durability) {
         self.guarded(|| {
             // The texts the entries refer to go first (to the disk, before a durable commit).
+            let mut texts_end = None;
             if let Some(texts) = &self.texts {
                 texts.flush(matches!(durability, Durability::Immediate))?;
+                let (id, end) = texts.end();
+                let at = texts::HEADER_LEN;
+                texts_end = Some(TextRef {
+                    id,
+                    at,
+                    len: end - at,
+                });
             }
-            self.writer(|db| Self::commit(db, &batch, remove, durability))
+            self.writer(|db| Self::commit(db, &batch, remove, texts_end, durability))
         });
     }
 
@@ -981,8 +1019,17 @@ impl Cache {
             }
             let only: Vec<TextRef> = refs.iter().map(|(_, r)| *r).collect();
             let moved = texts.compact_into(&only)?;
+            let (id, end) = texts.end();
+            let at = texts::HEADER_LEN;
+            let texts_end = TextRef {
+                id,
+                at,
+                len: end - at,
+            };
             self.writer(|db| {
                 let txn = db.begin_write()?;
+                txn.open_table(META)?
+                    .insert(TEXTS_END, texts_end.encode().as_slice())?;
                 {
                     let mut heads = txn.open_table(HEADS)?;
                     for ((key, _), to) in refs.iter().zip(moved) {
@@ -1008,15 +1055,21 @@ impl Cache {
     }
 
     /// Writes `batch` and removes `remove` in one transaction.
+    /// `texts_end`: the texts file's end, recorded in [`META`].
     fn commit(
         db: &Database,
         batch: &Pending,
         remove: &[String],
+        texts_end: Option<TextRef>,
         durability: Durability,
     ) -> Result<(), redb::Error> {
         let mut txn = db.begin_write()?;
         txn.set_durability(durability)
             .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
+        if let Some(end) = texts_end {
+            let mut meta = txn.open_table(META)?;
+            meta.insert(TEXTS_END, end.encode().as_slice())?;
+        }
         {
             let mut heads = txn.open_table(HEADS)?;
             let mut bodies = txn.open_table(BODIES)?;
@@ -1658,7 +1711,47 @@ mod tests {
                 (first.clone(), true, true)
             );
         }
+        // Refreshed by a scan that does not take blocks: kept for the next that does.
+        age(&file, 20);
+        assert_eq!(
+            scan_with(&cache, &file, &calls, false),
+            (first.clone(), true, false)
+        );
+        assert_eq!(
+            scan_with(&cache, &file, &calls, true),
+            (first.clone(), true, true)
+        );
         assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn a_texts_file_shorter_than_recorded_is_started_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&a, "first file").unwrap();
+        age(&a, 60);
+        let db = dir.path().join("c.redb");
+        let calls = Cell::new(0);
+        let (first, _, _) = scan_with(&trusting(&db), &a, &calls, true);
+        // The texts file cut back to its header (as a restore from an older backup could).
+        let texts = TextFile::path_of(&db);
+        let id = std::fs::read(&texts).unwrap()[16..32].to_vec();
+        std::fs::File::options()
+            .write(true)
+            .open(&texts)
+            .unwrap()
+            .set_len(32)
+            .unwrap();
+        // Another file's text would now be appended where a's was: a must not get it.
+        std::fs::write(&b, "other file").unwrap();
+        age(&b, 60);
+        let cache = trusting(&db);
+        assert_ne!(cache.texts.as_ref().unwrap().id().to_vec(), id);
+        let (other, cached, _) = scan_with(&cache, &b, &calls, true);
+        assert!(!cached);
+        assert_eq!(other[0].value, "other file");
+        assert_eq!(scan_with(&cache, &a, &calls, true), (first, true, false));
+        assert_eq!(calls.get(), 2);
     }
 
     #[test]

@@ -82,6 +82,9 @@ struct Appender {
     end: u64,
     /// Bytes appended since the file was opened.
     appended: u64,
+    /// A write failed: what is in the file may no longer match `end`, so nothing more is
+    /// appended or flushed (the cache turns itself off; no entry made since is committed).
+    broken: bool,
 }
 
 /// How much of a texts file is referred to: compaction pays when the rest is larger than
@@ -126,9 +129,36 @@ impl TextFile {
     pub fn id(&self) -> [u8; 16] {
         self.writer.lock().expect("texts writer").id
     }
+
+    /// Identity and end of the file, all appended so far included.
+    pub fn end(&self) -> ([u8; 16], u64) {
+        let w = self.writer.lock().expect("texts writer");
+        (w.id, w.end)
+    }
+
+    /// Starts the file afresh under a new identity: for a file shorter than the database
+    /// says it was (restored from another time, or cut), whose old references could
+    /// otherwise point at texts appended later.
+    pub fn restart(&self) -> io::Result<()> {
+        let mut w = self.writer.lock().expect("texts writer");
+        std::fs::remove_file(&self.path)?;
+        *w = Appender::open(&self.path)?;
+        *self.map.lock().expect("texts map") = None;
+        Ok(())
+    }
 }
 
 impl Appender {
+    /// An error once a write has failed.
+    fn check(&self) -> io::Result<()> {
+        match self.broken {
+            true => Err(io::Error::other(
+                "an earlier write to the texts file failed",
+            )),
+            false => Ok(()),
+        }
+    }
+
     /// The texts file at `path`, opened to append (see [`TextFile::open`]).
     fn open(path: &Path) -> io::Result<Appender> {
         let mut file = super::open_owner_only(path)?;
@@ -154,6 +184,7 @@ impl Appender {
             out: BufWriter::with_capacity(1 << 20, file),
             end,
             appended: 0,
+            broken: false,
         })
     }
 }
@@ -163,7 +194,8 @@ impl TextFile {
     pub fn append(&self, text: &[u8]) -> io::Result<TextRef> {
         let mut w = self.writer.lock().expect("texts writer");
         let at = w.end;
-        w.out.write_all(text)?;
+        w.check()?;
+        w.out.write_all(text).inspect_err(|_| w.broken = true)?;
         w.end += text.len() as u64;
         w.appended += text.len() as u64;
         Ok(TextRef {
@@ -181,7 +213,8 @@ impl TextFile {
     /// Hands everything appended to the operating system; with `sync`, also to the disk.
     pub fn flush(&self, sync: bool) -> io::Result<()> {
         let mut w = self.writer.lock().expect("texts writer");
-        w.out.flush()?;
+        w.check()?;
+        w.out.flush().inspect_err(|_| w.broken = true)?;
         if sync {
             w.out.get_ref().sync_data()?;
         }
