@@ -324,25 +324,27 @@ impl Results {
     /// reached through another spelling of a root).
     fn decode_block(bytes: &[u8], key: &str, shown: &str, texts: &TextFile) -> Option<Results> {
         let (text, rest) = TextRef::split(bytes)?;
-        let r = Results::decode(rest, key, shown, Some(text.at))?;
+        let r = Results::decode(rest, key, shown, Some(text))?;
         match &r.findings {
             Found::Rendered(b) if b.text_len() == text.len && texts.check(text) => Some(r),
             _ => None,
         }
     }
 
-    /// A `body` entry (`text_at: None`), or the results of a `block` entry whose text is at
-    /// `text_at` in the texts file, decoded with `shown` as the path of everything: `None`
+    /// A `body` entry (`text: None`), or the results of a `block` entry whose text is at
+    /// `text` in the texts file, decoded with `shown` as the path of everything: `None`
     /// when it does not decode, or when a block was rendered with another path.
-    fn decode(bytes: &[u8], key: &str, shown: &str, text_at: Option<u64>) -> Option<Results> {
+    fn decode(bytes: &[u8], key: &str, shown: &str, text: Option<TextRef>) -> Option<Results> {
         let mut d = Dec::new(bytes)?;
         let skipped = match d.byte()? {
             0 => None,
             1 => Some(d.str()?.to_string()),
             _ => return None,
         };
-        let findings = match text_at {
-            Some(at) => Found::Rendered(Arc::new(d.block(key, at).filter(|b| b.path == shown)?)),
+        let findings = match text {
+            Some(t) => Found::Rendered(Arc::new(
+                d.block(key, t.at, t.id).filter(|b| b.path == shown)?,
+            )),
             None => Found::List(d.list(|d| d.finding(shown))?),
         };
         let errors = d.list(|d| d.error(shown))?;
@@ -981,9 +983,11 @@ impl Cache {
     }
 
     /// Rewrites the texts file without the texts no entry refers to any more, when those
-    /// take more room than the rest (see [`Garbage`]). Called after the report has been
-    /// written (the report may read texts at their old places until then); only after a
-    /// scan that appended texts, so a rescan that found nothing changed costs nothing here.
+    /// take more room than the rest (see [`Garbage`]). To be called once the report has been
+    /// written, not before: a JSON report reads stored texts at their old places after the
+    /// scan has returned (a block whose texts file was rewritten since is an error, never
+    /// another text). Does something only after a scan that appended texts, so a rescan that
+    /// found nothing changed costs nothing here.
     pub fn tidy(&self) {
         let Some(texts) = self.texts.as_ref().filter(|t| t.appended() > 0) else {
             return;
@@ -1117,6 +1121,7 @@ impl TextStore for Cache {
         key: &str,
         at: u64,
         len: u64,
+        file: [u8; 16],
         write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         let missing = |why: &dyn std::fmt::Display| {
@@ -1127,8 +1132,9 @@ impl TextStore for Cache {
         };
         let texts = self.texts.as_ref();
         let texts = texts.ok_or_else(|| missing(&"no texts file"))?;
-        let id = [0; 16]; // not compared: the block was checked when it was looked up
-        let text = texts.text_at(TextRef { id, at, len });
+        // Checked (UTF-8) when the block was looked up; a texts file rewritten since has
+        // another identity, and is refused.
+        let text = texts.text(TextRef { id: file, at, len });
         write(&text.map_err(|why| missing(&why))?)
     }
 }
@@ -1650,7 +1656,9 @@ mod tests {
         // the report.
         cache.fail("disk full");
         assert_eq!(block.findings(&cache).unwrap(), first);
-        // A text gone from the store is an error, never a report without those findings.
+        // A text gone from the store is an error, never a report without those findings
+        // nor another text: cut short (the cache starts the file afresh when it opens), or
+        // replaced after the block was read.
         drop(cache);
         let texts = TextFile::path_of(&db);
         let len = std::fs::metadata(&texts).unwrap().len();
@@ -1662,6 +1670,24 @@ mod tests {
             .unwrap();
         let cache = trusting(&db);
         let err = block.findings(&cache).unwrap_err().to_string();
+        assert!(
+            err.contains("cannot be read from the cache (written to another texts file)"),
+            "{err}"
+        );
+        let (id, _) = cache.texts.as_ref().unwrap().end();
+        let BlockText::Stored { key, len, .. } = &block.text else {
+            unreachable!()
+        };
+        let past = FileBlock {
+            text: BlockText::Stored {
+                key: key.clone(),
+                at: 1 << 20,
+                len: *len,
+                file: id,
+            },
+            ..(*block).clone()
+        };
+        let err = past.findings(&cache).unwrap_err().to_string();
         assert!(
             err.contains("cannot be read from the cache (missing)"),
             "{err}"

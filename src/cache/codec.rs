@@ -419,9 +419,9 @@ impl<'a> Dec<'a> {
         })
     }
 
-    /// A block written by [`Enc::block`], its text stored apart (for `key`, at offset `at`):
-    /// `None` also when it is empty or its counts do not add up.
-    pub(super) fn block(&mut self, key: &str, at: u64) -> Option<FileBlock> {
+    /// A block written by [`Enc::block`], its text stored apart (for `key`, at offset `at` in
+    /// the texts file `file`): `None` also when it is empty or its counts do not add up.
+    pub(super) fn block(&mut self, key: &str, at: u64, file: [u8; 16]) -> Option<FileBlock> {
         let path = self.string()?;
         let count = self.u64()?;
         let by_category = self.list(|d| Some((d.string()?, d.u64()?)))?;
@@ -443,6 +443,7 @@ impl<'a> Dec<'a> {
                 key: key.to_string(),
                 at,
                 len,
+                file,
             },
             count,
             by_category,
@@ -591,26 +592,30 @@ mod tests {
                 key: "k".into(),
                 at: 5,
                 len: 30,
+                file: [1; 16],
             },
             ..block.clone()
         };
-        assert_eq!(d.block("k", 5).as_ref(), Some(&apart));
+        assert_eq!(d.block("k", 5, [1; 16]).as_ref(), Some(&apart));
         assert!(d.is_done());
         let wrong = FileBlock {
             count: 4,
             ..block.clone()
         };
-        assert_eq!(Dec::new(&encode(&wrong)).unwrap().block("k", 5), None);
+        assert_eq!(
+            Dec::new(&encode(&wrong)).unwrap().block("k", 5, [1; 16]),
+            None
+        );
         for n in 0..bytes.len() {
             assert!(Dec::new(&bytes[..n])
-                .and_then(|mut d| d.block("k", 5))
+                .and_then(|mut d| d.block("k", 5, [1; 16]))
                 .is_none());
         }
         for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0xA5;
             if let Some(mut d) = Dec::new(&damaged) {
-                let _ = d.block("k", 5);
+                let _ = d.block("k", 5, [1; 16]);
             }
         }
     }

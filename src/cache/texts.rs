@@ -229,17 +229,11 @@ impl TextFile {
             .is_ok_and(|text| simdutf8::basic::from_utf8(&text).is_ok())
     }
 
-    /// The text `r` refers to.
-    fn text(&self, r: TextRef) -> Result<Text, &'static str> {
+    /// The text `r` refers to: an error when it is another file's or past the end.
+    pub fn text(&self, r: TextRef) -> Result<Text, &'static str> {
         if r.id != self.id() {
             return Err("written to another texts file");
         }
-        self.text_at(r)
-    }
-
-    /// The text at `r`'s place in this file, whatever file `r` names (the report's blocks
-    /// were checked against this file when they were looked up).
-    pub fn text_at(&self, r: TextRef) -> Result<Text, &'static str> {
         let end = r.at.checked_add(r.len).ok_or("missing")?;
         let map = self.map(end).map_err(|_| "unreadable")?;
         let at = usize::try_from(r.at).map_err(|_| "missing")?;

@@ -141,6 +141,11 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         }
     };
     line.finish();
+    if let Some(cache) = &scanner.cache {
+        // Only now, with the report written: until then it may read stored texts where
+        // they were (a JSON report reads them after the scan has returned).
+        cache.tidy();
+    }
     if let Some(w) = scanner.cache.as_ref().and_then(Cache::warning) {
         eprintln!("sporhund: warning: {w}");
     }

@@ -526,10 +526,6 @@ impl Scanner {
             cache.finish(&walk_options.roots);
         }
         sink.finish(&summary, seconds)?;
-        if let Some(cache) = &self.cache {
-            // After the report: it may read stored texts where they were before.
-            cache.tidy();
-        }
         Ok((summary, seconds))
     }
 

@@ -43,6 +43,9 @@ pub enum BlockText {
         at: u64,
         /// Its length in bytes.
         len: u64,
+        /// Identity of the store's file the text is in: the store refuses a text of
+        /// another (say one rewritten since the block was read).
+        file: [u8; 16],
     },
 }
 
@@ -55,6 +58,7 @@ pub trait TextStore {
         key: &str,
         at: u64,
         len: u64,
+        file: [u8; 16],
         write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()>;
 }
@@ -68,6 +72,7 @@ impl TextStore for NoStore {
         key: &str,
         _at: u64,
         _len: u64,
+        _file: [u8; 16],
         _write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
         Err(io::Error::other(format!(
@@ -117,7 +122,9 @@ impl FileBlock {
     ) -> io::Result<()> {
         match &self.text {
             BlockText::Here(text) => write(text),
-            BlockText::Stored { key, at, len } => store.with_text(key, *at, *len, write),
+            BlockText::Stored { key, at, len, file } => {
+                store.with_text(key, *at, *len, *file, write)
+            }
         }
     }
 
@@ -193,9 +200,10 @@ mod tests {
                 key: &str,
                 at: u64,
                 len: u64,
+                file: [u8; 16],
                 write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
             ) -> io::Result<()> {
-                assert_eq!((key, at, len), ("k", 9, self.0.len() as u64));
+                assert_eq!((key, at, len, file), ("k", 9, self.0.len() as u64, [3; 16]));
                 write(&self.0)
             }
         }
@@ -204,6 +212,7 @@ mod tests {
                 key: "k".into(),
                 at: 9,
                 len: text.len() as u64,
+                file: [3; 16],
             },
             ..block
         };
