@@ -1017,6 +1017,7 @@ impl Cache {
             let garbage = Garbage {
                 total: texts.text_bytes(),
                 live,
+                min: Garbage::min_from_env(),
             };
             if !garbage.worth_compacting() {
                 return Ok(());

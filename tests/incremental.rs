@@ -295,19 +295,55 @@ fn the_cache_holds_no_raw_identifier_and_mail_locations_are_reported_alike() {
     assert_eq!(from_cache(t.path(), c.path(), &[]), 2);
     let report = scan(t.path(), c.path(), &[]).json().to_string();
     assert!(report.contains("Sykmelding for"), "{report}");
-    let cache = fs::read(c.path().join("cache.redb")).unwrap();
-    for raw in [
-        FNR,
-        FNR2,
-        "kari.nordmann@firma.no",
-        "912 34 567",
-        "91234567",
-    ] {
-        assert!(
-            !cache.windows(raw.len()).any(|w| w == raw.as_bytes()),
-            "{raw} in the cache"
-        );
+    for file in ["cache.redb", "cache.redb.texts"] {
+        let cache = fs::read(c.path().join(file)).unwrap();
+        for raw in [
+            FNR,
+            FNR2,
+            "kari.nordmann@firma.no",
+            "912 34 567",
+            "91234567",
+        ] {
+            assert!(
+                !cache.windows(raw.len()).any(|w| w == raw.as_bytes()),
+                "{raw} in {file}"
+            );
+        }
     }
+}
+
+/// Compaction of the texts file (rendered findings of JSON reports) happens once the report
+/// is written: a rescan whose changed file leaves most texts dead still reports the unchanged
+/// files' findings from their stored texts, and so does the rescan after the rewrite.
+#[test]
+fn the_texts_file_is_compacted_after_the_report_and_reports_stay_alike() {
+    let t = tree();
+    let many = many_findings(t.path(), FNR, 300);
+    let c = tempfile::tempdir().unwrap();
+    let texts = c.path().join("cache.redb.texts");
+    let scan = |args: &[&str]| {
+        let mut cmd = sporhund();
+        cmd.arg("scan")
+            .arg(t.path())
+            .args(["--format", "json", "--no-progress", "--cache-dir"])
+            .arg(c.path())
+            .env("SPORHUND_CACHE_COMPACT_FROM", "0");
+        run(cmd, args)
+    };
+    assert_eq!(scan(&[]).json()["summary"]["files_from_cache"], 0);
+    let before = fs::metadata(&texts).unwrap().len();
+    // The long file's text is now dead, and outweighs all the others.
+    fs::write(&many, format!("fnr {FNR2}\n")).unwrap();
+    age(&many, 60);
+    let changed = scan(&[]).json();
+    assert_eq!(changed["summary"]["files_from_cache"], 4);
+    let full = scan(&["--no-cache"]).json();
+    assert_eq!(comparable(&changed), comparable(&full));
+    let after = fs::metadata(&texts).unwrap().len();
+    assert!(after < before / 10, "{before} -> {after}: not compacted");
+    let again = scan(&[]).json();
+    assert_eq!(again["summary"]["files_from_cache"], 5);
+    assert_eq!(comparable(&again), comparable(&full));
 }
 
 /// The finding records of a JSON Lines report, sorted.

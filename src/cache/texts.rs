@@ -88,22 +88,33 @@ struct Appender {
 }
 
 /// How much of a texts file is referred to: compaction pays when the rest is larger than
-/// that and than [`Garbage::MIN`].
+/// that and than `min` ([`Garbage::MIN`] unless a test asks for less).
 pub struct Garbage {
     /// Bytes of the file after its header.
     pub total: u64,
     /// Bytes of the texts still referred to.
     pub live: u64,
+    /// Less garbage than this is not worth a rewrite.
+    pub min: u64,
 }
 
 impl Garbage {
-    /// Less garbage than this is never worth a rewrite.
+    /// Less garbage than this is never worth a rewrite (outside tests).
     pub const MIN: u64 = 16 << 20;
+
+    /// [`Garbage::MIN`], or the number of bytes in `SPORHUND_CACHE_COMPACT_FROM` (for tests
+    /// of compaction through the binary, which could not otherwise afford 16 MiB of texts).
+    pub fn min_from_env() -> u64 {
+        std::env::var("SPORHUND_CACHE_COMPACT_FROM")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Self::MIN)
+    }
 
     /// Whether to rewrite the file.
     pub fn worth_compacting(&self) -> bool {
         let garbage = self.total.saturating_sub(self.live);
-        garbage > self.live && garbage > Self::MIN
+        garbage > self.live && garbage > self.min
     }
 }
 
@@ -410,20 +421,12 @@ mod tests {
             got.extend_from_slice(&t2.text(r).unwrap());
         }
         assert_eq!(got, b"ccca");
-        assert!(Garbage {
-            total: 40 << 20,
-            live: 1 << 20
-        }
-        .worth_compacting());
-        assert!(!Garbage {
-            total: 10 << 20,
-            live: 1
-        }
-        .worth_compacting());
-        assert!(!Garbage {
-            total: 60 << 20,
-            live: 30 << 20
-        }
-        .worth_compacting());
+        let worth = |total: u64, live: u64| {
+            let min = Garbage::MIN;
+            Garbage { total, live, min }.worth_compacting()
+        };
+        assert!(worth(40 << 20, 1 << 20));
+        assert!(!worth(10 << 20, 1));
+        assert!(!worth(60 << 20, 30 << 20));
     }
 }
