@@ -833,19 +833,16 @@ impl Cache {
     fn check_texts(&self) {
         let Some(texts) = &self.texts else { return };
         let committed = self.guarded(|| {
-            let txn = self.begin_read()?;
-            let table = match txn.open_table(META) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-                Err(e) => return Err(e.into()),
+            let Some(table) = table_if_any(&self.begin_read()?, META)? else {
+                return Ok(None);
             };
             Ok(table
                 .get(TEXTS_END)?
                 .and_then(|v| TextRef::split(v.value()).map(|(r, _)| r)))
         });
-        let (id, end) = texts.end();
+        let now = texts.extent();
         if let Some(Some(r)) = committed {
-            if r.id == id && r.at.saturating_add(r.len) > end {
+            if r.id == now.id && r.at.saturating_add(r.len) > now.at + now.len {
                 // Without a texts file, the bodies serve.
                 let _ = texts.restart();
             }
@@ -970,13 +967,7 @@ impl Cache {
             let mut texts_end = None;
             if let Some(texts) = &self.texts {
                 texts.flush(matches!(durability, Durability::Immediate))?;
-                let (id, end) = texts.end();
-                let at = texts::HEADER_LEN;
-                texts_end = Some(TextRef {
-                    id,
-                    at,
-                    len: end - at,
-                });
+                texts_end = Some(texts.extent());
             }
             self.writer(|db| Self::commit(db, &batch, remove, texts_end, durability))
         });
@@ -995,11 +986,8 @@ impl Cache {
         self.guarded(|| {
             let mut refs = Vec::new();
             {
-                let txn = self.begin_read()?;
-                let table = match txn.open_table(HEADS) {
-                    Ok(t) => t,
-                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(()),
-                    Err(e) => return Err(e.into()),
+                let Some(table) = table_if_any(&self.begin_read()?, HEADS)? else {
+                    return Ok(());
                 };
                 for item in table.iter()? {
                     let (key, value) = item?;
@@ -1015,7 +1003,7 @@ impl Cache {
                 .map(|(_, r)| r.len)
                 .sum();
             let garbage = Garbage {
-                total: texts.text_bytes(),
+                total: texts.extent().len,
                 live,
                 min: Garbage::min_from_env(),
             };
@@ -1024,13 +1012,7 @@ impl Cache {
             }
             let only: Vec<TextRef> = refs.iter().map(|(_, r)| *r).collect();
             let moved = texts.compact_into(&only)?;
-            let (id, end) = texts.end();
-            let at = texts::HEADER_LEN;
-            let texts_end = TextRef {
-                id,
-                at,
-                len: end - at,
-            };
+            let texts_end = texts.extent();
             self.writer(|db| {
                 let txn = db.begin_write()?;
                 txn.open_table(META)?
@@ -1159,13 +1141,21 @@ fn open_owner_only(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
-/// The tables as `txn` sees them (none when they do not exist yet).
-fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
-    let open = |t| match txn.open_table(t) {
+/// Table `t` as `txn` sees it; `None` when no scan has made it yet.
+fn table_if_any(
+    txn: &ReadTransaction,
+    t: TableDefinition<&'static str, &'static [u8]>,
+) -> Result<Option<ReadOnlyTable<&'static str, &'static [u8]>>, redb::Error> {
+    match txn.open_table(t) {
         Ok(t) => Ok(Some(t)),
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
         Err(e) => Err(redb::Error::from(e)),
-    };
+    }
+}
+
+/// The tables as `txn` sees them (none when they do not exist yet).
+fn snapshot_of(txn: ReadTransaction) -> Result<Option<Snapshot>, redb::Error> {
+    let open = |t| table_if_any(&txn, t);
     Ok(match (open(HEADS)?, open(BODIES)?) {
         (Some(heads), Some(bodies)) => Some(Snapshot { heads, bodies }),
         _ => None,
@@ -1675,7 +1665,7 @@ mod tests {
             err.contains("cannot be read from the cache (written to another texts file)"),
             "{err}"
         );
-        let (id, _) = cache.texts.as_ref().unwrap().end();
+        let id = cache.texts.as_ref().unwrap().extent().id;
         let BlockText::Stored { key, len, .. } = &block.text else {
             unreachable!()
         };

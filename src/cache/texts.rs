@@ -141,10 +141,15 @@ impl TextFile {
         self.writer.lock().expect("texts writer").id
     }
 
-    /// Identity and end of the file, all appended so far included.
-    pub fn end(&self) -> ([u8; 16], u64) {
+    /// The whole file after its header, all appended so far included, as a reference:
+    /// what the database records at each commit, and what a compaction weighs.
+    pub fn extent(&self) -> TextRef {
         let w = self.writer.lock().expect("texts writer");
-        (w.id, w.end)
+        TextRef {
+            id: w.id,
+            at: HEADER_LEN,
+            len: w.end - HEADER_LEN,
+        }
     }
 
     /// Starts the file afresh under a new identity: for a file shorter than the database
@@ -185,8 +190,7 @@ impl Appender {
             let id = new_id();
             file.set_len(0)?;
             file.seek(SeekFrom::Start(0))?;
-            file.write_all(MAGIC)?;
-            file.write_all(&id)?;
+            write_header(&mut file, id)?;
             id
         };
         let end = file.seek(SeekFrom::End(0))?;
@@ -247,11 +251,8 @@ impl TextFile {
         }
         let end = r.at.checked_add(r.len).ok_or("missing")?;
         let map = self.map(end).map_err(|_| "unreadable")?;
-        let at = usize::try_from(r.at).map_err(|_| "missing")?;
-        let end = usize::try_from(end).map_err(|_| "missing")?;
-        (end <= map.len())
-            .then_some(Text { map, at, end })
-            .ok_or("missing")
+        let span = span(&map, r).ok_or("missing")?;
+        Ok(Text { map, span })
     }
 
     /// The file mapped read-only: the mapping made when first asked for, or a new one when
@@ -281,7 +282,8 @@ impl TextFile {
     pub fn compact_into(&self, refs: &[TextRef]) -> io::Result<Vec<Option<TextRef>>> {
         let old = self.id();
         self.flush(false)?;
-        let map = self.map(self.text_bytes() + HEADER_LEN)?;
+        let extent = self.extent();
+        let map = self.map(extent.at + extent.len)?;
         let tmp = {
             let mut p = self.path.as_os_str().to_owned();
             p.push(".new");
@@ -291,12 +293,12 @@ impl TextFile {
         file.set_len(0)?;
         let id = new_id();
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        out.write_all(MAGIC)?;
-        out.write_all(&id)?;
+        write_header(&mut out, id)?;
         let mut end = HEADER_LEN;
         let mut moved = Vec::with_capacity(refs.len());
         for r in refs {
             let text = (r.id == old).then(|| span(&map, *r)).flatten();
+            let text = text.map(|span| &map[span]);
             moved.push(match text {
                 Some(text) => {
                     out.write_all(text)?;
@@ -320,32 +322,33 @@ impl TextFile {
         *self.map.lock().expect("texts map") = None;
         Ok(moved)
     }
-
-    /// Bytes after the header.
-    pub fn text_bytes(&self) -> u64 {
-        self.writer.lock().expect("texts writer").end - HEADER_LEN
-    }
 }
 
 /// A text in the mapped file.
 pub struct Text {
     map: std::sync::Arc<Mmap>,
-    at: usize,
-    end: usize,
+    span: std::ops::Range<usize>,
 }
 
 impl std::ops::Deref for Text {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        &self.map[self.at..self.end]
+        &self.map[self.span.clone()]
     }
 }
 
-/// The bytes of `r` in `map`, if they are all there.
-fn span(map: &Mmap, r: TextRef) -> Option<&[u8]> {
+/// Where the bytes of `r` are in `map`, if they are all there.
+fn span(map: &Mmap, r: TextRef) -> Option<std::ops::Range<usize>> {
     let at = usize::try_from(r.at).ok()?;
-    map.get(at..at.checked_add(usize::try_from(r.len).ok()?)?)
+    let end = at.checked_add(usize::try_from(r.len).ok()?)?;
+    (end <= map.len()).then_some(at..end)
+}
+
+/// The header of a texts file with identity `id`.
+fn write_header(out: &mut impl Write, id: [u8; 16]) -> io::Result<()> {
+    out.write_all(MAGIC)?;
+    out.write_all(&id)
 }
 
 /// A random identity for a new file.
@@ -396,7 +399,7 @@ mod tests {
         std::fs::write(&path, b"something else entirely, long enough").unwrap();
         let t = TextFile::open(&path).unwrap();
         assert_ne!(t.id(), id);
-        assert_eq!(t.text_bytes(), 0);
+        assert_eq!(t.extent().len, 0);
     }
 
     #[test]
@@ -415,7 +418,7 @@ mod tests {
         let moved = t.compact_into(&[refs[2], foreign, refs[0]]).unwrap();
         assert!(moved[1].is_none());
         let t2 = TextFile::open(&path).unwrap();
-        assert_eq!(t2.text_bytes(), 4);
+        assert_eq!(t2.extent().len, 4);
         let mut got = Vec::new();
         for r in [moved[0].unwrap(), moved[2].unwrap()] {
             got.extend_from_slice(&t2.text(r).unwrap());
