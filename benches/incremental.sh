@@ -9,7 +9,7 @@
 #   small: MB/3 megabytes in files of 4-16 KB (many small files: per-file overhead dominates)
 #   sparse: the large corpus with digits and '@' removed from all files but every 20th (an
 #           archive where few files hold personal data: the report is small, as it usually is)
-# NO_BUILD=1 uses the release binaries as they are. Each corpus is read once first so the timed
+# NO_BUILD=1 uses the release binaries as they are; ONLY="small sparse" (say) times only those. Each corpus is read once first so the timed
 # scans start from a warm page cache; the cache lives in a fresh temporary directory. Prints
 # the median of RUNS runs (default 5; each after a `sync`, not timed) of a scan without the
 # cache (--no-cache), of the first scan (empty cache: it also hashes every file and fills the
@@ -95,6 +95,11 @@ if [ ! -d "$SPARSE" ]; then
         i=$((i + 1))
     done
 fi
-bench large "$LARGE"
-bench small "$SMALL"
-bench sparse "$SPARSE"
+for name in ${ONLY:-large small sparse}; do
+    case $name in
+        large) bench large "$LARGE" ;;
+        small) bench small "$SMALL" ;;
+        sparse) bench sparse "$SPARSE" ;;
+        *) echo "incremental.sh: no corpus $name (large, small, sparse)" >&2; exit 2 ;;
+    esac
+done

@@ -2,10 +2,11 @@
 //! header, open the output, and turn totals into the documented exit code.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use super::{exit, OutputArgs, WalkArgs};
+use crate::report::background::BackgroundWriter;
 use crate::report::{Header, Tool};
 use crate::walk::WalkOptions;
 
@@ -63,20 +64,19 @@ impl OutputArgs {
     }
 }
 
-/// The report destination: FILE, or standard output.
+/// The report destination: FILE, or standard output, written on a thread of its own while
+/// the report is made ([`BackgroundWriter`]).
 pub(super) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write>, String> {
-    Ok(match path {
-        Some(path) => Box::new(BufWriter::with_capacity(
-            OUTPUT_BUFFER,
+    let writer = match path {
+        Some(path) => BackgroundWriter::new(
             ReportFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())),
-    })
+        ),
+        None => BackgroundWriter::new(io::stdout()),
+    };
+    Ok(Box::new(writer.map_err(|e| {
+        format!("cannot start the report writer: {e}")
+    })?))
 }
-
-/// Bytes of report buffered before a write: with the default 8 KiB, a rescan copying 26 MB of
-/// stored findings into its report made 3,900 `write` calls.
-const OUTPUT_BUFFER: usize = 128 << 10;
 
 /// A report file emptied as [`File::create`] empties it, but on another thread while the scan
 /// runs: emptying a large earlier report (the kernel frees its cached pages) took 20 ms, a

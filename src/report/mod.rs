@@ -1,6 +1,7 @@
 //! Report stage: the report contract (documented in `docs/report.schema.json`) and one writer
 //! per output format. Writers only render what the pipeline decided; they never re-derive it.
 
+pub mod background;
 pub mod csv;
 pub mod find;
 pub mod fingerprint;
