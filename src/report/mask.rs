@@ -7,52 +7,45 @@ use crate::location::{Location, Step};
 /// two (for values of eight or more) and, for an e-mail address, the first letter and the
 /// top-level domain: `15108695088` → `*********88`, `kari@firma.no` → `k***@*****.no`.
 pub fn mask_value(value: &str) -> String {
-    if let Some((local, domain)) = value.rsplit_once('@') {
-        let mut out = String::with_capacity(value.len());
-        let mut chars = local.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        out.extend(chars.map(|c| if c.is_alphanumeric() { '*' } else { c }));
-        out.push('@');
-        let tld_at = domain.rfind('.').unwrap_or(domain.len());
-        out.extend(
-            domain[..tld_at]
-                .chars()
-                .map(|c| if c.is_alphanumeric() { '*' } else { c }),
-        );
-        out.push_str(&domain[tld_at..]);
-        return out;
-    }
     if value.is_ascii() {
         return mask_ascii_value(value);
     }
     mask_value_chars(value)
 }
 
-/// [`mask_value`] for a value that is no e-mail address, a byte at a time (ASCII only).
+/// [`mask_value`] for an ASCII value (nearly every value found): the bytes of a copy are
+/// replaced in place, without decoding characters.
 fn mask_ascii_value(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let alnum = bytes.iter().filter(|b| b.is_ascii_alphanumeric()).count();
-    let keep = if alnum >= 8 { 2 } else { 0 };
-    let mut seen = 0;
-    let masked: Vec<u8> = bytes
-        .iter()
-        .map(|&b| {
-            if b.is_ascii_alphanumeric() {
-                seen += 1;
-                if seen <= alnum - keep {
-                    return b'*';
-                }
-            }
-            b
-        })
-        .collect();
-    String::from_utf8(masked).expect("ASCII stays UTF-8")
+    let mut out = value.as_bytes().to_vec();
+    let hide = |byte: &mut u8| {
+        if byte.is_ascii_alphanumeric() {
+            *byte = b'*';
+        }
+    };
+    match memchr::memrchr(b'@', &out) {
+        Some(at) => {
+            // The first byte (of the local part, or the `@` itself) and the top-level domain
+            // stay.
+            let tld_at = memchr::memrchr(b'.', &out[at..]).map_or(out.len(), |dot| at + dot);
+            out[1..tld_at].iter_mut().for_each(hide);
+        }
+        None => {
+            let alnum = out.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+            let keep = if alnum >= 8 { 2 } else { 0 };
+            out.iter_mut()
+                .filter(|b| b.is_ascii_alphanumeric())
+                .take(alnum - keep)
+                .for_each(hide);
+        }
+    }
+    String::from_utf8(out).expect("ASCII stays UTF-8")
 }
 
-/// [`mask_value`] for a value that is no e-mail address, a character at a time.
+/// [`mask_value`] a character at a time.
 fn mask_value_chars(value: &str) -> String {
+    if let Some((local, domain)) = value.rsplit_once('@') {
+        return mask_address_chars(local, domain);
+    }
     let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
     let keep = if alnum >= 8 { 2 } else { 0 };
     let mut seen = 0;
@@ -70,6 +63,22 @@ fn mask_value_chars(value: &str) -> String {
             }
         })
         .collect()
+}
+
+/// [`mask_value`] for an e-mail address `local@domain`, a character at a time.
+fn mask_address_chars(local: &str, domain: &str) -> String {
+    let hide = |c: char| if c.is_alphanumeric() { '*' } else { c };
+    let mut out = String::with_capacity(local.len() + 1 + domain.len());
+    let mut chars = local.chars();
+    if let Some(c) = chars.next() {
+        out.push(c);
+    }
+    out.extend(chars.map(hide));
+    out.push('@');
+    let tld_at = domain.rfind('.').unwrap_or(domain.len());
+    out.extend(domain[..tld_at].chars().map(hide));
+    out.push_str(&domain[tld_at..]);
+    out
 }
 
 /// Characters of context shown on each side of a value.
@@ -92,7 +101,7 @@ pub fn snippet(
     push_side(&mut out, text, from, start, mask, others);
     push_shown(&mut out, shown_value);
     push_side(&mut out, text, end, to, mask, others);
-    String::from_utf8(out).expect("characters are replaced by whole characters")
+    snippet_text(out)
 }
 
 /// The byte range of a snippet around `text[start..end]`: [`SNIPPET_CHARS`] characters on
@@ -131,6 +140,18 @@ fn window(text: &str, start: usize, end: usize) -> (usize, usize) {
         to += 1;
     }
     (from, to)
+}
+
+/// The bytes of a snippet as a string, without validating them again (a snippet is most of
+/// the text written per finding, and this was a pass over every byte of it).
+fn snippet_text(bytes: Vec<u8>) -> String {
+    debug_assert!(std::str::from_utf8(&bytes).is_ok());
+    // SAFETY: a snippet is assembled from `text[from..to]` cut at character boundaries
+    // (`window` stops on bytes that start a character; values and other spans are `str`
+    // ranges), and every change to it replaces a whole character by ASCII (`push_char`) or
+    // an ASCII byte by an ASCII byte (the tables map bytes from 0x80 up to themselves, local
+    // parts are masked byte-wise only in ASCII text), so the bytes stay UTF-8.
+    unsafe { String::from_utf8_unchecked(bytes) }
 }
 
 /// How many of eight bytes start a character (are no UTF-8 continuation byte `10xxxxxx`).
@@ -176,7 +197,7 @@ pub fn snippet_keeping(
     if at < to {
         push_side(&mut out, text, at, to, true, others);
     }
-    String::from_utf8(out).expect("characters are replaced by whole characters")
+    snippet_text(out)
 }
 
 /// Appends `text` on one line: control characters become spaces.
@@ -679,7 +700,7 @@ mod tests {
         }
 
         #[test]
-        fn ascii_values_mask_as_characters_do(value in "[a-zA-Z0-9 +().-]{0,20}") {
+        fn ascii_values_mask_as_characters_do(value in "[a-zA-Z0-9 +().@-]{0,20}") {
             proptest::prop_assert_eq!(mask_ascii_value(&value), mask_value_chars(&value));
         }
 
