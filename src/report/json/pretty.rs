@@ -195,12 +195,15 @@ fn close_location(out: &mut Vec<u8>, layout: Layout) {
 
 /// What was rendered for the findings last written, for the next ones to copy: the start of
 /// their locations (all steps but the last: a message and its part, an attachment and its
-/// page) and their members before the path ([`Head`]). Findings come in runs per message and
+/// page), the text of a lone line step ([`LineText`]) and their members before the path
+/// ([`Head`]). Findings come in runs per message and
 /// attachment, two runs interleaved when two workers send them, so two starts are kept.
 #[derive(Default)]
 pub(super) struct RenderMemo {
     /// The most recently used first.
     starts: [Start; 2],
+    /// The text of a location that is one line step, for the layout last asked for.
+    line: Option<LineText>,
     /// The heads of the findings written, in the order first written.
     heads: Vec<Head>,
 }
@@ -212,6 +215,46 @@ struct Start {
     steps: Vec<Step>,
     layout: Option<Layout>,
     text: Vec<u8>,
+}
+
+/// A location of one line step (the location of nearly every finding in plain text) as
+/// [`location`] writes it at `layout`, cut around its two numbers: such a location is written
+/// as three copies and two numbers instead of member by member.
+struct LineText {
+    layout: Layout,
+    /// The text written for line 0, column 0.
+    text: Vec<u8>,
+    /// Where the line's `0` and the column's `0` are in `text`.
+    numbers: [usize; 2],
+}
+
+impl LineText {
+    /// The text at `layout`, made by [`location`] itself so the two cannot differ.
+    fn new(layout: Layout) -> io::Result<LineText> {
+        let mut text = Vec::new();
+        let zero = Location(vec![Step::Line { line: 0, column: 0 }]);
+        location(&mut text, &zero, layout)?;
+        // Names and separators hold no digits: the two zeros are the line and the column.
+        let mut zeros = memchr::memchr_iter(b'0', &text);
+        let (Some(line), Some(column), None) = (zeros.next(), zeros.next(), zeros.next()) else {
+            unreachable!("a line step's text has two digits");
+        };
+        Ok(LineText {
+            layout,
+            text,
+            numbers: [line, column],
+        })
+    }
+
+    /// Appends the location of one line step, `line` and `column`.
+    fn write(&self, out: &mut Vec<u8>, line: u64, column: u64) {
+        let [l, c] = self.numbers;
+        out.extend_from_slice(&self.text[..l]);
+        number(out, line);
+        out.extend_from_slice(&self.text[l + 1..c]);
+        number(out, column);
+        out.extend_from_slice(&self.text[c + 1..]);
+    }
 }
 
 /// A finding's members before its path (`type`, `rule`, `category`, `kind`, `severity`,
@@ -303,6 +346,9 @@ impl RenderMemo {
         layout: Layout,
     ) -> io::Result<()> {
         let steps = location.steps();
+        if let [Step::Line { line, column }] = steps {
+            return self.line(out, *line, *column, layout);
+        }
         let Some((last, start)) = steps.split_last().filter(|(_, start)| !start.is_empty()) else {
             return self::location(out, location, layout);
         };
@@ -324,6 +370,23 @@ impl RenderMemo {
         out.extend_from_slice(&self.starts[0].text);
         steps_from(out, std::slice::from_ref(last), start.len(), layout)?;
         close_location(out, layout);
+        Ok(())
+    }
+
+    /// Writes the location of one line step as [`location`] does, from the [`LineText`] of
+    /// `layout` (made when the layout changes).
+    fn line(
+        &mut self,
+        out: &mut Vec<u8>,
+        line: u64,
+        column: u64,
+        layout: Layout,
+    ) -> io::Result<()> {
+        let text = match &mut self.line {
+            Some(text) if text.layout == layout => text,
+            slot => slot.insert(LineText::new(layout)?),
+        };
+        text.write(out, line, column);
         Ok(())
     }
 }
@@ -426,7 +489,9 @@ impl<'a> Object<'a> {
     }
 
     /// Starts the member `name` with its text from `texts` where they have this object's
-    /// layout, else as [`Object::key`] assembles it.
+    /// layout, else as [`Object::key`] assembles it. Inlined: `texts` are literals, so each
+    /// copy is of a length known where the key is written, without a call to `memcpy`.
+    #[inline(always)]
     fn key_from(&mut self, name: &[u8], texts: &KeyTexts) {
         let text = match self.layout {
             Layout::Pretty(4) => texts.at_6,
