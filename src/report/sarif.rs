@@ -236,6 +236,22 @@ fn encode(path: &str) -> String {
 struct Artifacts {
     list: Vec<Value>,
     index: HashMap<(Option<usize>, String), usize>,
+    /// The file of the last result: the next results are mostly in the same file.
+    last: Option<FileArtifact>,
+}
+
+/// A file on disk as its results' locations name it.
+struct FileArtifact {
+    /// The path as reported.
+    path: String,
+    /// The root it was found under.
+    root: Option<usize>,
+    /// Its path relative to that root.
+    relative: String,
+    /// Its `artifactLocation` (without its index).
+    location: Value,
+    /// Its index in the artifact list.
+    index: usize,
 }
 
 impl Artifacts {
@@ -246,30 +262,54 @@ impl Artifacts {
             next
         })
     }
+
+    /// The artifact of the file at `path`, listed when new. The last one is kept: a file's
+    /// results come together, and its relative path, encoding and lookup cost more than the
+    /// rest of a result's location.
+    fn file(&mut self, path: &str, roots: &Roots) -> &FileArtifact {
+        if self.last.as_ref().is_some_and(|f| f.path == path) {
+            return self.last.as_ref().expect("just checked");
+        }
+        let (root, relative) = roots.relative(Path::new(path));
+        let mut location = json!({ "uri": encode(&relative) });
+        if let Some(i) = root {
+            location["uriBaseId"] = json!(base_id(i));
+        }
+        let listed = location.clone();
+        let index = self.get(
+            (root, relative.clone()),
+            || json!({ "location": listed, "roles": ["analysisTarget"] }),
+        );
+        self.last.insert(FileArtifact {
+            path: path.to_string(),
+            root,
+            relative,
+            location,
+            index,
+        })
+    }
 }
 
 /// A result's location: see the module docs.
 fn location(path: &str, loc: &Location, roots: &Roots, artifacts: &mut Artifacts) -> Value {
-    let (root, relative) = roots.relative(Path::new(path));
-    let mut artifact_location = json!({ "uri": encode(&relative) });
-    if let Some(i) = root {
-        artifact_location["uriBaseId"] = json!(base_id(i));
-    }
-    let file_location = artifact_location.clone();
-    let file_index = artifacts.get(
-        (root, relative.clone()),
-        || json!({ "location": file_location, "roles": ["analysisTarget"] }),
-    );
+    let file = artifacts.file(path, roots);
+    let (root, file_index) = (file.root, file.index);
+    let mut artifact_location = file.location.clone();
     artifact_location["index"] = json!(file_index);
     let mut physical = json!({ "artifactLocation": artifact_location });
     let mut member = None;
-    let mut key = relative;
+    // The key of the innermost member so far, made on the first member step.
+    let mut key: Option<String> = None;
     for step in loc.steps() {
         if let Step::Entry { name: member_name }
         | Step::Attachment {
             filename: member_name,
         } = step
         {
+            let key = key.get_or_insert_with(|| {
+                let file = artifacts.last.as_ref().expect("the file just looked up");
+                file.relative.clone()
+            });
             key.push('\0');
             key.push_str(member_name);
             let parent = member.unwrap_or(file_index);
