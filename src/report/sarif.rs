@@ -70,13 +70,18 @@ pub fn write_report(
     serde_json::to_writer(&mut *out, &driver)?;
     out.write_all(b",\"results\":[")?;
     let mut artifacts = Artifacts::default();
+    // Each result is serialised into memory, then written at once: serialising into `out`
+    // itself made a call through `dyn Write` for every quote, key and comma.
+    let mut text = Vec::new();
     for (n, f) in report.findings.iter().enumerate() {
+        text.clear();
         if n > 0 {
-            out.write_all(b",")?;
+            text.push(b',');
         }
         let index = rule_index.get(f.rule.as_str()).copied();
         let r = result(f, index.map(|i| (i, input.rules[i])), input, &mut artifacts);
-        serde_json::to_writer(&mut *out, &r)?;
+        serde_json::to_writer(&mut text, &r)?;
+        out.write_all(&text)?;
     }
     let notifications: Vec<Value> = report
         .errors
