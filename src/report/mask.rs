@@ -414,20 +414,40 @@ fn mask_local_parts(out: &mut Vec<u8>, from: usize) {
         out.extend_from_slice(side.as_bytes());
         return;
     }
-    let ats: Vec<usize> = memchr::memchr_iter(b'@', &out[from..]).collect();
-    for i in ats.into_iter().map(|i| from + i) {
+    // Each `@` found from where the last one was (masking changes only bytes before it).
+    let mut at = from;
+    while let Some(i) = memchr::memchr(b'@', &out[at..]).map(|i| at + i) {
         let mut j = i;
-        while j > from
-            && !out[j - 1].is_ascii_whitespace()
-            && !LOCAL_PART_STOPS.contains(char::from(out[j - 1]))
-        {
+        while j > from && !ENDS_LOCAL_PART[usize::from(out[j - 1])] {
             j -= 1;
             if out[j].is_ascii_alphanumeric() {
                 out[j] = b'*';
             }
         }
+        at = i + 1;
     }
 }
+
+/// The ASCII bytes a local part does not reach back over: white space and the ASCII
+/// [`LOCAL_PART_STOPS`], as a table (a search of the stops for every byte cost more than the
+/// masking).
+const ENDS_LOCAL_PART: [bool; 256] = {
+    let mut t = [false; 256];
+    let stops = LOCAL_PART_STOPS.as_bytes();
+    let mut i = 0;
+    while i < stops.len() {
+        if stops[i].is_ascii() {
+            t[stops[i] as usize] = true;
+        }
+        i += 1;
+    }
+    let mut b = 0;
+    while b < 128 {
+        t[b] |= (b as u8).is_ascii_whitespace();
+        b += 1;
+    }
+    t
+};
 
 /// [`mask_local_parts`] for text with non-ASCII characters, a character at a time.
 fn mask_local_parts_chars(s: &str) -> String {
