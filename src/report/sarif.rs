@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::roots::Roots;
@@ -120,35 +121,142 @@ pub fn write_report(
 }
 
 /// One finding as a SARIF `result`.
-fn result(
-    f: &Finding,
+fn result<'a>(
+    f: &'a Finding,
     rule: Option<(usize, &Rule)>,
     input: &SarifInput<'_>,
-    artifacts: &mut Artifacts,
-) -> Value {
-    let mut result = json!({
-        "ruleId": f.rule,
-        "level": level(f.severity),
-        "message": { "text": message(f, rule.map(|(_, r)| r)) },
-        "locations": [location(f.path.as_str(), &f.location, input.roots, artifacts)],
-        "partialFingerprints": {
-            "valueFingerprint/v1": f.fingerprint,
-            "findingIdentity/v1": (input.identity)(f),
+    artifacts: &'a mut Artifacts,
+) -> SarifResult<'a> {
+    SarifResult {
+        level: level(f.severity),
+        message: Text {
+            text: message(f, rule.map(|(_, r)| r)),
         },
-        "properties": {
-            "category": f.category,
-            "severity": f.severity,
+        partial_fingerprints: PartialFingerprints {
+            finding_identity: (input.identity)(f),
+            value_fingerprint: &f.fingerprint,
+        },
+        properties: ResultProperties {
+            category: &f.category,
             // Two decimals, as in the JSON report (not f32 widened to f64).
-            "confidence": (f64::from(f.confidence) * 100.0).round() / 100.0,
+            confidence: (f64::from(f.confidence) * 100.0).round() / 100.0,
+            kind: f.kind.as_deref(),
+            severity: f.severity,
         },
-    });
-    if let Some((i, _)) = rule {
-        result["ruleIndex"] = json!(i);
+        rule_id: &f.rule,
+        rule_index: rule.map(|(i, _)| i),
+        locations: [location(
+            f.path.as_str(),
+            &f.location,
+            input.roots,
+            artifacts,
+        )],
     }
-    if let Some(kind) = &f.kind {
-        result["properties"]["kind"] = json!(kind);
-    }
-    result
+}
+
+// The SARIF objects written for every result, serialised straight from borrowed fields
+// instead of built as `Value` trees (a map allocated and freed per object). Members are
+// declared in the order serde_json's `Map` sorts keys, so the log is byte for byte what the
+// `Value`s gave.
+
+/// A `result`.
+#[derive(Serialize)]
+struct SarifResult<'a> {
+    level: &'static str,
+    locations: [SarifLocation<'a>; 1],
+    message: Text,
+    #[serde(rename = "partialFingerprints")]
+    partial_fingerprints: PartialFingerprints<'a>,
+    properties: ResultProperties<'a>,
+    #[serde(rename = "ruleId")]
+    rule_id: &'a str,
+    #[serde(rename = "ruleIndex", skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+/// A `message`.
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+/// A result's `partialFingerprints`.
+#[derive(Serialize)]
+struct PartialFingerprints<'a> {
+    #[serde(rename = "findingIdentity/v1")]
+    finding_identity: String,
+    #[serde(rename = "valueFingerprint/v1")]
+    value_fingerprint: &'a str,
+}
+
+/// A result's `properties`.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    category: &'a str,
+    confidence: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    severity: Severity,
+}
+
+/// A `location` (see [`location`]).
+#[derive(Serialize)]
+struct SarifLocation<'a> {
+    #[serde(rename = "logicalLocations", skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[LogicalLocation; 1]>,
+    #[serde(rename = "physicalLocation")]
+    physical_location: PhysicalLocation<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<LocationProperties>,
+}
+
+/// A `logicalLocation`.
+#[derive(Serialize)]
+struct LogicalLocation {
+    #[serde(rename = "fullyQualifiedName")]
+    fully_qualified_name: String,
+    kind: &'static str,
+    name: String,
+}
+
+/// A `physicalLocation`.
+#[derive(Serialize)]
+struct PhysicalLocation<'a> {
+    #[serde(rename = "artifactLocation")]
+    artifact_location: ArtifactLocation<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+/// An `artifactLocation`: in a result with the artifact's index, in the artifact list without.
+#[derive(Serialize)]
+struct ArtifactLocation<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+    uri: &'a str,
+    #[serde(rename = "uriBaseId", skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'a str>,
+}
+
+/// A `region`: a line and column.
+#[derive(Serialize)]
+struct Region {
+    #[serde(rename = "startColumn")]
+    start_column: u64,
+    #[serde(rename = "startLine")]
+    start_line: u64,
+}
+
+/// A location's `properties`: the steps as in the JSON report (as a `Value`, whose keys
+/// serde_json sorts as it always did here) and the member artifact.
+#[derive(Serialize)]
+struct LocationProperties {
+    location: Value,
+    #[serde(
+        rename = "memberArtifactIndex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    member_artifact_index: Option<usize>,
 }
 
 /// The SARIF level of a severity.
@@ -253,10 +361,23 @@ struct FileArtifact {
     root: Option<usize>,
     /// Its path relative to that root.
     relative: String,
-    /// Its `artifactLocation` (without its index).
-    location: Value,
+    /// `relative`, percent-encoded.
+    uri: String,
+    /// The `uriBaseId` of its root.
+    base: Option<String>,
     /// Its index in the artifact list.
     index: usize,
+}
+
+impl FileArtifact {
+    /// Its `artifactLocation`, with `index` or (in the artifact list) without.
+    fn location(&self, index: Option<usize>) -> ArtifactLocation<'_> {
+        ArtifactLocation {
+            index,
+            uri: &self.uri,
+            uri_base_id: self.base.as_deref(),
+        }
+    }
 }
 
 impl Artifacts {
@@ -276,32 +397,29 @@ impl Artifacts {
             return self.last.as_ref().expect("just checked");
         }
         let (root, relative) = roots.relative(Path::new(path));
-        let mut location = json!({ "uri": encode(&relative) });
-        if let Some(i) = root {
-            location["uriBaseId"] = json!(base_id(i));
-        }
-        let listed = location.clone();
-        let index = self.get(
-            (root, relative.clone()),
-            || json!({ "location": listed, "roles": ["analysisTarget"] }),
-        );
-        self.last.insert(FileArtifact {
+        let mut file = FileArtifact {
             path: path.to_string(),
             root,
+            uri: encode(&relative),
+            base: root.map(base_id),
             relative,
-            location,
-            index,
-        })
+            index: 0,
+        };
+        let listed = json!({ "location": file.location(None), "roles": ["analysisTarget"] });
+        file.index = self.get((root, file.relative.clone()), || listed);
+        self.last.insert(file)
     }
 }
 
 /// A result's location: see the module docs.
-fn location(path: &str, loc: &Location, roots: &Roots, artifacts: &mut Artifacts) -> Value {
+fn location<'a>(
+    path: &str,
+    loc: &Location,
+    roots: &Roots,
+    artifacts: &'a mut Artifacts,
+) -> SarifLocation<'a> {
     let file = artifacts.file(path, roots);
     let (root, file_index) = (file.root, file.index);
-    let mut artifact_location = file.location.clone();
-    artifact_location["index"] = json!(file_index);
-    let mut physical = json!({ "artifactLocation": artifact_location });
     let mut member = None;
     // The key of the innermost member so far, made on the first member step.
     let mut key: Option<String> = None;
@@ -324,31 +442,46 @@ fn location(path: &str, loc: &Location, roots: &Roots, artifacts: &mut Artifacts
             ));
         }
     }
-    if let [Step::Line { line, column }] = loc.steps() {
-        physical["region"] = json!({ "startLine": line, "startColumn": column });
-    }
-    let mut result = json!({ "physicalLocation": physical });
-    if !loc.is_root() {
-        // Named after the innermost step that is not just a line and column.
-        let last = loc
-            .steps()
-            .iter()
-            .rev()
-            .find(|s| !matches!(s, Step::Line { .. }))
-            .or(loc.steps().last())
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        result["logicalLocations"] = json!([{
-            "name": last,
-            "fullyQualifiedName": loc.to_string(),
-            "kind": "element",
-        }]);
-        result["properties"] = json!({ "location": loc });
-        if let Some(m) = member {
-            result["properties"]["memberArtifactIndex"] = json!(m);
+    let region = match loc.steps() {
+        [Step::Line { line, column }] => Some(Region {
+            start_column: *column,
+            start_line: *line,
+        }),
+        _ => None,
+    };
+    let (logical_locations, properties) = match loc.is_root() {
+        true => (None, None),
+        false => {
+            // Named after the innermost step that is not just a line and column.
+            let last = loc
+                .steps()
+                .iter()
+                .rev()
+                .find(|s| !matches!(s, Step::Line { .. }))
+                .or(loc.steps().last())
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let logical = LogicalLocation {
+                fully_qualified_name: loc.to_string(),
+                kind: "element",
+                name: last,
+            };
+            let properties = LocationProperties {
+                location: serde_json::to_value(loc).expect("steps serialise"),
+                member_artifact_index: member,
+            };
+            (Some([logical]), Some(properties))
         }
+    };
+    let file = artifacts.last.as_ref().expect("the file just looked up");
+    SarifLocation {
+        logical_locations,
+        physical_location: PhysicalLocation {
+            artifact_location: file.location(Some(file_index)),
+            region,
+        },
+        properties,
     }
-    result
 }
 
 #[cfg(test)]
