@@ -547,18 +547,18 @@ impl Matchers {
     /// Builds the automata of `rules` (in priority order, as [`Engine::rules`] holds them).
     fn build(rules: &[CompiledRule]) -> Result<Matchers, RuleError> {
         let ordered: Vec<&Rule> = rules.iter().map(|r| &r.rule).collect();
-        // The keyword automata take about as long to build as the patterns: another thread
-        // builds them meanwhile.
+        // The word automata (keyword rules' and context keywords') take about half as long
+        // to build as the patterns' DFA: another thread builds them meanwhile.
         std::thread::scope(|scope| {
-            let keywords = scope.spawn(|| KeywordMatcher::new(&ordered));
-            Self::build_patterns(&ordered, keywords)
+            let words = scope.spawn(|| WordMatchers::new(&ordered));
+            Self::build_patterns(&ordered, words)
         })
     }
 
-    /// [`Matchers::build`] with the keyword matcher being built.
+    /// [`Matchers::build`] with the word matchers being built.
     fn build_patterns(
         ordered: &[&Rule],
-        keywords: std::thread::ScopedJoinHandle<'_, Result<KeywordMatcher, String>>,
+        words: std::thread::ScopedJoinHandle<'_, Result<WordMatchers, String>>,
     ) -> Result<Matchers, RuleError> {
         let mut main_patterns = Vec::new();
         let mut pattern_rule = Vec::new();
@@ -619,10 +619,9 @@ impl Matchers {
                 anchor_rule,
             })
         };
-        let context = ContextMatcher::new(ordered).map_err(compile_error)?;
-        let keywords = keywords
+        let WordMatchers { context, keywords } = words
             .join()
-            .map_err(|_| compile_error("building the keyword matcher failed".into()))?
+            .map_err(|_| compile_error("building the keyword matchers failed".into()))?
             .map_err(compile_error)?;
         Ok(Matchers {
             main,
@@ -630,6 +629,22 @@ impl Matchers {
             anchored,
             context,
             keywords,
+        })
+    }
+}
+
+/// The word automata of [`Matchers`], built together on a thread of their own.
+struct WordMatchers {
+    context: ContextMatcher,
+    keywords: KeywordMatcher,
+}
+
+impl WordMatchers {
+    /// Builds the context keywords and the keyword rules' words of `ordered`.
+    fn new(ordered: &[&Rule]) -> Result<WordMatchers, String> {
+        Ok(WordMatchers {
+            context: ContextMatcher::new(ordered)?,
+            keywords: KeywordMatcher::new(ordered)?,
         })
     }
 }
