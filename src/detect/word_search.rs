@@ -65,8 +65,10 @@ impl WordSearch {
 /// matter), and only then is the automaton run, anchored there.
 #[derive(Debug)]
 pub(super) struct WordStartSearch {
-    /// The words as a DFA that only runs anchored.
+    /// The words as a DFA that only runs anchored, each spelling once up to ASCII case.
     automaton: dfa::DFA,
+    /// Per pattern of the automaton: the caller's words it stands for, in order.
+    words: Vec<Vec<usize>>,
     /// Its anchored start state.
     start: StateID,
     /// Bit [`prefix_key`] of `prefixes[o]` set: some word can have those three bytes at
@@ -85,6 +87,26 @@ fn may_start_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0xC0
 }
 
+/// The distinct spellings of `words` up to ASCII case, in order of first appearance, and per
+/// spelling the indices of the words that have it. Callers list each keyword in lower case, upper
+/// case and capitalised (for ÆØÅ, which the automaton does not fold); for an ASCII word these
+/// are one pattern to the automaton, and three copies of it in every match state made its match
+/// lists three times as long to walk.
+fn fold_case(words: &[String]) -> (Vec<Vec<u8>>, Vec<Vec<usize>>) {
+    let mut index = std::collections::HashMap::new();
+    let (mut spellings, mut owners) = (Vec::new(), Vec::<Vec<usize>>::new());
+    for (i, word) in words.iter().enumerate() {
+        let folded = word.as_bytes().to_ascii_lowercase();
+        let k = *index.entry(folded.clone()).or_insert_with(|| {
+            spellings.push(folded);
+            owners.push(Vec::new());
+            owners.len() - 1
+        });
+        owners[k].push(i);
+    }
+    (spellings, owners)
+}
+
 /// The prefix-set key of three bytes: their five low bits, so ASCII letters of either case
 /// give the same key.
 fn prefix_key(a: u8, b: u8, c: u8) -> usize {
@@ -94,18 +116,19 @@ fn prefix_key(a: u8, b: u8, c: u8) -> usize {
 impl WordStartSearch {
     /// `None` when some word does not start like a word (the caller then searches
     /// everywhere).
-    fn new(patterns: &[String]) -> Result<Option<WordStartSearch>, String> {
-        if !patterns
+    fn new(words: &[String]) -> Result<Option<WordStartSearch>, String> {
+        if !words
             .iter()
             .all(|p| p.as_bytes().first().is_some_and(|&b| may_start_word(b)))
         {
             return Ok(None);
         }
+        let (patterns, words) = fold_case(words);
         let mut prefixes = Box::new([[0u64; 512]; 2]);
-        for p in patterns {
+        for p in &patterns {
             // A byte a word does not have (it is shorter) may be anything.
             let any: Vec<u8> = (0..32).collect();
-            let at = |i: usize| p.as_bytes().get(i).map_or(any.clone(), |&b| vec![b]);
+            let at = |i: usize| p.get(i).map_or(any.clone(), |&b| vec![b]);
             for (o, set) in prefixes.iter_mut().enumerate() {
                 for &a in &at(o) {
                     for &b in &at(o + 1) {
@@ -121,7 +144,7 @@ impl WordStartSearch {
             .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::Standard)
             .start_kind(StartKind::Anchored)
-            .build(patterns)
+            .build(&patterns)
             .map_err(|e| e.to_string())?;
         let start = automaton
             .start_state(Anchored::Yes)
@@ -129,8 +152,8 @@ impl WordStartSearch {
         // Only bytes some word begins with are word starts worth a look (no keyword begins
         // with a digit, and few with `o` or `c`).
         let mut first = [false; 256];
-        for p in patterns {
-            let b = p.as_bytes()[0];
+        for p in &patterns {
+            let b = p[0];
             first[usize::from(b.to_ascii_lowercase())] = true;
             first[usize::from(b.to_ascii_uppercase())] = true;
         }
@@ -138,12 +161,13 @@ impl WordStartSearch {
         let starts = {
             let prefixes: Vec<[Option<u8>; 3]> = patterns
                 .iter()
-                .map(|p| std::array::from_fn(|i| p.as_bytes().get(i).copied()))
+                .map(|p| std::array::from_fn(|i| p.get(i).copied()))
                 .collect();
             super::simd::WordPrefixes::new(&prefixes)
         };
         Ok(Some(WordStartSearch {
             automaton,
+            words,
             start,
             prefixes,
             first,
@@ -198,7 +222,9 @@ impl WordStartSearch {
         for i in 0..dfa.match_len(sid) {
             let pattern = dfa.match_pattern(sid, i);
             if end - dfa.pattern_len(pattern) == p {
-                found(pattern.as_usize(), p, end);
+                for &word in &self.words[pattern.as_usize()] {
+                    found(word, p, end);
+                }
             }
         }
     }
