@@ -21,7 +21,8 @@ pub(super) struct FlatDfa {
     next: Vec<u32>,
     /// Ids up to this one are the dead state or match states.
     last_special: u32,
-    /// Per match state (by row, `id / alphabet`): the pattern whose match it reports.
+    /// Per match state, at its id (so a walk needs no division by the alphabet's size to
+    /// find its row): the pattern whose match it reports. Other entries are `NONE`.
     pattern: Vec<u32>,
     /// Per state (by row): the pattern that matches when the text ends there, or `NONE`.
     at_end: Vec<u32>,
@@ -100,7 +101,7 @@ impl FlatDfa {
         }
         let id_of = |s: StateID| new_id[row(s)];
         let mut next = Vec::with_capacity(order.len() * alphabet);
-        let mut pattern = Vec::new();
+        let mut pattern = vec![NONE];
         let mut at_end = Vec::with_capacity(order.len());
         let mut last_special = 0;
         for &s in &order {
@@ -111,9 +112,8 @@ impl FlatDfa {
             }
             if dfa.is_match_state(s) {
                 last_special = id_of(s);
+                pattern.resize(last_special as usize, NONE);
                 pattern.push(pattern_u32(dfa, s));
-            } else {
-                pattern.push(NONE);
             }
             let end = dfa.next_eoi_state(s);
             at_end.push(if dfa.is_match_state(end) {
@@ -165,7 +165,7 @@ impl FlatDfa {
         let rows = self.at_end.len();
         let row = |id: u32| id as usize / alphabet;
         let successors = |r: usize| self.next[r * alphabet..(r + 1) * alphabet].iter();
-        let is_match = |t: u32| self.pattern[row(t)] != NONE;
+        let is_match = |t: u32| t != 0 && t <= self.last_special;
         // Rows from which a match that ends here or later is reported: one that matches at
         // the end of the text, or goes to a match state (matches are reported one byte late),
         // or to such a row. (A match state itself reports a match that ended a byte before.)
@@ -265,7 +265,7 @@ impl FlatDfa {
                     return found;
                 }
                 // Matches are reported one byte late: this one ends before `at`.
-                found = Some((self.pattern[sid as usize / self.alphabet] as usize, at));
+                found = Some((self.pattern[sid as usize] as usize, at));
             }
             at += 1;
         }
