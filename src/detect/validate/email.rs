@@ -231,7 +231,8 @@ fn in_id_header(text: &str, start: usize) -> bool {
             continue;
         }
         let line = &bytes[line_start..start];
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
+        // A paragraph may be one line of thousands of bytes: memchr, not a byte loop.
+        let Some(colon) = memchr::memchr(b':', line) else {
             return false;
         };
         let name = String::from_utf8_lossy(&line[..colon]);
