@@ -6,6 +6,7 @@
 
 use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Bytes gathered before a buffer is handed over: large enough that the system calls are
@@ -21,7 +22,10 @@ enum Job {
 }
 
 /// A [`Write`] that buffers and writes on another thread, in order. Two buffers take turns:
-/// one is filled while the other is written. A write error is returned by a later `write`
+/// one is filled while the other is written. A write of a buffer's size or more is not copied:
+/// once the buffers before it are written, it goes to the destination from the caller's
+/// thread, as `BufWriter` passes it through (a rescan's report of large files is mostly such
+/// writes, straight from the cache's memory map). A write error is returned by a later `write`
 /// or `flush` (a failed destination takes nothing more); `flush` waits until every byte is
 /// written and the destination flushed. Dropping it writes what is buffered, and waits.
 pub struct BackgroundWriter {
@@ -31,6 +35,8 @@ pub struct BackgroundWriter {
     done: Receiver<Done>,
     /// Buffers out with the writing thread.
     out: usize,
+    /// The destination, shared with the writing thread (which holds it while it writes).
+    inner: Arc<Mutex<dyn Write + Send>>,
     thread: Option<JoinHandle<io::Result<()>>>,
 }
 
@@ -42,36 +48,61 @@ enum Done {
 
 impl BackgroundWriter {
     /// Writes to `inner` on a new thread.
-    pub fn new<W: Write + Send + 'static>(mut inner: W) -> io::Result<BackgroundWriter> {
+    pub fn new<W: Write + Send + 'static>(inner: W) -> io::Result<BackgroundWriter> {
         // Two jobs may wait: a buffer and a flush behind it.
         let (jobs, take) = sync_channel::<Job>(2);
         let (give, done) = sync_channel::<Done>(2);
+        let inner: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(inner));
+        let shared = inner.clone();
         let thread = std::thread::Builder::new()
             .name("report writer".into())
             .spawn(move || -> io::Result<()> {
+                let inner = || shared.lock().map_err(|_| io::Error::other("report writer"));
                 for job in take {
                     match job {
                         Job::Write(mut bytes) => {
-                            inner.write_all(&bytes)?;
+                            inner()?.write_all(&bytes)?;
                             bytes.clear();
                             // The other side may have gone (dropped after an error): fine.
                             let _ = give.send(Done::Written(bytes));
                         }
                         Job::Flush => {
-                            inner.flush()?;
+                            inner()?.flush()?;
                             let _ = give.send(Done::Flushed);
                         }
                     }
                 }
-                inner.flush()
+                inner()?.flush()
             })?;
         Ok(BackgroundWriter {
             buffer: Vec::with_capacity(BUFFER),
             jobs: Some(jobs),
             done,
             out: 0,
+            inner,
             thread: Some(thread),
         })
+    }
+
+    /// Writes `bytes` from this thread, after everything before them: the buffer is handed
+    /// over and written first.
+    fn write_through(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.jobs.is_none() {
+            // It failed before: nothing more is written, also not out of order.
+            return Err(io::Error::other("the report writer has stopped"));
+        }
+        self.hand_over()?;
+        while self.out > 0 {
+            match self.receive()? {
+                Done::Written(_) => self.out -= 1,
+                Done::Flushed => return Err(io::Error::other("report writer out of step")),
+            }
+        }
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| io::Error::other("report writer"))?;
+        inner.write_all(bytes)
     }
 
     /// Sends `job`; when the thread has stopped (it failed), its error.
@@ -136,6 +167,9 @@ impl Write for BackgroundWriter {
     }
 
     fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        if bytes.len() >= BUFFER {
+            return self.write_through(bytes);
+        }
         while !bytes.is_empty() {
             let room = BUFFER.saturating_sub(self.buffer.len());
             if room == 0 {
@@ -254,5 +288,6 @@ mod tests {
             .expect("an error");
         assert_eq!(error.to_string(), "disk full");
         assert!(w.write_all(&piece).and_then(|_| w.flush()).is_err());
+        assert!(w.write_all(&vec![b'y'; 2 * BUFFER]).is_err());
     }
 }
