@@ -735,9 +735,14 @@ impl ItemSink<Finding> for Admitted<'_> {
     }
 }
 
-/// The path as shown in reports.
+/// The path as shown in reports. A UTF-8 path is checked by `to_str`, which reads ASCII a word
+/// at a time; `to_string_lossy` checks a byte at a time even when nothing is to be replaced
+/// (~400 instructions for a path of 100 bytes, once per file).
 fn display(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
+    match path.to_str() {
+        Some(utf8) => utf8.to_owned(),
+        None => path.to_string_lossy().into_owned(),
+    }
 }
 
 /// Bytes around a value that its snippet can reach (40 characters of up to 4 bytes).
