@@ -17,7 +17,7 @@ use crate::location::{Location, Step};
 use crate::report::find::{FindCollector, Hit, Place, MAX_HITS_LISTED};
 use crate::report::mask::snippet_keeping;
 use crate::report::{FileError, Summary};
-use crate::scan::{collect, run_walk, FileResult, LineIndex, Outbox, Progress};
+use crate::scan::{collect, run_walk, shown_path, FileResult, LineIndex, Outbox, Progress};
 use crate::walk::WalkOptions;
 
 /// Other people's identifiers below this confidence are ignored for namesake notes (the
@@ -64,7 +64,7 @@ impl Finder {
 
     /// Searches one file, sending each place where a subject appears to `out`.
     pub fn find_file(&self, path: &Path, scratch: &mut Scratch, out: &Outbox<Place>) -> FileResult {
-        let mut sink = PlaceSink::new(self, path.to_string_lossy().into_owned(), scratch, out);
+        let mut sink = PlaceSink::new(self, shown_path(path), scratch, out);
         let outcome = self.dispatcher.extract_file(path, &mut sink);
         sink.flush();
         outcome

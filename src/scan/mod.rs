@@ -459,24 +459,24 @@ fn visit<T>(
                     from_cache: out.cached.load(Ordering::Relaxed),
                 }),
                 Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
-                    path: display(&path),
+                    path: shown_path(&path),
                     location: Location::root(),
                     reason,
                 })),
                 Err(e) => send(Event::Error(FileError {
-                    path: display(&path),
+                    path: shown_path(&path),
                     location: Location::root(),
                     message: e.to_string(),
                 })),
             }
         }
         WalkEvent::Skipped { path, reason } => send(Event::Skipped(Skipped {
-            path: display(&path),
+            path: shown_path(&path),
             location: Location::root(),
             reason,
         })),
         WalkEvent::Error { path, message } => send(Event::Error(FileError {
-            path: display(&path),
+            path: shown_path(&path),
             location: Location::root(),
             message,
         })),
@@ -547,7 +547,7 @@ impl Scanner {
                 false => self.scan_file(path, scratch, out),
             };
         };
-        let shown = display(path);
+        let shown = shown_path(path);
         let file = CachedFile {
             path,
             metadata,
@@ -610,7 +610,7 @@ impl Scanner {
         }
         let mut block = None;
         if blocks && !findings.is_empty() {
-            match FileBlock::render(display(path), &mut findings) {
+            match FileBlock::render(shown_path(path), &mut findings) {
                 Ok(b) => {
                     let b = Arc::new(b);
                     out.block(b.clone());
@@ -638,7 +638,7 @@ impl Scanner {
     ) -> Result<Outcome, ExtractError> {
         let mut sink = FindingSink {
             scanner: self,
-            path: display(path),
+            path: shown_path(path),
             policy: self.policy.for_file(path),
             scratch,
             out: out.clone(),
@@ -735,10 +735,10 @@ impl ItemSink<Finding> for Admitted<'_> {
     }
 }
 
-/// The path as shown in reports. A UTF-8 path is checked by `to_str`, which reads ASCII a word
+/// The path as shown in reports (of scans and of subject searches). A UTF-8 path is checked by `to_str`, which reads ASCII a word
 /// at a time; `to_string_lossy` checks a byte at a time even when nothing is to be replaced
 /// (~400 instructions for a path of 100 bytes, once per file).
-fn display(path: &Path) -> String {
+pub(crate) fn shown_path(path: &Path) -> String {
     match path.to_str() {
         Some(utf8) => utf8.to_owned(),
         None => path.to_string_lossy().into_owned(),
