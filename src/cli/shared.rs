@@ -68,9 +68,10 @@ impl OutputArgs {
 /// the report is made ([`BackgroundWriter`]).
 pub(super) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write>, String> {
     let writer = match path {
-        Some(path) => BackgroundWriter::new(
-            ReportFile::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
-        ),
+        Some(path) => {
+            let file = open_report_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            BackgroundWriter::preparing(file, empty_regular_file)
+        }
         None => BackgroundWriter::new(io::stdout()),
     };
     Ok(Box::new(writer.map_err(|e| {
@@ -78,60 +79,25 @@ pub(super) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Writ
     })?))
 }
 
-/// A report file emptied as [`File::create`] empties it, but on another thread while the scan
-/// runs: emptying a large earlier report (the kernel frees its cached pages) took 20 ms, a
-/// fifth of a rescan writing an 80 MB report. The first write, a flush or the end waits for it.
-struct ReportFile {
-    file: File,
-    emptying: Option<std::thread::JoinHandle<io::Result<()>>>,
+/// The report file, opened for writing (created if missing) but not yet emptied: that is
+/// [`empty_regular_file`]'s work, on the writer's thread.
+fn open_report_file(path: &std::path::Path) -> io::Result<File> {
+    File::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
 }
 
-impl ReportFile {
-    fn create(path: &std::path::Path) -> io::Result<ReportFile> {
-        // Not truncated here: that is what the thread does.
-        let file = File::options()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)?;
-        // Only a regular file is emptied (a device or pipe has no length to set).
-        let emptying = match file.metadata()?.is_file() {
-            true => {
-                let other = file.try_clone()?;
-                Some(std::thread::spawn(move || other.set_len(0)))
-            }
-            false => None,
-        };
-        Ok(ReportFile { file, emptying })
-    }
-
-    /// Waits until the file has been emptied.
-    fn emptied(&mut self) -> io::Result<()> {
-        match self.emptying.take() {
-            Some(handle) => handle
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("emptying the report file failed"))),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Write for ReportFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.emptied()?;
-        self.file.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.emptied()?;
-        self.file.flush()
-    }
-}
-
-impl Drop for ReportFile {
-    fn drop(&mut self) {
-        // A run that wrote nothing still leaves the file empty, as File::create would.
-        let _ = self.emptied();
+/// Empties the report file as [`File::create`] would, but on the writer's thread while the
+/// scan runs, before anything is written: emptying a large earlier report (the kernel frees
+/// its cached pages) took 20 ms, a fifth of a rescan writing an 80 MB report. A run that
+/// writes nothing still leaves the file empty. Only a regular file is emptied (a device or a
+/// pipe has no length to set).
+fn empty_regular_file(file: &mut File) -> io::Result<()> {
+    match file.metadata()?.is_file() {
+        true => file.set_len(0),
+        false => Ok(()),
     }
 }
 

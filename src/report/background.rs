@@ -49,15 +49,26 @@ enum Done {
 impl BackgroundWriter {
     /// Writes to `inner` on a new thread.
     pub fn new<W: Write + Send + 'static>(inner: W) -> io::Result<BackgroundWriter> {
+        Self::preparing(inner, |_| Ok(()))
+    }
+
+    /// Writes to `inner` on a new thread, which first calls `prepare` on it (before any byte
+    /// is written, while the caller goes on with other work); an error of `prepare` is
+    /// returned as a write error would be.
+    pub fn preparing<W: Write + Send + 'static>(
+        inner: W,
+        prepare: impl FnOnce(&mut W) -> io::Result<()> + Send + 'static,
+    ) -> io::Result<BackgroundWriter> {
         // Two jobs may wait: a buffer and a flush behind it.
         let (jobs, take) = sync_channel::<Job>(2);
         let (give, done) = sync_channel::<Done>(2);
-        let inner: Arc<Mutex<dyn Write + Send>> = Arc::new(Mutex::new(inner));
-        let shared = inner.clone();
+        let shared = Arc::new(Mutex::new(inner));
+        let inner: Arc<Mutex<dyn Write + Send>> = shared.clone();
         let thread = std::thread::Builder::new()
             .name("report writer".into())
             .spawn(move || -> io::Result<()> {
                 let inner = || shared.lock().map_err(|_| io::Error::other("report writer"));
+                prepare(&mut *inner()?)?;
                 for job in take {
                     match job {
                         Job::Write(mut bytes) => {
@@ -84,20 +95,14 @@ impl BackgroundWriter {
         })
     }
 
-    /// Writes `bytes` from this thread, after everything before them: the buffer is handed
-    /// over and written first.
+    /// Writes `bytes` from this thread, after everything before them: a flush first has the
+    /// thread prepare the destination and write every buffer handed over.
     fn write_through(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.jobs.is_none() {
             // It failed before: nothing more is written, also not out of order.
             return Err(io::Error::other("the report writer has stopped"));
         }
-        self.hand_over()?;
-        while self.out > 0 {
-            match self.receive()? {
-                Done::Written(_) => self.out -= 1,
-                Done::Flushed => return Err(io::Error::other("report writer out of step")),
-            }
-        }
+        self.flush()?;
         let mut inner = self
             .inner
             .lock()
@@ -136,22 +141,26 @@ impl BackgroundWriter {
         }
     }
 
+    /// Waits for the thread to finish writing a buffer it holds, and takes it back.
+    fn written(&mut self) -> io::Result<Vec<u8>> {
+        match self.receive()? {
+            Done::Written(buffer) => {
+                self.out -= 1;
+                Ok(buffer)
+            }
+            Done::Flushed => Err(io::Error::other("report writer out of step")),
+        }
+    }
+
     /// Hands the buffer to the thread and takes an empty one: a new one while the thread holds
     /// only this, else the one it has finished writing.
     fn hand_over(&mut self) -> io::Result<()> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let next = if self.out == 0 {
-            Vec::with_capacity(BUFFER)
-        } else {
-            match self.receive()? {
-                Done::Written(buffer) => {
-                    self.out -= 1;
-                    buffer
-                }
-                Done::Flushed => return Err(io::Error::other("report writer out of step")),
-            }
+        let next = match self.out {
+            0 => Vec::with_capacity(BUFFER),
+            _ => self.written()?,
         };
         let full = std::mem::replace(&mut self.buffer, next);
         self.send(Job::Write(full))?;
@@ -272,6 +281,27 @@ mod tests {
         drop(w);
         assert_eq!(*s.got.lock().unwrap(), want);
         assert!(*s.flushes.lock().unwrap() >= 7);
+    }
+
+    /// `prepare` comes before every byte, also before a large write made at once from the
+    /// caller's thread, and also when nothing is written.
+    #[test]
+    fn the_destination_is_prepared_before_anything_is_written() {
+        let prepare = |s: &mut Sink| {
+            s.got.lock().unwrap().extend_from_slice(b"prepared ");
+            Ok(())
+        };
+        let s = sink(usize::MAX);
+        let mut w = BackgroundWriter::preparing(s.clone(), prepare).unwrap();
+        let big = vec![b'x'; 2 * BUFFER];
+        w.write_all(&big).unwrap();
+        drop(w);
+        let got = s.got.lock().unwrap().clone();
+        assert_eq!(got.len(), 9 + big.len());
+        assert!(got.starts_with(b"prepared x"));
+        let s = sink(usize::MAX);
+        drop(BackgroundWriter::preparing(s.clone(), prepare).unwrap());
+        assert_eq!(*s.got.lock().unwrap(), b"prepared ");
     }
 
     /// A destination that fails: a later write or the flush returns its error, and nothing
