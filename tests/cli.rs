@@ -4,7 +4,7 @@
 //!
 //! Every test runs the real binary on its own temporary tree.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! command line the README documents. Where systemd is not installed the units are not
 //! verified, and the test says so on stderr.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Command;

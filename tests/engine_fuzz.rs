@@ -28,7 +28,7 @@ fn engine() -> &'static Engine {
 }
 
 /// `cases` cases, or `PROPTEST_CASES` when set (for a long fuzzing run, e.g.
-/// `PROPTEST_CASES=200000 cargo test --release --test engine_fuzz`).
+/// `PROPTEST_CASES=200000 cargo test --release --test suite engine_fuzz::`).
 fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()

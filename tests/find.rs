@@ -3,7 +3,7 @@
 //! against docs/find-report.schema.json; the HTML report renders in headless Chromium without
 //! letting a file name or snippet inject markup; the CLI's exit codes and errors.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -5,8 +5,8 @@
 //! with a clear message, in bounded memory. A mutation test feeds damaged copies of every
 //! archive through the library's dispatcher: errors, never a panic.
 
-mod common;
-mod documents;
+use crate::common;
+use crate::documents;
 
 use std::path::Path;
 use std::process::Command;

@@ -5,8 +5,8 @@
 //! damaged copies of every message and mailbox through the library (findings or errors, never
 //! a panic), and a property test runs the mbox splitter on arbitrary bytes.
 
-mod common;
-mod documents;
+use crate::common;
+use crate::documents;
 
 use documents::{
     assert_no_panics, check_fixture_dir, expected, extract_bytes, fixture_files, mutate, scan_keys,

@@ -8,8 +8,7 @@
 //! mutation test feeds damaged copies of every document (container bytes and XML inside)
 //! through the library's dispatcher: findings or errors, never a panic.
 
-mod common;
-mod documents;
+use crate::documents;
 
 use std::io::{Cursor, Read, Write};
 

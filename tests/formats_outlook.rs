@@ -14,8 +14,8 @@
 //!   compared exactly.
 //! * Mutated copies of every sample never make the reader panic.
 
-mod common;
-mod documents;
+use crate::common;
+use crate::documents;
 
 use std::io::Write as _;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 //! Also: mutated fixtures (flipped, truncated, inserted and repeated bytes) through the
 //! library's dispatcher must give `Ok` or a clean `Err`, never a panic, each within seconds.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

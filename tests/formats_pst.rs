@@ -8,9 +8,9 @@
 //! * Facts the samples' README records (bodies, attachments, embedded messages) hold.
 //! * Mutated copies of the samples never make the reader panic or hang.
 
-mod common;
-mod documents;
-mod pst_build;
+use crate::common;
+use crate::documents;
+use crate::pst_build;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

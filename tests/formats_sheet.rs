@@ -8,7 +8,7 @@
 //! The mutation test feeds damaged copies of the workbooks through the library's dispatcher:
 //! whatever the damage, the result is findings or errors, never a panic.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

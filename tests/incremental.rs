@@ -2,7 +2,7 @@
 //! report is still complete and identical to a full scan), changed files, changed settings and
 //! `--no-cache` read files again, a damaged or busy cache never fails a scan.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! and logical locations; `--summary-only` against docs/report.schema.json; CSV; the baseline
 //! file against docs/baseline.schema.json.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

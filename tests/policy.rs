@@ -3,7 +3,7 @@
 //! hidden, moved text stays hidden, a new value on an old line and an extra copy are
 //! reported, another checkout matches), and that neither file ever holds a raw value.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

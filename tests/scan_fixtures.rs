@@ -9,7 +9,7 @@
 //! the spec are listed in expected.json under `known_engine_issues`: they are tolerated, and a
 //! known issue that no longer occurs fails the test too, so the list cannot go stale.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

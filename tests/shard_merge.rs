@@ -1,7 +1,7 @@
 //! One scan split across workers: `scan --shard K/N` partitions the walk, `merge` puts the
 //! reports back together, and the result equals a single scan of the whole tree.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -3,8 +3,8 @@
 //! in its expected.json — rule, kind, severity, location, and for keyword findings the
 //! identifier they are paired with — and `--fail-on` decides the exit code.
 
-mod common;
-mod documents;
+use crate::common;
+use crate::documents;
 
 use common::{run, s, scan_json, sporhund};
 use serde_json::{json, Value};

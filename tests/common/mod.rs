@@ -1,8 +1,6 @@
 //! Helpers shared by the tests that run the real `sporhund` binary (tests/cli.rs,
 //! tests/scan_fixtures.rs).
 
-#![allow(dead_code)] // each test crate uses its own subset
-
 use std::ffi::OsStr;
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -2,8 +2,6 @@
 //! a fixture folder with the `expected.json` its generator wrote, running the binary while
 //! watching its peak memory, and feeding bytes through the library's dispatcher.
 
-#![allow(dead_code)] // each test crate uses its own subset
-
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
