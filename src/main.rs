@@ -9,10 +9,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `mi_option_purge_delay` in mimalloc.h (v2 and v3; the -sys crate does not name it).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Milliseconds freed memory is kept before it goes back to the OS (mimalloc v2's default;
-/// v3 keeps it a second, which let a decompression buffer growing by doubling hold 125 MB
-/// where 10 ms holds 93 MB and 0 ms 76 MB; 0 ms cost 5-10 % CPU in page faults).
-const PURGE_DELAY_MS: std::ffi::c_long = 10;
+/// Milliseconds freed memory is kept before it goes back to the OS. 0 ms cost 5-10 % CPU in
+/// page faults; 10 ms (mimalloc v2's default) still gave back and faulted in again the memory
+/// of each file's findings between files: a one-thread scan of the dense 300 MB corpus took
+/// 620 ms against 590-600 ms at 50, 100 or 1000 ms (three rounds of five runs). Held memory
+/// is bounded by what was recently in use; the buffer of a decompressed member no longer grows
+/// by doubling (archive/bounded.rs), which with a long delay kept every freed half resident.
+const PURGE_DELAY_MS: std::ffi::c_long = 100;
 
 fn main() {
     // MIMALLOC_PURGE_DELAY, when set, wins (to measure other settings).
