@@ -231,19 +231,29 @@ fn push_side(
         return push_shown(out, &text[a..b]);
     }
     let side_start = out.len();
-    if !push_masked_in_place(out, text.as_bytes(), a, b, others) {
+    // Whether the side holds a `0xC2` (see `push_masked_in_place`) and an `@`, found by one
+    // search in most sides, which hold neither: a search of a side this short costs mostly
+    // its setting up. Masking neither makes nor removes an `@`, so the text tells.
+    let side = &text.as_bytes()[a..b];
+    let (c2, at) = match memchr::memchr2(0xC2, b'@', side) {
+        None => (false, false),
+        Some(i) if side[i] == b'@' => (memchr::memchr(0xC2, &side[i + 1..]).is_some(), true),
+        Some(i) => (true, memchr::memchr(b'@', &side[i + 1..]).is_some()),
+    };
+    if c2 || !push_masked_in_place(out, text.as_bytes(), a, b, others) {
         push_masked_by_characters(out, text, a, b, others);
     }
-    if memchr::memchr(b'@', &out[side_start..]).is_some() {
+    if at {
         mask_local_parts(out, side_start);
     }
 }
 
 /// The masking of [`push_side`] (but the local parts) where it replaces ASCII bytes only:
 /// `text[a..b]` is copied whole and its bytes are mapped in place, a run at a time, through
-/// [`OUTSIDE_VALUES`] or [`INSIDE_VALUES`]. False, with nothing appended, when some character
-/// would change its length: a byte `0xC2` (which starts the C1 control characters) or a
-/// character outside ASCII inside another value.
+/// [`OUTSIDE_VALUES`] or [`INSIDE_VALUES`]. The caller has made sure that `text[a..b]` holds
+/// no byte `0xC2` (which starts the C1 control characters, whose length changes). False, with
+/// nothing appended, when some character would change its length: a character outside ASCII
+/// inside another value.
 fn push_masked_in_place(
     out: &mut Vec<u8>,
     bytes: &[u8],
@@ -251,9 +261,7 @@ fn push_masked_in_place(
     b: usize,
     others: &[(usize, usize)],
 ) -> bool {
-    if memchr::memchr(0xC2, &bytes[a..b]).is_some() {
-        return false;
-    }
+    debug_assert!(memchr::memchr(0xC2, &bytes[a..b]).is_none());
     let base = out.len();
     out.extend_from_slice(&bytes[a..b]);
     // The runs outside and inside other values, decided as `push_masked_by_characters`
@@ -408,11 +416,7 @@ const LOCAL_PART_STOPS: &str = "<(«\"'";
 /// before each `@`, back to a space or an opening bracket or quote.
 fn mask_local_parts(out: &mut Vec<u8>, from: usize) {
     if !out[from..].is_ascii() {
-        let side = std::str::from_utf8(&out[from..]).expect("whole characters");
-        let side = mask_local_parts_chars(side);
-        out.truncate(from);
-        out.extend_from_slice(side.as_bytes());
-        return;
+        return mask_local_parts_chars(out, from);
     }
     // Each `@` found from where the last one was (masking changes only bytes before it).
     let mut at = from;
@@ -449,23 +453,48 @@ const ENDS_LOCAL_PART: [bool; 256] = {
     t
 };
 
-/// [`mask_local_parts`] for text with non-ASCII characters, a character at a time.
-fn mask_local_parts_chars(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = chars.clone();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '@' {
-            let mut j = i;
-            while j > 0 && !chars[j - 1].is_whitespace() && !LOCAL_PART_STOPS.contains(chars[j - 1])
-            {
-                j -= 1;
-                if chars[j].is_alphanumeric() {
-                    out[j] = '*';
-                }
-            }
+/// [`mask_local_parts`] for text with non-ASCII characters: one pass back over the
+/// characters of `out[from..]`, in place. A character is in a local part when an `@` comes
+/// after it before any stop does (the walk back from each `@` of the former version, which
+/// collected the side into two vectors of characters and one more string).
+fn mask_local_parts_chars(out: &mut Vec<u8>, from: usize) {
+    let mut end = out.len();
+    // An `@` follows, and no stop between it and here.
+    let mut local = false;
+    while end > from {
+        let mut start = end - 1;
+        while out[start] & 0xC0 == 0x80 {
+            start -= 1;
         }
+        let c = char_at(&out[start..end]);
+        if c.is_whitespace() || LOCAL_PART_STOPS.contains(c) {
+            local = false;
+        } else if c == '@' {
+            local = true;
+        } else if local && c.is_alphanumeric() {
+            // Only what follows moves: the characters still to visit stay where they are.
+            out[start] = b'*';
+            out.drain(start + 1..end);
+        }
+        end = start;
     }
-    out.into_iter().collect()
+}
+
+/// The character whose UTF-8 encoding is `bytes` (the bytes of a snippet are UTF-8), decoded
+/// without validating: `str::from_utf8` cost more, called a character at a time, than the
+/// rest of [`mask_local_parts_chars`].
+fn char_at(bytes: &[u8]) -> char {
+    let lead = u32::from(bytes[0]);
+    let lead = match bytes.len() {
+        1 => lead,
+        2 => lead & 0x1F,
+        3 => lead & 0x0F,
+        _ => lead & 0x07,
+    };
+    let code = bytes[1..]
+        .iter()
+        .fold(lead, |c, &b| (c << 6) | u32::from(b & 0x3F));
+    char::from_u32(code).expect("whole characters")
 }
 
 /// True for the steps that carry free text (names, subjects, senders), which may hold
@@ -665,9 +694,31 @@ mod tests {
             });
         }
         if out.contains('@') {
-            out = mask_local_parts_chars(&out);
+            out = reference_local_parts(&out);
         }
         out
+    }
+
+    /// The masking of local parts walking back from each `@`, a character at a time, as an
+    /// oracle.
+    fn reference_local_parts(s: &str) -> String {
+        let chars: Vec<char> = s.chars().collect();
+        let mut out = chars.clone();
+        for (i, &c) in chars.iter().enumerate() {
+            if c == '@' {
+                let mut j = i;
+                while j > 0
+                    && !chars[j - 1].is_whitespace()
+                    && !LOCAL_PART_STOPS.contains(chars[j - 1])
+                {
+                    j -= 1;
+                    if chars[j].is_alphanumeric() {
+                        out[j] = '*';
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
     }
 
     /// The window as characters count it.
@@ -738,6 +789,14 @@ mod tests {
             push_side(&mut out, &text, a, b, true, &others);
             let out = String::from_utf8(out).unwrap();
             proptest::prop_assert_eq!(&out[1..], reference_side(&text, a, b, &others));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn characters_decode_as_std_does(c in proptest::char::any()) {
+            let mut buf = [0; 4];
+            proptest::prop_assert_eq!(char_at(c.encode_utf8(&mut buf).as_bytes()), c);
         }
     }
 
