@@ -10,7 +10,7 @@
 //!   reads as a date (DDMMYYYY, YYYYMMDD) need a phone keyword nearby.
 
 use super::fnr::date_exists;
-use super::{digit_groups, digit_string, digits, Groups, Verdict};
+use super::{digit_groups, digit_string_after, digits, Groups, Verdict};
 use std::ops::Range;
 
 /// Class of an 8-digit national number in Nkom's plan.
@@ -148,7 +148,7 @@ fn checked(value: &str, groups: Groups) -> Option<Verdict> {
         _ => false,
     };
     let needs_context = bare_cc || (!prefixed && (!shape_ok || dotted || looks_like_date(nsn)));
-    let mut v = Verdict::new(format!("+47{}", digit_string(nsn)))
+    let mut v = Verdict::new(digit_string_after("+47", nsn))
         .kind(kind)
         .needs_context(needs_context);
     if class == Class::Fixed {
