@@ -221,7 +221,7 @@ impl Pairing {
             self.open.push(Open {
                 record,
                 keywords: Vec::new(),
-                identifiers: Vec::new(),
+                identifiers: SPARE_IDENTIFIERS.take(),
                 fields: Vec::new(),
             });
         }
@@ -382,6 +382,21 @@ fn hold_names(
 
 fn pair(mut open: Open, engine: &Engine, fp: &Fingerprinter, emit: &mut dyn FnMut(Finding)) {
     pair_keywords(&mut open, engine, fp, emit);
+    let mut identifiers = open.identifiers;
+    identifiers.clear();
+    let spare = SPARE_IDENTIFIERS.take();
+    SPARE_IDENTIFIERS.set(match spare.capacity() > identifiers.capacity() {
+        true => spare,
+        false => identifiers,
+    });
+}
+
+thread_local! {
+    /// The emptied identifier list of the thread's last record or text paired, for the next
+    /// one (at most [`MAX_HELD`] long): a chunk of a dense text holds thousands, and a new
+    /// list grew by doubling in every chunk, copying them again and again.
+    static SPARE_IDENTIFIERS: std::cell::Cell<Vec<HeldIdentifier>> =
+        const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Pairs and emits the held keywords of `open`; those without a partner are dropped.
