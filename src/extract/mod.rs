@@ -69,6 +69,24 @@ pub trait SegmentSink {
     fn skipped(&mut self, location: &Location, reason: &str) {
         self.error(location, &ExtractError::Unsupported(reason.to_string()));
     }
+    /// Right after [`SegmentSink::text`]: the line breaks this sink counted at the start of
+    /// that text (to place what it found), so a streaming extractor that needs the count of
+    /// the whole text counts only the rest. `None` (the default): none counted.
+    fn lines_counted(&mut self) -> Option<LinesCounted> {
+        None
+    }
+}
+
+/// Line breaks (`\n`) counted in the first bytes of a text (see
+/// [`SegmentSink::lines_counted`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinesCounted {
+    /// How many bytes from the text's start were counted.
+    pub upto: usize,
+    /// The line breaks among them.
+    pub breaks: u64,
+    /// Where the line after the last of them starts (0 when there is none).
+    pub line_start: usize,
 }
 
 /// Why a source (or part of one) could not be read.

@@ -14,7 +14,7 @@ use std::io::Read;
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use memchr::{memchr, memrchr};
 
-use super::{Context, ExtractError, Extractor, Format, Input, Segment};
+use super::{Context, ExtractError, Extractor, Format, Input, LinesCounted, Segment};
 
 /// Bytes kept as overlap when a chunk has to be cut inside a very long line.
 const LONG_LINE_OVERLAP: usize = 1024;
@@ -42,18 +42,19 @@ impl Extractor for TextExtractor {
             ctx.sink.text(Segment {
                 location: &ctx.location,
                 ..seg
-            })
+            });
+            ctx.sink.lines_counted()
         })
     }
 }
 
 /// Streams a text source whose first bytes are `head`: the encoding is sniffed from them
 /// (see [`sniff_encoding`]) and the chunks go to `emit` as in [`stream_text`].
-pub fn stream_source(
+pub fn stream_source<R: ChunkRead>(
     input: Input<'_>,
     head: &[u8],
     chunk_size: usize,
-    emit: impl FnMut(Segment<'_>),
+    emit: impl FnMut(Segment<'_>) -> R,
 ) -> Result<(), ExtractError> {
     let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
     match (input, encoding) {
@@ -74,16 +75,36 @@ fn effective_chunk_size(chunk_size: usize) -> usize {
 
 /// What [`stream_text`] does with UTF-8 or Windows-1252 bytes shorter than a chunk, without
 /// copying them into its buffer: one segment of all of it (BOM skipped).
-fn whole_text(bytes: &[u8], mut emit: impl FnMut(Segment<'_>)) {
+fn whole_text<R>(bytes: &[u8], mut emit: impl FnMut(Segment<'_>) -> R) {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     let (text, report_before) = decode_chunk(bytes, bytes.len());
-    emit(Segment {
+    // Nothing follows: the lines are not counted.
+    let _ = emit(Segment {
         location: &crate::location::Location::root(),
         text: &text,
         first_line: Some(1),
         first_column: 1,
         report_before,
     });
+}
+
+/// What the consumer of a chunk of [`stream_text`] says back: the line breaks it counted at
+/// the chunk's start, if any (`()` for a consumer that counts none).
+pub trait ChunkRead {
+    /// The line breaks counted, see [`super::SegmentSink::lines_counted`].
+    fn lines_counted(self) -> Option<LinesCounted>;
+}
+
+impl ChunkRead for () {
+    fn lines_counted(self) -> Option<LinesCounted> {
+        None
+    }
+}
+
+impl ChunkRead for Option<LinesCounted> {
+    fn lines_counted(self) -> Option<LinesCounted> {
+        self
+    }
 }
 
 /// How a text source is decoded.
@@ -162,11 +183,11 @@ impl Drop for SpareBuffer {
 
 /// Reads `reader` to the end and calls `emit` with overlapping chunks of text (the segments'
 /// `location` is a placeholder for the caller to replace).
-pub fn stream_text(
+pub fn stream_text<R: ChunkRead>(
     mut reader: impl Read,
     encoding: TextEncoding,
     chunk_size: usize,
-    mut emit: impl FnMut(Segment<'_>),
+    mut emit: impl FnMut(Segment<'_>) -> R,
 ) -> Result<(), ExtractError> {
     let chunk_size = effective_chunk_size(chunk_size);
     let mut decoder: Option<Decoder> = match encoding {
@@ -214,21 +235,30 @@ pub fn stream_text(
             cut_points(buf)
         };
         let (text, report_before) = decode_chunk(&buf[..end], boundary);
-        emit(Segment {
+        let counted = emit(Segment {
             location: &placeholder,
             text: &text,
             first_line: Some(line),
             first_column: column,
             report_before,
-        });
+        })
+        .lines_counted();
         // Lines and columns advance over the decoded text, so Windows-1252 bytes count as
-        // one character each.
+        // one character each. The line breaks the consumer counted (up to its last finding)
+        // are not counted again: in dense text that was a second pass over every chunk.
         let done = &text.as_bytes()[..report_before];
-        match memrchr(b'\n', done) {
+        let counted = counted.filter(|c| c.upto <= done.len()).unwrap_or_default();
+        let rest = &done[counted.upto..];
+        line += counted.breaks;
+        let line_start = match memrchr(b'\n', rest) {
             Some(i) => {
-                line += memchr::memchr_iter(b'\n', done).count() as u64;
-                column = 1 + char_count(&done[i + 1..]);
+                line += memchr::memchr_iter(b'\n', rest).count() as u64;
+                Some(counted.upto + i + 1)
             }
+            None => (counted.breaks > 0).then_some(counted.line_start),
+        };
+        match line_start {
+            Some(start) => column = 1 + char_count(&done[start..]),
             None => column += char_count(done),
         }
         drop(text);
@@ -500,6 +530,41 @@ mod tests {
             })
             .unwrap();
             proptest::prop_assert_eq!(ours, theirs);
+        }
+
+        /// A consumer that counted the line breaks of a chunk's start (any start) gets the
+        /// chunks a consumer that counted none gets, in UTF-8 and in Windows-1252 text.
+        #[test]
+        fn lines_counted_by_the_consumer_are_not_counted_again(
+            data in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b'a'),
+                    proptest::strategy::Just(b'\n'),
+                    proptest::strategy::Just(0xF8u8),
+                ],
+                0..12000,
+            ),
+            size in 0usize..9000,
+            share in 0.0f64..=1.0,
+        ) {
+            let mut plain = Vec::new();
+            stream_text(&data[..], TextEncoding::Utf8OrWindows1252, size, |s| {
+                plain.push((s.text.to_string(), s.first_line, s.first_column, s.report_before))
+            })
+            .unwrap();
+            let mut counted = Vec::new();
+            stream_text(&data[..], TextEncoding::Utf8OrWindows1252, size, |s| {
+                counted.push((s.text.to_string(), s.first_line, s.first_column, s.report_before));
+                let upto = (s.report_before as f64 * share) as usize;
+                let before = &s.text.as_bytes()[..upto];
+                Some(LinesCounted {
+                    upto,
+                    breaks: memchr::memchr_iter(b'\n', before).count() as u64,
+                    line_start: memrchr(b'\n', before).map_or(0, |i| i + 1),
+                })
+            })
+            .unwrap();
+            proptest::prop_assert_eq!(plain, counted);
         }
     }
 }

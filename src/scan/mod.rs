@@ -16,7 +16,9 @@ use crate::cache::{Cache, CachedFile, Recorded, Replay, MAX_FINDINGS_STORED};
 use crate::detect::keywords::KeywordHit;
 use crate::detect::pairing::{name_ranges, pairs_names, search_ranges};
 use crate::detect::{Detection, Engine, Scratch};
-use crate::extract::{Dispatcher, ExtractError, Limits, Outcome, Segment, SegmentSink};
+use crate::extract::{
+    Dispatcher, ExtractError, Limits, LinesCounted, Outcome, Segment, SegmentSink,
+};
 use crate::location::{Location, Step};
 use crate::policy::baseline::Tracker;
 use crate::policy::{FilePolicy, Policy};
@@ -663,6 +665,7 @@ impl Scanner {
             out: out.clone(),
             pairing: Pairing::default(),
             names: pairs_names(&self.engine),
+            counted: LinesCounted::default(),
         };
         // Dropping the sink pairs the special-category keywords still waiting.
         self.dispatcher.extract_file(path, &mut sink)
@@ -807,6 +810,8 @@ struct FindingSink<'a, S> {
     pairing: Pairing,
     /// Some keyword rule counts person names as identifiers.
     names: bool,
+    /// The line breaks counted in the last text, for [`SegmentSink::lines_counted`].
+    counted: LinesCounted,
 }
 
 impl<S> FindingSink<'_, S> {
@@ -922,6 +927,7 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             }
             self.out.item(f);
         }
+        self.counted = lines.counted();
         if pairs {
             self.keywords(&segment, &found, &spans);
             let out = &self.out;
@@ -939,6 +945,10 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
         self.out.skipped_at(&self.path, location, reason);
     }
 
+    fn lines_counted(&mut self) -> Option<LinesCounted> {
+        Some(std::mem::take(&mut self.counted))
+    }
+
     fn fork(&self) -> Option<Box<dyn SegmentSink + Send + '_>> {
         Some(Box::new(FindingSink {
             scanner: self.scanner,
@@ -948,6 +958,7 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             out: self.out.clone(),
             pairing: Pairing::default(),
             names: self.names,
+            counted: LinesCounted::default(),
         }))
     }
 }
@@ -989,6 +1000,16 @@ impl LineIndex {
         match self.step(segment, at) {
             Some(step) => segment.location.child(step),
             None => segment.location.clone(),
+        }
+    }
+
+    /// The line breaks counted so far (from the text's start up to the last position asked
+    /// for).
+    pub(crate) fn counted(&self) -> LinesCounted {
+        LinesCounted {
+            upto: self.offset,
+            breaks: self.newlines,
+            line_start: self.line_start,
         }
     }
 
