@@ -120,18 +120,30 @@ fn state_key() -> std::io::Result<String> {
 }
 
 /// `bytes` as lower-case hex digits. The length is a constant, so the loop is unrolled and
-/// the digits are written into an array on the stack, then copied into the string once: a
-/// zeroed vector filled a pair at a time was ~300 instructions per fingerprint.
+/// each byte's two digits come from [`HEX_PAIRS`] into an array on the stack, copied into the
+/// string once: a zeroed vector filled a digit at a time was ~300 instructions per
+/// fingerprint.
 fn hex<const N: usize>(bytes: &[u8; N]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = [[0u8; 2]; N];
     for (pair, &b) in out.iter_mut().zip(bytes) {
-        *pair = [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xF)]];
+        *pair = HEX_PAIRS[usize::from(b)];
     }
     std::str::from_utf8(out.as_flattened())
         .expect("hex digits are ASCII")
         .to_owned()
 }
+
+/// The two lower-case hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = [DIGITS[b >> 4], DIGITS[b & 0xF]];
+        b += 1;
+    }
+    t
+};
 
 /// `N` random bytes from the OS as lower-case hex digits (keys, salts).
 pub(crate) fn random_hex<const N: usize>() -> String {
@@ -160,6 +172,7 @@ mod tests {
             h.update(value.as_bytes());
             assert_eq!(a.fingerprint("no.fnr", &value), h.finalize().to_hex()[..32]);
         }
+        assert_eq!(hex(&[0x00, 0x9f, 0xa0, 0xff]), "009fa0ff");
         // Not the unkeyed hash.
         assert!(!blake3::hash(b"no.fnr\x0015108695088")
             .to_hex()
