@@ -84,15 +84,15 @@ struct HeldKeyword {
 }
 
 /// An identifier finding or a name a keyword may pair with. Most never pair, so what its
-/// [`Related`] would copy from the finding is kept only in part: the rule and category come
-/// from the engine, and the location is kept as its steps after those it shares with the
-/// record it is in ([`Suffix`]).
+/// [`Related`] would copy from the finding is kept only in part: the rule, category and the
+/// rule's kind come from the engine, and the location is kept as its steps after those it
+/// shares with the record it is in ([`Suffix`]).
 #[derive(Debug)]
 struct HeldIdentifier {
     partner: Partner,
     severity: Severity,
-    /// The finding's kind (none for a name).
-    kind: Option<String>,
+    /// The detection's kind; the finding's is this or else its rule's (none for a name).
+    kind: Option<&'static str>,
     /// The finding's fingerprint; empty for a name (hashed when it pairs: most names never do).
     fingerprint: String,
     location: Suffix,
@@ -104,21 +104,25 @@ struct HeldIdentifier {
 impl HeldIdentifier {
     /// What a keyword paired with this identifier (held in the record `record`) relates to.
     fn related(&self, record: Option<&Location>, engine: &Engine, fp: &Fingerprinter) -> Related {
-        let (rule, category, fingerprint) = match self.partner {
+        let kind = self.kind.map(str::to_string);
+        let (rule, category, kind, fingerprint) = match self.partner {
             Partner::Rule(rule) => {
                 let rule = &engine.rules()[rule].rule;
-                (&*rule.id, &*rule.category, self.fingerprint.clone())
+                // As `Scanner::finding` made the finding's kind.
+                let kind = kind.or_else(|| rule.kind.clone());
+                (&*rule.id, &*rule.category, kind, self.fingerprint.clone())
             }
             Partner::Name => (
                 NAME_RULE,
                 PERSON_NAME,
+                kind,
                 fp.fingerprint(NAME_RULE, &self.normalized),
             ),
         };
         Related {
             rule: rule.to_string(),
             category: category.to_string(),
-            kind: self.kind.clone(),
+            kind,
             fingerprint,
             location: self.location.joined(record),
         }
@@ -131,7 +135,24 @@ impl HeldIdentifier {
 #[derive(Debug)]
 struct Suffix {
     shared: usize,
-    rest: Vec<Step>,
+    rest: Rest,
+}
+
+/// The steps of a [`Suffix`] after those shared: most are one step (a line, a field, a cell),
+/// kept without a vector of its own (an allocation for every identifier held).
+#[derive(Debug)]
+enum Rest {
+    One(Step),
+    Many(Vec<Step>),
+}
+
+impl Rest {
+    fn steps(&self) -> &[Step] {
+        match self {
+            Rest::One(step) => std::slice::from_ref(step),
+            Rest::Many(steps) => steps,
+        }
+    }
 }
 
 impl Suffix {
@@ -140,18 +161,26 @@ impl Suffix {
         let key = record.map_or(&[][..], Location::steps);
         let steps = location.steps();
         let shared = key.iter().zip(steps).take_while(|(k, s)| k == s).count();
-        let mut rest = Vec::with_capacity(steps.len() - shared + usize::from(last.is_some()));
-        rest.extend_from_slice(&steps[shared..]);
-        rest.extend(last);
+        let rest = match (&steps[shared..], last) {
+            ([], Some(step)) => Rest::One(step),
+            ([step], None) => Rest::One(step.clone()),
+            (tail, last) => {
+                let mut rest = Vec::with_capacity(tail.len() + usize::from(last.is_some()));
+                rest.extend_from_slice(tail);
+                rest.extend(last);
+                Rest::Many(rest)
+            }
+        };
         Suffix { shared, rest }
     }
 
     /// The whole location again, given the key of the same record.
     fn joined(&self, record: Option<&Location>) -> Location {
         let key = record.map_or(&[][..], Location::steps);
-        let mut steps = Vec::with_capacity(self.shared + self.rest.len());
+        let rest = self.rest.steps();
+        let mut steps = Vec::with_capacity(self.shared + rest.len());
         steps.extend_from_slice(&key[..self.shared]);
-        steps.extend_from_slice(&self.rest);
+        steps.extend_from_slice(rest);
         Location(steps)
     }
 }
@@ -242,7 +271,7 @@ impl Pairing {
             open.identifiers.push(HeldIdentifier {
                 partner: Partner::Rule(d.rule),
                 severity: d.severity,
-                kind: finding.kind.clone(),
+                kind: d.kind,
                 fingerprint: finding.fingerprint.clone(),
                 location: Suffix::of(open.record.as_ref(), &finding.location, None),
                 normalized: d.normalized.clone(),
