@@ -759,16 +759,30 @@ mod tests {
         (from, to)
     }
 
+    /// The window between two character boundaries picked by `cut` (any numbers) is the
+    /// reference's.
+    fn window_matches_reference(
+        text: &str,
+        cut: (usize, usize),
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let bounds: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .collect();
+        let (i, j) = (cut.0.min(bounds.len() - 1), cut.1.min(bounds.len() - 1));
+        let (start, end) = (bounds[i.min(j)], bounds[i.max(j)]);
+        proptest::prop_assert_eq!(window(text, start, end), reference_window(text, start, end));
+        Ok(())
+    }
+
     proptest::proptest! {
         #[test]
         fn windows_count_characters(
             text in "[a-cø0-9 €\u{10348}]{0,100}",
             cut in (0usize..100, 0usize..100),
         ) {
-            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-            let (i, j) = (cut.0.min(bounds.len() - 1), cut.1.min(bounds.len() - 1));
-            let (start, end) = (bounds[i.min(j)], bounds[i.max(j)]);
-            proptest::prop_assert_eq!(window(&text, start, end), reference_window(&text, start, end));
+            window_matches_reference(&text, cut)?;
         }
 
         /// Windows in text that is mostly ASCII, where sides are not counted.
@@ -777,10 +791,7 @@ mod tests {
             text in "[a-c ]{0,70}(ø|€|\u{10348})?[a-c ]{0,70}",
             cut in (0usize..150, 0usize..150),
         ) {
-            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-            let (i, j) = (cut.0.min(bounds.len() - 1), cut.1.min(bounds.len() - 1));
-            let (start, end) = (bounds[i.min(j)], bounds[i.max(j)]);
-            proptest::prop_assert_eq!(window(&text, start, end), reference_window(&text, start, end));
+            window_matches_reference(&text, cut)?;
         }
 
         /// Whole snippets, with other values anywhere (ASCII or not, next to C1 controls or
