@@ -583,7 +583,7 @@ impl Scanner {
             // Nothing keeps the findings once their block is sent: their list serves the
             // thread's next file.
             if let Some(recorded) = recorded {
-                keep_spare_findings(recorded.findings);
+                keep_spare(&SPARE_FINDINGS, recorded.findings);
             }
             return result;
         };
@@ -786,31 +786,37 @@ pub(crate) fn shown_path(path: &Path) -> String {
     }
 }
 
-/// Finding lists with room for at most this many are kept for the thread's next file.
-const SPARE_FINDINGS_UP_TO: usize = 16 * 1024;
+/// A list a thread keeps, emptied, for its next file, text or record (see [`keep_spare`]).
+type SpareList<T> = std::thread::LocalKey<std::cell::Cell<Vec<T>>>;
+
+/// Lists with room for more than this many entries are not kept as spares (memory stays
+/// bounded after a file with an unusual number of findings).
+const SPARE_UP_TO: usize = 16 * 1024;
+
+/// Empties `list` and keeps it in `spare` for the thread's next use, unless it has room for
+/// more than [`SPARE_UP_TO`] entries or the spare already kept has more room. In dense text a
+/// new list grew by doubling in every file or chunk, copying its entries again and again.
+pub(super) fn keep_spare<T>(spare: &'static SpareList<T>, mut list: Vec<T>) {
+    list.clear();
+    if list.capacity() > SPARE_UP_TO {
+        return;
+    }
+    let kept = spare.take();
+    spare.set(match kept.capacity() > list.capacity() {
+        true => kept,
+        false => list,
+    });
+}
 
 thread_local! {
-    /// The emptied finding list of the thread's last file, when nothing kept it (no cache),
-    /// for the next file's findings held until their block is rendered: in a dense file a new
-    /// list grew by doubling to thousands of findings, copying them again and again (3.3 M of
-    /// 393 M instructions on 20 MB of dense text).
+    /// The thread's spare finding list, for a file's findings held until their block is
+    /// rendered (when nothing else keeps them: no cache). 3.3 M of 393 M instructions on 20 MB
+    /// of dense text went to growing a new one per file.
     static SPARE_FINDINGS: std::cell::Cell<Vec<Finding>> =
         const { std::cell::Cell::new(Vec::new()) };
-}
-
-thread_local! {
-    /// The emptied detection list of the thread's last text, for the next one: a dense chunk
-    /// has thousands of detections, and a new list grew by doubling in every chunk.
+    /// The thread's spare detection list, for the detections of a text.
     static SPARE_FOUND: std::cell::Cell<Vec<Detection>> =
         const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// Keeps `findings` (emptied) as the thread's spare finding list, unless it is too large.
-fn keep_spare_findings(mut findings: Vec<Finding>) {
-    findings.clear();
-    if findings.capacity() <= SPARE_FINDINGS_UP_TO {
-        SPARE_FINDINGS.set(findings);
-    }
 }
 
 /// Bytes around a value that its snippet can reach (40 characters of up to 4 bytes).
@@ -995,8 +1001,7 @@ impl<S: BorrowMut<Scratch>> SegmentSink for FindingSink<'_, S> {
             let out = &self.out;
             self.pairing.end_text(engine, fp, &mut |f| out.item(f));
         }
-        found.clear();
-        SPARE_FOUND.set(found);
+        keep_spare(&SPARE_FOUND, found);
     }
 
     fn error(&mut self, location: &Location, error: &ExtractError) {

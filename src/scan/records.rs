@@ -411,19 +411,12 @@ fn hold_names(
 
 fn pair(mut open: Open, engine: &Engine, fp: &Fingerprinter, emit: &mut dyn FnMut(Finding)) {
     pair_keywords(&mut open, engine, fp, emit);
-    let mut identifiers = open.identifiers;
-    identifiers.clear();
-    let spare = SPARE_IDENTIFIERS.take();
-    SPARE_IDENTIFIERS.set(match spare.capacity() > identifiers.capacity() {
-        true => spare,
-        false => identifiers,
-    });
+    super::keep_spare(&SPARE_IDENTIFIERS, open.identifiers);
 }
 
 thread_local! {
-    /// The emptied identifier list of the thread's last record or text paired, for the next
-    /// one (at most [`MAX_HELD`] long): a chunk of a dense text holds thousands, and a new
-    /// list grew by doubling in every chunk, copying them again and again.
+    /// The thread's spare identifier list, for the next record or text paired (a chunk of a
+    /// dense text holds thousands; at most [`MAX_HELD`]).
     static SPARE_IDENTIFIERS: std::cell::Cell<Vec<HeldIdentifier>> =
         const { std::cell::Cell::new(Vec::new()) };
 }
