@@ -56,6 +56,7 @@ impl Extractor for CsvExtractor {
                 &segment.text[..segment.report_before],
                 &mut |row, column, field| emit(ctx, row, column, field),
             );
+            None // the parser places fields by row, not by line
         })?;
         parser.finish(&mut |row, column, field| emit(ctx, row, column, field));
         Ok(())

@@ -50,11 +50,11 @@ impl Extractor for TextExtractor {
 
 /// Streams a text source whose first bytes are `head`: the encoding is sniffed from them
 /// (see [`sniff_encoding`]) and the chunks go to `emit` as in [`stream_text`].
-pub fn stream_source<R: ChunkRead>(
+pub fn stream_source(
     input: Input<'_>,
     head: &[u8],
     chunk_size: usize,
-    emit: impl FnMut(Segment<'_>) -> R,
+    emit: impl FnMut(Segment<'_>) -> Option<LinesCounted>,
 ) -> Result<(), ExtractError> {
     let encoding = sniff_encoding(head).unwrap_or(TextEncoding::Utf8OrWindows1252);
     match (input, encoding) {
@@ -75,7 +75,7 @@ fn effective_chunk_size(chunk_size: usize) -> usize {
 
 /// What [`stream_text`] does with UTF-8 or Windows-1252 bytes shorter than a chunk, without
 /// copying them into its buffer: one segment of all of it (BOM skipped).
-fn whole_text<R>(bytes: &[u8], mut emit: impl FnMut(Segment<'_>) -> R) {
+fn whole_text(bytes: &[u8], mut emit: impl FnMut(Segment<'_>) -> Option<LinesCounted>) {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     let (text, report_before) = decode_chunk(bytes, bytes.len());
     // Nothing follows: the lines are not counted.
@@ -86,25 +86,6 @@ fn whole_text<R>(bytes: &[u8], mut emit: impl FnMut(Segment<'_>) -> R) {
         first_column: 1,
         report_before,
     });
-}
-
-/// What the consumer of a chunk of [`stream_text`] says back: the line breaks it counted at
-/// the chunk's start, if any (`()` for a consumer that counts none).
-pub trait ChunkRead {
-    /// The line breaks counted, see [`super::SegmentSink::lines_counted`].
-    fn lines_counted(self) -> Option<LinesCounted>;
-}
-
-impl ChunkRead for () {
-    fn lines_counted(self) -> Option<LinesCounted> {
-        None
-    }
-}
-
-impl ChunkRead for Option<LinesCounted> {
-    fn lines_counted(self) -> Option<LinesCounted> {
-        self
-    }
 }
 
 /// How a text source is decoded.
@@ -182,12 +163,14 @@ impl Drop for SpareBuffer {
 }
 
 /// Reads `reader` to the end and calls `emit` with overlapping chunks of text (the segments'
-/// `location` is a placeholder for the caller to replace).
-pub fn stream_text<R: ChunkRead>(
+/// `location` is a placeholder for the caller to replace). `emit` answers with the line breaks
+/// it counted at the chunk's start, if any ([`super::SegmentSink::lines_counted`]), so they are
+/// not counted again.
+pub fn stream_text(
     mut reader: impl Read,
     encoding: TextEncoding,
     chunk_size: usize,
-    mut emit: impl FnMut(Segment<'_>) -> R,
+    mut emit: impl FnMut(Segment<'_>) -> Option<LinesCounted>,
 ) -> Result<(), ExtractError> {
     let chunk_size = effective_chunk_size(chunk_size);
     let mut decoder: Option<Decoder> = match encoding {
@@ -241,8 +224,7 @@ pub fn stream_text<R: ChunkRead>(
             first_line: Some(line),
             first_column: column,
             report_before,
-        })
-        .lines_counted();
+        });
         // Lines and columns advance over the decoded text, so Windows-1252 bytes count as
         // one character each. The line breaks the consumer counted (up to its last finding)
         // are not counted again: in dense text that was a second pass over every chunk.
@@ -375,7 +357,8 @@ mod tests {
                 s.first_line.unwrap(),
                 s.first_column,
                 s.report_before,
-            ))
+            ));
+            None
         })
         .unwrap();
         out
@@ -520,13 +503,15 @@ mod tests {
             let data = parts.concat();
             let mut ours = Vec::new();
             stream_source(Input::Bytes(&data), &data, size, |s| {
-                ours.push((s.text.to_string(), s.first_line, s.first_column, s.report_before))
+                ours.push((s.text.to_string(), s.first_line, s.first_column, s.report_before));
+                None
             })
             .unwrap();
             let encoding = sniff_encoding(&data).unwrap_or(TextEncoding::Utf8OrWindows1252);
             let mut theirs = Vec::new();
             stream_text(&data[..], encoding, size, |s| {
-                theirs.push((s.text.to_string(), s.first_line, s.first_column, s.report_before))
+                theirs.push((s.text.to_string(), s.first_line, s.first_column, s.report_before));
+                None
             })
             .unwrap();
             proptest::prop_assert_eq!(ours, theirs);
@@ -549,7 +534,8 @@ mod tests {
         ) {
             let mut plain = Vec::new();
             stream_text(&data[..], TextEncoding::Utf8OrWindows1252, size, |s| {
-                plain.push((s.text.to_string(), s.first_line, s.first_column, s.report_before))
+                plain.push((s.text.to_string(), s.first_line, s.first_column, s.report_before));
+                None
             })
             .unwrap();
             let mut counted = Vec::new();
