@@ -80,7 +80,7 @@ use redb::{
     TransactionError,
 };
 
-use crate::extract::{open_read_only, ExtractError, Outcome};
+use crate::extract::{open_read_only, read_retrying, ExtractError, Outcome};
 use crate::report::json::{BlockText, FileBlock, TextStore};
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
@@ -1222,7 +1222,6 @@ fn open_db(path: &Path) -> Result<Database, DatabaseError> {
 
 /// BLAKE3 of a file's content.
 fn hash_file(path: &Path) -> std::io::Result<[u8; 32]> {
-    use std::io::Read;
     thread_local! {
         /// Read buffer, one per thread: `Hasher::update_reader` zeroes a fresh 64 KiB buffer
         /// per file, which cost more than hashing a small file.
@@ -1231,13 +1230,11 @@ fn hash_file(path: &Path) -> std::io::Result<[u8; 32]> {
     let mut file = open_read_only(path)?;
     let mut h = blake3::Hasher::new();
     BUFFER.with_borrow_mut(|buffer| loop {
-        match file.read(buffer) {
-            Ok(0) => return Ok(()),
-            Ok(n) => {
+        match read_retrying(&mut file, buffer)? {
+            0 => return Ok::<_, std::io::Error>(()),
+            n => {
                 h.update(&buffer[..n]);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
         }
     })?;
     Ok(*h.finalize().as_bytes())

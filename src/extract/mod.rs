@@ -263,6 +263,17 @@ fn too_large(size: u64, limit: u64) -> ExtractError {
     ))
 }
 
+/// One `read` into `buf`, done again when a signal interrupted it (as `read_exact` and
+/// `read_to_end` do): the bytes read, 0 at the end.
+pub fn read_retrying(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
 /// Opens a file for reading only, without updating its access time where the OS allows it.
 /// sporhund never writes to, moves or locks a scanned file.
 pub fn open_read_only(path: &Path) -> io::Result<File> {

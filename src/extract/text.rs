@@ -14,7 +14,9 @@ use std::io::Read;
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use memchr::{memchr, memrchr};
 
-use super::{Context, ExtractError, Extractor, Format, Input, LinesCounted, Segment};
+use super::{
+    read_retrying, Context, ExtractError, Extractor, Format, Input, LinesCounted, Segment,
+};
 
 /// Bytes kept as overlap when a chunk has to be cut inside a very long line.
 const LONG_LINE_OVERLAP: usize = 1024;
@@ -320,15 +322,6 @@ fn decode_into(decoder: &mut Decoder, input: &[u8], last: bool, out: &mut Vec<u8
     );
     let _ = decoder.decode_to_string(input, &mut text, last);
     out.extend_from_slice(text.as_bytes());
-}
-
-fn read_retrying(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match reader.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
 }
 
 /// Decodes a whole small byte slice with the same rules (used for values from containers).

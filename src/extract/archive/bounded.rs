@@ -8,7 +8,7 @@
 
 use std::io::{self, Read};
 
-use crate::extract::{Budget, ExtractError, Limits};
+use crate::extract::{read_retrying, Budget, ExtractError, Limits};
 
 /// Members this small are never refused for their compression ratio (a short run of repeated
 /// lines compresses far better than 200:1 and is no bomb).
@@ -261,12 +261,7 @@ impl<'b, R: Read> Bounded<'b, R> {
             return Ok(()); // ended within the hint
         }
         let mut probe = [0u8; 8 << 10];
-        let n = loop {
-            match self.read(&mut probe) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => break r?,
-            }
-        };
+        let n = read_retrying(self, &mut probe)?;
         if n == 0 {
             return Ok(());
         }
