@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 /// Bytes gathered before a buffer is handed over: large enough that the system calls are
@@ -67,7 +67,7 @@ impl BackgroundWriter {
         let thread = std::thread::Builder::new()
             .name("report writer".into())
             .spawn(move || -> io::Result<()> {
-                let inner = || shared.lock().map_err(|_| io::Error::other("report writer"));
+                let inner = || locked(&shared);
                 prepare(&mut *inner()?)?;
                 for job in take {
                     match job {
@@ -103,11 +103,7 @@ impl BackgroundWriter {
             return Err(io::Error::other("the report writer has stopped"));
         }
         self.flush()?;
-        let mut inner = self
-            .inner
-            .lock()
-            .map_err(|_| io::Error::other("report writer"))?;
-        inner.write_all(bytes)
+        locked(&self.inner)?.write_all(bytes)
     }
 
     /// Sends `job`; when the thread has stopped (it failed), its error.
@@ -167,6 +163,11 @@ impl BackgroundWriter {
         self.out += 1;
         Ok(())
     }
+}
+
+/// The destination, locked; an error when a thread panicked holding it.
+fn locked<W: ?Sized>(inner: &Mutex<W>) -> io::Result<MutexGuard<'_, W>> {
+    inner.lock().map_err(|_| io::Error::other("report writer"))
 }
 
 impl Write for BackgroundWriter {
