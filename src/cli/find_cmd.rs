@@ -1,6 +1,5 @@
 //! `sporhund find`: subject search for access requests.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -117,7 +116,7 @@ fn find(args: FindArgs) -> Result<i32, String> {
         FindFormat::Json => write_json(&report, &mut out),
         FindFormat::Html => html::write_report(&report, &mut out),
     }
-    .and_then(|()| out.flush())
+    .and_then(|()| out.finish())
     .map_err(|e| e.to_string())?;
     Ok(exit_code(
         report.summary.complete,

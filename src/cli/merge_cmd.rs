@@ -1,7 +1,5 @@
 //! `sporhund merge`: one report from the reports of several workers or scans.
 
-use std::io::Write;
-
 use super::shared::{exit_code, open_output, or_fatal};
 use super::{Format, MergeArgs};
 use crate::report::json::JsonLinesWriter;
@@ -31,7 +29,7 @@ fn merge_reports(args: &MergeArgs) -> Result<i32, String> {
         }
     };
     written
-        .and_then(|()| out.flush())
+        .and_then(|()| out.finish())
         .map_err(|e| e.to_string())?;
     Ok(exit_code(summary.complete, summary.findings > 0))
 }

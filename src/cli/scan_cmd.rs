@@ -150,7 +150,7 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         eprintln!("sporhund: warning: {w}");
     }
     let summary = result.map_err(|e| e.to_string())?;
-    out.flush().map_err(|e| e.to_string())?;
+    out.finish().map_err(|e| e.to_string())?;
     if !summary.complete && args.policy.writes_baseline() {
         eprintln!(
             "sporhund: warning: baseline written from an incomplete scan; what the unreadable \

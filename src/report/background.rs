@@ -3,6 +3,10 @@
 //! report fills the next. A rescan's JSON report of stored findings is tens of megabytes
 //! copied out of the cache; with the copy and the write one after the other on one thread they
 //! took a fifth of a rescan of many small files.
+//!
+//! The destination's last step ([`Destination::finish`], e.g. setting a report file's length
+//! to what was written) also runs on that thread, after the last byte; [`BackgroundWriter::finish`]
+//! waits for it and returns its error.
 
 use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -12,6 +16,16 @@ use std::thread::JoinHandle;
 /// Bytes gathered before a buffer is handed over: large enough that the system calls are
 /// few, small enough to stay in the processor's cache.
 const BUFFER: usize = 256 << 10;
+
+/// Where a [`BackgroundWriter`] writes: a [`Write`] with a last step after the last byte.
+pub trait Destination: Write + Send + 'static {
+    /// Runs on the writing thread once everything is written: by default, a flush.
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+}
+
+impl Destination for io::Stdout {}
 
 /// What the filling side sends the writing thread.
 enum Job {
@@ -47,18 +61,9 @@ enum Done {
 }
 
 impl BackgroundWriter {
-    /// Writes to `inner` on a new thread.
-    pub fn new<W: Write + Send + 'static>(inner: W) -> io::Result<BackgroundWriter> {
-        Self::preparing(inner, |_| Ok(()))
-    }
-
-    /// Writes to `inner` on a new thread, which first calls `prepare` on it (before any byte
-    /// is written, while the caller goes on with other work); an error of `prepare` is
-    /// returned as a write error would be.
-    pub fn preparing<W: Write + Send + 'static>(
-        inner: W,
-        prepare: impl FnOnce(&mut W) -> io::Result<()> + Send + 'static,
-    ) -> io::Result<BackgroundWriter> {
+    /// Writes to `inner` on a new thread, which calls [`Destination::finish`] on it after the
+    /// last byte (when [`BackgroundWriter::finish`] is called or the writer is dropped).
+    pub fn new<W: Destination>(inner: W) -> io::Result<BackgroundWriter> {
         // Two jobs may wait: a buffer and a flush behind it.
         let (jobs, take) = sync_channel::<Job>(2);
         let (give, done) = sync_channel::<Done>(2);
@@ -68,7 +73,6 @@ impl BackgroundWriter {
             .name("report writer".into())
             .spawn(move || -> io::Result<()> {
                 let inner = || locked(&shared);
-                prepare(&mut *inner()?)?;
                 for job in take {
                     match job {
                         Job::Write(mut bytes) => {
@@ -83,7 +87,7 @@ impl BackgroundWriter {
                         }
                     }
                 }
-                inner()?.flush()
+                inner()?.finish()
             })?;
         Ok(BackgroundWriter {
             buffer: Vec::with_capacity(BUFFER),
@@ -95,8 +99,28 @@ impl BackgroundWriter {
         })
     }
 
+    /// Writes what is buffered, has the destination finish, and waits for it: the first error
+    /// of any write, flush or of the finish.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.hand_over()?;
+        self.stopped_with(self.jobs.is_some())
+    }
+
+    /// Ends the writing thread (it writes what it was handed and finishes the destination) and
+    /// waits for it: its result, when it was still `running`; else the error it stopped with.
+    fn stopped_with(&mut self, running: bool) -> io::Result<()> {
+        // Closing the channel ends the thread's loop.
+        self.jobs = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) if running => result,
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err(io::Error::other("the report writer panicked")),
+            _ => Err(io::Error::other("the report writer has stopped")),
+        }
+    }
+
     /// Writes `bytes` from this thread, after everything before them: a flush first has the
-    /// thread prepare the destination and write every buffer handed over.
+    /// thread write every buffer handed over.
     fn write_through(&mut self, bytes: &[u8]) -> io::Result<()> {
         if self.jobs.is_none() {
             // It failed before: nothing more is written, also not out of order.
@@ -119,14 +143,11 @@ impl BackgroundWriter {
         }
     }
 
-    /// The error the writing thread stopped with (it stops only on one).
+    /// The error the writing thread stopped with (it stops early only on one).
     fn stopped(&mut self) -> io::Error {
-        self.jobs = None;
-        match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(Err(e))) => e,
-            Some(Err(_)) => io::Error::other("the report writer panicked"),
-            _ => io::Error::other("the report writer has stopped"),
-        }
+        self.stopped_with(false)
+            .err()
+            .unwrap_or_else(|| io::Error::other("the report writer has stopped"))
     }
 
     /// Waits for what the thread sends back next.
@@ -207,11 +228,10 @@ impl Write for BackgroundWriter {
 
 impl Drop for BackgroundWriter {
     fn drop(&mut self) {
-        let _ = self.hand_over();
-        // Closing the channel ends the thread's loop; it flushes and stops.
-        self.jobs = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        // Not finished (an error came first): what was written is finished as it is.
+        if self.thread.is_some() {
+            let _ = self.hand_over();
+            let _ = self.stopped_with(true);
         }
     }
 }
@@ -228,6 +248,18 @@ mod tests {
         got: Arc<Mutex<Vec<u8>>>,
         flushes: Arc<Mutex<usize>>,
         fail_after: usize,
+        /// What `finish` answers (it also appends " finished").
+        finish_fails: bool,
+    }
+
+    impl Destination for Sink {
+        fn finish(&mut self) -> io::Result<()> {
+            self.got.lock().unwrap().extend_from_slice(b" finished");
+            match self.finish_fails {
+                true => Err(io::Error::other("cannot set the length")),
+                false => Ok(()),
+            }
+        }
     }
 
     impl Write for Sink {
@@ -253,6 +285,7 @@ mod tests {
             got: Arc::default(),
             flushes: Arc::default(),
             fail_after,
+            finish_fails: false,
         }
     }
 
@@ -278,31 +311,40 @@ mod tests {
             }
         }
         w.write_all(b"tail").unwrap();
-        want.extend_from_slice(b"tail");
-        drop(w);
+        want.extend_from_slice(b"tail finished");
+        w.finish().unwrap();
         assert_eq!(*s.got.lock().unwrap(), want);
         assert!(*s.flushes.lock().unwrap() >= 7);
     }
 
-    /// `prepare` comes before every byte, also before a large write made at once from the
-    /// caller's thread, and also when nothing is written.
+    /// The destination finishes after every byte, also after a large write made at once from
+    /// the caller's thread, also when nothing is written and also when the writer is dropped
+    /// unfinished; `finish` returns its error.
     #[test]
-    fn the_destination_is_prepared_before_anything_is_written() {
-        let prepare = |s: &mut Sink| {
-            s.got.lock().unwrap().extend_from_slice(b"prepared ");
-            Ok(())
-        };
+    fn the_destination_finishes_after_the_last_byte() {
         let s = sink(usize::MAX);
-        let mut w = BackgroundWriter::preparing(s.clone(), prepare).unwrap();
+        let mut w = BackgroundWriter::new(s.clone()).unwrap();
         let big = vec![b'x'; 2 * BUFFER];
         w.write_all(&big).unwrap();
-        drop(w);
+        w.write_all(b"y").unwrap();
+        w.finish().unwrap();
         let got = s.got.lock().unwrap().clone();
-        assert_eq!(got.len(), 9 + big.len());
-        assert!(got.starts_with(b"prepared x"));
+        assert_eq!(got.len(), big.len() + 1 + 9);
+        assert!(got.ends_with(b"xy finished"));
         let s = sink(usize::MAX);
-        drop(BackgroundWriter::preparing(s.clone(), prepare).unwrap());
-        assert_eq!(*s.got.lock().unwrap(), b"prepared ");
+        BackgroundWriter::new(s.clone()).unwrap().finish().unwrap();
+        assert_eq!(*s.got.lock().unwrap(), b" finished");
+        let s = sink(usize::MAX);
+        let mut w = BackgroundWriter::new(s.clone()).unwrap();
+        w.write_all(b"z").unwrap();
+        drop(w);
+        assert_eq!(*s.got.lock().unwrap(), b"z finished");
+        let s = Sink {
+            finish_fails: true,
+            ..sink(usize::MAX)
+        };
+        let error = BackgroundWriter::new(s).unwrap().finish().unwrap_err();
+        assert_eq!(error.to_string(), "cannot set the length");
     }
 
     /// A destination that fails: a later write or the flush returns its error, and nothing
@@ -320,5 +362,6 @@ mod tests {
         assert_eq!(error.to_string(), "disk full");
         assert!(w.write_all(&piece).and_then(|_| w.flush()).is_err());
         assert!(w.write_all(&vec![b'y'; 2 * BUFFER]).is_err());
+        assert!(w.finish().is_err());
     }
 }
