@@ -453,6 +453,59 @@ struct Batch {
 /// file, or looks a directory up again).
 type FixedState = foldhash::fast::FixedState;
 
+/// The number of the next cache opened in this process (see `Cache::scan_id`).
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(0);
+
+/// The directory of the file a worker thread last looked up, and its canonical form.
+struct LastDir {
+    /// The cache and scan it was worked out in (`Cache::scan_id`).
+    scan: (u64, u64),
+    dir: PathBuf,
+    canonical: Option<String>,
+}
+
+thread_local! {
+    /// Files come directory by directory: each worker keeps its last directory's canonical
+    /// form at hand instead of asking the shared table (under a lock both workers wanted for
+    /// every file) each time.
+    static LAST_DIR: std::cell::RefCell<Option<LastDir>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The set of key hashes looked up in a scan, in shards (each on its own cache line) so that
+/// worker threads adding a key each rarely wait for one another, as they did on one lock.
+#[derive(Default)]
+struct Seen {
+    shards: [Shard; 16],
+}
+
+/// One shard of [`Seen`], alone on its cache line.
+#[derive(Default)]
+#[repr(align(128))]
+struct Shard(Mutex<HashSet<u64, FixedState>>);
+
+impl Seen {
+    fn shard(&self, hash: u64) -> std::sync::MutexGuard<'_, HashSet<u64, FixedState>> {
+        // The shard from the top bits: the sets hash with the low ones.
+        let i = (hash >> 60) as usize % self.shards.len();
+        self.shards[i].0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds `hash`; `true` when it was not there yet.
+    fn insert(&self, hash: u64) -> bool {
+        self.shard(hash).insert(hash)
+    }
+
+    fn contains(&self, hash: u64) -> bool {
+        self.shard(hash).contains(&hash)
+    }
+
+    fn clear(&self) {
+        for s in &self.shards {
+            s.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
+    }
+}
+
 /// The database, as opened: read-only until something must be written.
 enum Store {
     Reading(ReadOnlyDatabase),
@@ -485,8 +538,11 @@ pub struct Cache {
     snapshot: RwLock<Option<Snapshot>>,
     /// Canonical form of the directories files were found in.
     dirs: Mutex<HashMap<OsString, Option<String>, FixedState>>,
+    /// This cache and its scan, for [`LAST_DIR`]: a number no other cache in this process has,
+    /// and how many scans it has finished.
+    scan_id: (u64, AtomicU64),
     /// Hashes of the keys of every file looked up in this scan (those exist).
-    seen: Mutex<HashSet<u64, FixedState>>,
+    seen: Seen,
     /// How many of the keys seen were in the snapshot: when that is all its keys, no file
     /// is gone and the clean-up at the end need not walk them.
     found: AtomicU64,
@@ -552,7 +608,11 @@ impl Cache {
             racy_ns: RACY_NS,
             snapshot: RwLock::new(None),
             dirs: Mutex::new(HashMap::default()),
-            seen: Mutex::new(HashSet::default()),
+            scan_id: (
+                NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
+                AtomicU64::new(0),
+            ),
+            seen: Seen::default(),
             found: AtomicU64::new(0),
             pending: Mutex::new(Batch::default()),
             dirty: AtomicBool::new(false),
@@ -591,7 +651,7 @@ impl Cache {
             return uncached(scan);
         };
         let seen = FixedState::default().hash_one(&key);
-        let first = self.seen.lock().expect("cache keys").insert(seen);
+        let first = self.seen.insert(seen);
         let recorded_ns = unix_ns(SystemTime::now());
         let blocks = replay.blocks;
         let mut hash = None;
@@ -751,25 +811,39 @@ impl Cache {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let mut dirs = self.dirs.lock().expect("cache directories");
-        let canonical = match dirs.get(dir.as_os_str()) {
-            Some(c) => c.clone(),
-            None => {
-                let c = dir
-                    .canonicalize()
-                    .ok()
-                    .and_then(|c| c.into_os_string().into_string().ok());
-                dirs.insert(dir.as_os_str().to_owned(), c.clone());
-                c
+        let scan = (self.scan_id.0, self.scan_id.1.load(Ordering::Relaxed));
+        let mut key = LAST_DIR.with_borrow_mut(|last| {
+            if let Some(l) = last.as_ref().filter(|l| l.scan == scan && l.dir == dir) {
+                return l.canonical.clone();
             }
-        }?;
-        drop(dirs);
-        let mut key = canonical;
+            let canonical = self.canonical_dir(dir);
+            *last = Some(LastDir {
+                scan,
+                dir: dir.to_path_buf(),
+                canonical: canonical.clone(),
+            });
+            canonical
+        })?;
         if !key.ends_with(std::path::MAIN_SEPARATOR) {
             key.push(std::path::MAIN_SEPARATOR);
         }
         key.push_str(name);
         Some(key)
+    }
+
+    /// The canonical form of `dir` (worked out once per directory and scan); `None` when it
+    /// cannot be or is not UTF-8.
+    fn canonical_dir(&self, dir: &Path) -> Option<String> {
+        let mut dirs = self.dirs.lock().expect("cache directories");
+        if let Some(c) = dirs.get(dir.as_os_str()) {
+            return c.clone();
+        }
+        let c = dir
+            .canonicalize()
+            .ok()
+            .and_then(|c| c.into_os_string().into_string().ok());
+        dirs.insert(dir.as_os_str().to_owned(), c.clone());
+        c
     }
 
     /// Writes what is pending, removes the entries of files under `roots` that no longer
@@ -784,9 +858,10 @@ impl Cache {
             self.write(batch, &gone, Durability::Immediate);
         }
         self.dirty.store(false, Ordering::Relaxed);
-        self.seen.lock().expect("cache keys").clear();
+        self.seen.clear();
         self.found.store(0, Ordering::Relaxed);
         self.dirs.lock().expect("cache directories").clear();
+        self.scan_id.1.fetch_add(1, Ordering::Relaxed);
         self.take_snapshot();
     }
 
@@ -795,7 +870,7 @@ impl Cache {
     fn gone(&self, roots: &[PathBuf]) -> Option<Vec<String>> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
         let s = snapshot.as_ref()?;
-        let seen = self.seen.lock().expect("cache keys");
+        let seen = &self.seen;
         let state = FixedState::default();
         self.guarded(|| {
             let mut gone = Vec::new();
@@ -810,7 +885,7 @@ impl Cache {
                     if !key.starts_with(start) {
                         break;
                     }
-                    if !seen.contains(&state.hash_one(key))
+                    if !seen.contains(state.hash_one(key))
                         && Path::new(key).starts_with(&root)
                         && std::fs::symlink_metadata(key)
                             .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)

@@ -421,9 +421,11 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
     let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
         let walker = scope.spawn(move || {
             walk(walk_options, || {
-                let tx = tx.clone();
+                // One outbox per walker, for file after file: cloning and dropping the sender
+                // for each file made the walkers contend for its shared count.
+                let out = Outbox::new(tx.clone());
                 let mut scratch = engine.scratch();
-                move |event| visit(event, &tx, work, &mut scratch)
+                move |event| visit(event, &out, work, &mut scratch)
             })
         });
         for event in rx {
@@ -469,24 +471,24 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
     Ok((summary, started.elapsed().as_secs_f64()))
 }
 
-/// Handles one walk event on a worker thread; `false` when the report side has gone
+/// Handles one walk event on a worker thread, with its outbox; `false` when the report side has gone
 /// (e.g. the output pipe closed), so the walk should stop.
 fn visit<T>(
     event: WalkEvent,
-    tx: &Sender<Event<T>>,
+    out: &Outbox<T>,
     work: &FileWork<'_, T>,
     scratch: &mut Scratch,
 ) -> bool {
     let open = std::cell::Cell::new(true);
     let send = |e: Event<T>| {
-        if tx.send(e).is_err() {
+        if out.tx.send(e).is_err() {
             open.set(false);
         }
     };
     match event {
         WalkEvent::File { path, metadata } => {
-            let out = Outbox::new(tx.clone());
-            let outcome = work(&path, &metadata, scratch, &out);
+            out.cached.store(false, Ordering::Relaxed);
+            let outcome = work(&path, &metadata, scratch, out);
             match outcome {
                 Ok(Outcome::Extracted) => send(Event::Scanned {
                     bytes: metadata.len(),
