@@ -71,6 +71,11 @@ pub fn write_report_with_blocks(
 /// rendered text in memory stays small: while one batch is written out on this thread, the
 /// next is rendered on the rayon pool. `first`: nothing has been written to the list yet.
 fn write_findings(findings: &[Finding], out: &mut dyn Write, first: &mut bool) -> io::Result<()> {
+    if findings.is_empty() {
+        // Between two blocks, as in most of a rescan's report: no need to start rayon's pool
+        // (its threads and a look at the cgroup's CPU quota, half a millisecond).
+        return Ok(());
+    }
     let render = |batch: &[Finding]| -> io::Result<Vec<Vec<u8>>> {
         batch
             .par_chunks(FINDINGS_PER_CHUNK)
