@@ -65,7 +65,7 @@ mod texts;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -84,6 +84,7 @@ use crate::extract::{open_read_only, read_retrying, ExtractError, Outcome};
 use crate::report::json::{BlockText, FileBlock, TextStore};
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
+use crate::walk::FileStat;
 use codec::{prefixed, split_prefixed, Dec, Enc};
 use texts::{Garbage, TextFile, TextRef};
 
@@ -189,26 +190,15 @@ struct Stat {
 }
 
 impl Stat {
-    /// The stat of a file from its metadata (`Err` only where modification times are not
+    /// The stat of a file as the walk took it (`None` where modification times are not
     /// available).
-    fn of(m: &Metadata) -> std::io::Result<Stat> {
-        #[cfg(unix)]
-        let (dev, ino, ctime_ns) = {
-            use std::os::unix::fs::MetadataExt;
-            (
-                m.dev(),
-                m.ino(),
-                m.ctime().saturating_mul(1_000_000_000) + m.ctime_nsec(),
-            )
-        };
-        #[cfg(not(unix))]
-        let (dev, ino, ctime_ns) = (0, 0, 0);
-        Ok(Stat {
-            dev,
-            ino,
-            size: m.len(),
-            mtime_ns: m.modified().map(unix_ns)?,
-            ctime_ns,
+    fn of(s: &FileStat) -> Option<Stat> {
+        Some(Stat {
+            dev: s.dev,
+            ino: s.ino,
+            size: s.len,
+            mtime_ns: unix_ns(s.modified?),
+            ctime_ns: s.ctime_ns,
         })
     }
 
@@ -417,7 +407,7 @@ pub struct CachedFile<'a> {
     pub path: &'a Path,
     /// Its stat as the walk took it: before anything read the file and before the cache
     /// notes the time, as the racy-file check needs.
-    pub metadata: &'a Metadata,
+    pub stat: &'a FileStat,
     /// The path as the report shows it.
     pub shown: &'a str,
 }
@@ -639,15 +629,11 @@ impl Cache {
         scan: ScanFn<'_>,
         mut replay: Replay<'_>,
     ) -> (Result<Outcome, ExtractError>, bool) {
-        let CachedFile {
-            path,
-            metadata,
-            shown,
-        } = file;
+        let CachedFile { path, stat, shown } = file;
         if self.failed.load(Ordering::Relaxed) {
             return uncached(scan);
         }
-        let (Some(key), Ok(stat)) = (self.key(path), Stat::of(metadata)) else {
+        let (Some(key), Some(stat)) = (self.key(path), Stat::of(stat)) else {
             return uncached(scan);
         };
         let seen = FixedState::default().hash_one(&key);
@@ -1343,7 +1329,7 @@ mod tests {
         let metadata = std::fs::metadata(path).unwrap();
         let file = CachedFile {
             path,
-            metadata: &metadata,
+            stat: &FileStat::of(&metadata),
             shown: "shown/path",
         };
         let receive_block = |b: Arc<FileBlock>| {
@@ -1529,7 +1515,7 @@ mod tests {
                     s.spawn(|| cache.writer(|_| Ok(())).unwrap());
                     s.spawn(|| {
                         let metadata = std::fs::metadata(&file).unwrap();
-                        let stat = Stat::of(&metadata).unwrap();
+                        let stat = Stat::of(&FileStat::of(&metadata)).unwrap();
                         let key = cache.key(&file).unwrap();
                         // Either snapshot (before or after the switch) holds the entry; none is
                         // ever missing while the switch is under way.
@@ -1700,7 +1686,7 @@ mod tests {
         let cache = trusting(&db);
         let key = cache.key(&file).unwrap();
         // Replayed without its text, which the store gives when the report is written.
-        let stat = Stat::of(&std::fs::metadata(&file).unwrap()).unwrap();
+        let stat = Stat::of(&FileStat::of(&std::fs::metadata(&file).unwrap())).unwrap();
         let results = cache
             .lookup(&key, &stat, "shown/path", true, false)
             .unwrap()

@@ -4,7 +4,6 @@
 //! innermost container (file, archive member, message, attachment) and graded by strength.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::Metadata;
 use std::path::Path;
 
 use crate::detect::subject::strength::{
@@ -18,7 +17,7 @@ use crate::report::find::{FindCollector, Hit, Place, MAX_HITS_LISTED};
 use crate::report::mask::snippet_keeping;
 use crate::report::{FileError, Summary};
 use crate::scan::{collect, run_walk, shown_path, FileResult, LineIndex, Outbox, Progress};
-use crate::walk::WalkOptions;
+use crate::walk::{FileStat, WalkOptions};
 
 /// Other people's identifiers below this confidence are ignored for namesake notes (the
 /// scan's default threshold).
@@ -56,7 +55,7 @@ impl Finder {
         sink: &mut FindCollector,
         progress: &Progress,
     ) -> std::io::Result<(Summary, f64)> {
-        let work = |path: &Path, _: &Metadata, scratch: &mut Scratch, out: &Outbox<Place>| {
+        let work = |path: &Path, _: &FileStat, scratch: &mut Scratch, out: &Outbox<Place>| {
             self.find_file(path, scratch, out)
         };
         run_walk(walk_options, &self.engine, &work, sink, progress)

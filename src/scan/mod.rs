@@ -4,7 +4,6 @@
 pub mod records;
 
 use std::borrow::BorrowMut;
-use std::fs::Metadata;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,7 +25,7 @@ use crate::report::fingerprint::Fingerprinter;
 use crate::report::json::{FileBlock, NoStore};
 use crate::report::mask::{mask_value, snippet, LocationMasker};
 use crate::report::{FileError, Finding, ReportSink, Skipped, Summary};
-use crate::walk::{walk, WalkEvent, WalkOptions};
+use crate::walk::{walk, FileStat, WalkEvent, WalkOptions};
 use records::Pairing;
 
 /// How findings are turned into report entries.
@@ -402,7 +401,7 @@ pub type FileResult = Result<Outcome, ExtractError>;
 /// Searches one file on a worker thread with that thread's engine scratch space, sending
 /// items and per-part errors to the outbox.
 pub type FileWork<'a, T> =
-    dyn Fn(&Path, &Metadata, &mut Scratch, &Outbox<T>) -> FileResult + Sync + 'a;
+    dyn Fn(&Path, &FileStat, &mut Scratch, &Outbox<T>) -> FileResult + Sync + 'a;
 
 /// Walks `walk_options.roots`, runs `work` on every file with one worker (and one scratch
 /// space of `engine`) per walker thread, and delivers everything to `sink` on the calling
@@ -486,12 +485,12 @@ fn visit<T>(
         }
     };
     match event {
-        WalkEvent::File { path, metadata } => {
+        WalkEvent::File { path, stat } => {
             out.cached.store(false, Ordering::Relaxed);
-            let outcome = work(&path, &metadata, scratch, out);
+            let outcome = work(&path, &stat, scratch, out);
             match outcome {
                 Ok(Outcome::Extracted) => send(Event::Scanned {
-                    bytes: metadata.len(),
+                    bytes: stat.len,
                     from_cache: out.cached.load(Ordering::Relaxed),
                 }),
                 Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
@@ -544,10 +543,9 @@ impl Scanner {
         // A file's findings reach the report rendered, once, on the worker that found them,
         // when the report takes them so and no baseline must look at each of them.
         let blocks = sink.takes_blocks() && !self.policy.tracks_findings();
-        let work =
-            |path: &Path, metadata: &Metadata, scratch: &mut Scratch, out: &Outbox<Finding>| {
-                self.scan_file_cached(path, metadata, scratch, out, blocks)
-            };
+        let work = |path: &Path, stat: &FileStat, scratch: &mut Scratch, out: &Outbox<Finding>| {
+            self.scan_file_cached(path, stat, scratch, out, blocks)
+        };
         let mut admitted = Admitted {
             sink,
             policy: &self.policy,
@@ -572,7 +570,7 @@ impl Scanner {
     fn scan_file_cached(
         &self,
         path: &Path,
-        metadata: &Metadata,
+        stat: &FileStat,
         scratch: &mut Scratch,
         out: &Outbox<Finding>,
         blocks: bool,
@@ -592,7 +590,7 @@ impl Scanner {
         let shown = shown_path(path);
         let file = CachedFile {
             path,
-            metadata,
+            stat,
             shown: &shown,
         };
         let (result, cached) = cache.scan_file(

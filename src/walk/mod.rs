@@ -7,6 +7,7 @@
 //! silently, as asked.
 
 pub mod shard;
+pub mod stat;
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
 
 use shard::Shard;
+use stat::DirStatter;
+pub use stat::FileStat;
 
 /// How to walk.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +47,7 @@ pub enum WalkEvent {
         path: PathBuf,
         /// What the walk's stat said (size, times, identity): the scan and the cache use it
         /// rather than asking again.
-        metadata: std::fs::Metadata,
+        stat: FileStat,
     },
     /// Something deliberately not scanned.
     Skipped {
@@ -162,6 +165,7 @@ where
                     .any(|root| filter_excludes.excludes(root, entry.path()))
         });
     let max = options.max_filesize;
+    let follow = options.follow_symlinks;
     let in_shard = |event: &WalkEvent| match options.shard {
         None => true,
         Some(shard) => {
@@ -176,19 +180,25 @@ where
     };
     builder.build_parallel().run(|| {
         let mut visit = make_visitor();
-        Box::new(
-            move |result| match classify(result, max).filter(in_shard).map(&mut visit) {
+        let mut statter = DirStatter::default();
+        Box::new(move |result| {
+            let event = classify(result, max, &mut statter, follow);
+            match event.filter(in_shard).map(&mut visit) {
                 Some(false) => WalkState::Quit,
                 _ => WalkState::Continue,
-            },
-        )
+            }
+        })
     });
     Ok(())
 }
 
+/// What the walk makes of one entry; a file is statted with `statter` (following a final
+/// link with `follow`, as the walker does).
 fn classify(
     result: Result<ignore::DirEntry, ignore::Error>,
     max: Option<u64>,
+    statter: &mut DirStatter,
+    follow: bool,
 ) -> Option<WalkEvent> {
     let entry = match result {
         Ok(e) => e,
@@ -222,8 +232,8 @@ fn classify(
             reason: "not a regular file (FIFO, socket or device)".into(),
         });
     }
-    let metadata = match entry.metadata() {
-        Ok(m) => m,
+    let stat = match statter.stat(entry.path(), follow) {
+        Ok(s) => s,
         Err(e) => {
             return Some(WalkEvent::Error {
                 path,
@@ -232,14 +242,14 @@ fn classify(
         }
     };
     if let Some(limit) = max {
-        if metadata.len() > limit {
+        if stat.len > limit {
             return Some(WalkEvent::Skipped {
                 path,
                 reason: format!("larger than --max-filesize ({limit} bytes)"),
             });
         }
     }
-    Some(WalkEvent::File { path, metadata })
+    Some(WalkEvent::File { path, stat })
 }
 
 /// The error without the path it is about (reports show the path separately).
