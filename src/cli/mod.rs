@@ -122,7 +122,7 @@ impl RuleSourceArgs {
     /// starts.
     fn engine(&self, set: &RuleSet) -> Result<Engine, RuleError> {
         if self.rule_dirs.is_empty() && self.rule_files.is_empty() && !self.no_builtin_rules {
-            Engine::deferred(set)
+            Ok(Engine::deferred(set))
         } else {
             Engine::new(set)
         }
