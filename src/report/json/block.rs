@@ -51,10 +51,11 @@ pub enum BlockText {
 
 /// Gives the texts of [`BlockText::Stored`] blocks.
 pub trait TextStore {
-    /// Calls `write` with the text of `key` stored at `at`, `len` bytes: an error when it is
-    /// missing or not UTF-8.
+    /// Calls `write` with the text of `key` stored at `at`, `len` bytes (the findings of the
+    /// file the report shows as `path`), always UTF-8: an error when it cannot be had.
     fn with_text(
         &self,
+        path: &str,
         key: &str,
         at: u64,
         len: u64,
@@ -69,6 +70,7 @@ pub struct NoStore;
 impl TextStore for NoStore {
     fn with_text(
         &self,
+        _path: &str,
         key: &str,
         _at: u64,
         _len: u64,
@@ -123,7 +125,7 @@ impl FileBlock {
         match &self.text {
             BlockText::Here(text) => write(text),
             BlockText::Stored { key, at, len, file } => {
-                store.with_text(key, *at, *len, *file, write)
+                store.with_text(&self.path, key, *at, *len, *file, write)
             }
         }
     }
@@ -197,12 +199,14 @@ mod tests {
         impl TextStore for One {
             fn with_text(
                 &self,
+                path: &str,
                 key: &str,
                 at: u64,
                 len: u64,
                 file: [u8; 16],
                 write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
             ) -> io::Result<()> {
+                assert_eq!(path, "dir/a \"b\".txt");
                 assert_eq!((key, at, len, file), ("k", 9, self.0.len() as u64, [3; 16]));
                 write(&self.0)
             }
