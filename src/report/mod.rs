@@ -320,6 +320,9 @@ fn permute_in_place<T>(items: &mut [T], order: &mut [u32]) {
     }
 }
 
+/// Blocks sorted together while a scan runs (see [`Collector`]'s `block`).
+const SORTED_RUN: usize = 1024;
+
 /// Keeps everything in memory and builds a sorted [`Report`] at the end (for JSON and
 /// human output, which need the whole scan before writing).
 #[derive(Debug)]
@@ -451,6 +454,13 @@ impl ReportSink for Collector {
         match &mut self.blocks {
             Some(blocks) if !self.group_by_message => {
                 blocks.push(block);
+                // Each run of blocks is sorted as it completes, while the scan goes on (its
+                // paths still in the processor's cache): the sort at the end then merges runs
+                // (a stable sort finds them) instead of sorting every block after the walk.
+                if blocks.len() % SORTED_RUN == 0 {
+                    let run = blocks.len() - SORTED_RUN;
+                    blocks[run..].sort_by(|a, b| a.path.cmp(&b.path));
+                }
                 Ok(())
             }
             _ => {
