@@ -461,8 +461,9 @@ thread_local! {
     static LAST_DIR: std::cell::RefCell<Option<LastDir>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The set of key hashes looked up in a scan, in shards (each on its own cache line) so that
-/// worker threads adding a key each rarely wait for one another, as they did on one lock.
+/// The set of key hashes looked up in a scan, and how many of them were stored, in shards
+/// (each on its own cache line) so that worker threads adding a key each rarely wait for one
+/// another, as they did on one lock (and on one shared count).
 #[derive(Default)]
 struct Seen {
     shards: [Shard; 16],
@@ -471,10 +472,17 @@ struct Seen {
 /// One shard of [`Seen`], alone on its cache line.
 #[derive(Default)]
 #[repr(align(128))]
-struct Shard(Mutex<HashSet<u64, FixedState>>);
+struct Shard(Mutex<SeenKeys>);
+
+/// The keys of one shard, and how many of them were stored.
+#[derive(Default)]
+struct SeenKeys {
+    keys: HashSet<u64, FixedState>,
+    found: u64,
+}
 
 impl Seen {
-    fn shard(&self, hash: u64) -> std::sync::MutexGuard<'_, HashSet<u64, FixedState>> {
+    fn shard(&self, hash: u64) -> std::sync::MutexGuard<'_, SeenKeys> {
         // The shard from the top bits: the sets hash with the low ones.
         let i = (hash >> 60) as usize % self.shards.len();
         self.shards[i].0.lock().unwrap_or_else(|p| p.into_inner())
@@ -482,16 +490,27 @@ impl Seen {
 
     /// Adds `hash`; `true` when it was not there yet.
     fn insert(&self, hash: u64) -> bool {
-        self.shard(hash).insert(hash)
+        self.shard(hash).keys.insert(hash)
+    }
+
+    /// Counts the key `hash` (seen for the first time) as one that was stored.
+    fn found(&self, hash: u64) {
+        self.shard(hash).found += 1;
+    }
+
+    /// How many keys seen were stored.
+    fn found_count(&self) -> u64 {
+        let found = |s: &Shard| s.0.lock().unwrap_or_else(|p| p.into_inner()).found;
+        self.shards.iter().map(found).sum()
     }
 
     fn contains(&self, hash: u64) -> bool {
-        self.shard(hash).contains(&hash)
+        self.shard(hash).keys.contains(&hash)
     }
 
     fn clear(&self) {
         for s in &self.shards {
-            s.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            *s.0.lock().unwrap_or_else(|p| p.into_inner()) = SeenKeys::default();
         }
     }
 }
@@ -531,11 +550,10 @@ pub struct Cache {
     /// This cache and its scan, for [`LAST_DIR`]: a number no other cache in this process has,
     /// and how many scans it has finished.
     scan_id: (u64, AtomicU64),
-    /// Hashes of the keys of every file looked up in this scan (those exist).
+    /// Hashes of the keys of every file looked up in this scan (those exist), and how many
+    /// of them were in the snapshot: when that is all its keys, no file is gone and the
+    /// clean-up at the end need not walk them.
     seen: Seen,
-    /// How many of the keys seen were in the snapshot: when that is all its keys, no file
-    /// is gone and the clean-up at the end need not walk them.
-    found: AtomicU64,
     pending: Mutex<Batch>,
     /// Something was written in this scan (the end makes it durable).
     dirty: AtomicBool,
@@ -603,7 +621,6 @@ impl Cache {
                 AtomicU64::new(0),
             ),
             seen: Seen::default(),
-            found: AtomicU64::new(0),
             pending: Mutex::new(Batch::default()),
             dirty: AtomicBool::new(false),
             failed: AtomicBool::new(false),
@@ -637,7 +654,7 @@ impl Cache {
             return uncached(scan);
         };
         let seen = FixedState::default().hash_one(&key);
-        let first = self.seen.insert(seen);
+        let first = self.seen.insert(seen).then_some(seen);
         let recorded_ns = unix_ns(SystemTime::now());
         let blocks = replay.blocks;
         let mut hash = None;
@@ -716,14 +733,15 @@ impl Cache {
     /// The stored head of `key` when it was made with this scan's settings, with the results
     /// decoded (path `shown`; rendered where stored, with `blocks`) when the stat says they
     /// can be trusted without hashing, else with its `block` entry as stored (if any).
-    /// `first`: the first lookup of `key` in this scan (counted in `found` if it is there).
+    /// `first`: the hash of `key` when this is its first lookup in this scan (counted among
+    /// the keys found if it is there).
     fn lookup(
         &self,
         key: &str,
         stat: &Stat,
         shown: &str,
         blocks: bool,
-        first: bool,
+        first: Option<u64>,
     ) -> Option<Stored> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
         let s = snapshot.as_ref()?;
@@ -731,8 +749,8 @@ impl Cache {
             let Some(value) = s.heads.get(key)? else {
                 return Ok(None);
             };
-            if first {
-                self.found.fetch_add(1, Ordering::Relaxed);
+            if let Some(hash) = first {
+                self.seen.found(hash);
             }
             let Some((head, block)) = split_prefixed(value.value()) else {
                 return Ok(None);
@@ -864,7 +882,6 @@ impl Cache {
         }
         self.dirty.store(false, Ordering::Relaxed);
         self.seen.clear();
-        self.found.store(0, Ordering::Relaxed);
         self.dirs.lock().expect("cache directories").clear();
         self.scan_id.1.fetch_add(1, Ordering::Relaxed);
         self.take_snapshot();
@@ -879,7 +896,7 @@ impl Cache {
         let state = FixedState::default();
         self.guarded(|| {
             let mut gone = Vec::new();
-            if s.heads.len()? == self.found.load(Ordering::Relaxed) {
+            if s.heads.len()? == seen.found_count() {
                 return Ok(gone); // every key stored was seen
             }
             for root in roots.iter().filter_map(|r| r.canonicalize().ok()) {
@@ -1550,7 +1567,7 @@ mod tests {
                         let key = cache.key(&file).unwrap();
                         // Either snapshot (before or after the switch) holds the entry; none is
                         // ever missing while the switch is under way.
-                        assert!(cache.lookup(&key, &stat, "shown", false, false).is_some());
+                        assert!(cache.lookup(&key, &stat, "shown", false, None).is_some());
                     });
                 }
             });
@@ -1719,7 +1736,7 @@ mod tests {
         // Replayed without its text, which the store gives when the report is written.
         let stat = Stat::of(&FileStat::of(&std::fs::metadata(&file).unwrap())).unwrap();
         let results = cache
-            .lookup(&key, &stat, "shown/path", true, false)
+            .lookup(&key, &stat, "shown/path", true, None)
             .unwrap()
             .results;
         let Found::Rendered(block) = results.unwrap().findings else {
@@ -1820,7 +1837,7 @@ mod tests {
         let cache = trusting(&db);
         let key = cache.key(&file).unwrap();
         let stat = Stat::of(&FileStat::of(&std::fs::metadata(&file).unwrap())).unwrap();
-        let stored = cache.lookup(&key, &stat, "shown/path", true, false);
+        let stored = cache.lookup(&key, &stat, "shown/path", true, None);
         let Found::Rendered(block) = stored.unwrap().results.unwrap().findings else {
             panic!("a block was stored");
         };
