@@ -1494,6 +1494,30 @@ mod tests {
         cache
     }
 
+    /// A file `a.txt` in `dir` holding `text`, old enough to be trusted, scanned once (blocks
+    /// taken) into a new cache `c.redb` in `dir`: the file, the database, the count of scans
+    /// and what was found.
+    fn scanned_once(dir: &Path, text: &str) -> (PathBuf, PathBuf, Cell<u32>, Vec<Finding>) {
+        let file = dir.join("a.txt");
+        std::fs::write(&file, text).unwrap();
+        age(&file, 60);
+        let db = dir.join("c.redb");
+        let calls = Cell::new(0);
+        let (first, _, _) = scan_with(&trusting(&db), &file, &calls, true);
+        (file, db, calls, first)
+    }
+
+    /// The block `cache` has for `file` (its stat trusted), replayed without its text.
+    fn stored_block(cache: &Cache, file: &Path) -> Arc<FileBlock> {
+        let key = cache.key(file).unwrap();
+        let stat = Stat::of(&FileStat::of(&std::fs::metadata(file).unwrap())).unwrap();
+        let stored = cache.lookup(&key, &stat, "shown/path", true, None).unwrap();
+        match stored.results.unwrap().findings {
+            Found::Rendered(block) => block,
+            Found::List(_) => panic!("a block was stored"),
+        }
+    }
+
     /// A rescan that finds nothing changed opens the database read-only and leaves its file
     /// as it was; one that must store something reopens it for writing in the middle.
     #[test]
@@ -1725,23 +1749,11 @@ mod tests {
     #[test]
     fn rendered_findings_are_stored_apart_and_read_only_when_asked_for() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.txt");
-        std::fs::write(&file, "some text").unwrap();
-        age(&file, 60);
-        let db = dir.path().join("c.redb");
-        let calls = Cell::new(0);
-        let (first, _, _) = scan_with(&trusting(&db), &file, &calls, true);
+        let (file, db, calls, first) = scanned_once(dir.path(), "some text");
         let cache = trusting(&db);
         let key = cache.key(&file).unwrap();
         // Replayed without its text, which the store gives when the report is written.
-        let stat = Stat::of(&FileStat::of(&std::fs::metadata(&file).unwrap())).unwrap();
-        let results = cache
-            .lookup(&key, &stat, "shown/path", true, None)
-            .unwrap()
-            .results;
-        let Found::Rendered(block) = results.unwrap().findings else {
-            panic!("a block was stored");
-        };
+        let block = stored_block(&cache, &file);
         assert!(matches!(&block.text, BlockText::Stored { key: k, .. } if *k == key));
         assert_eq!(block.findings(&cache).unwrap(), first);
         assert_eq!(
@@ -1800,12 +1812,7 @@ mod tests {
     #[test]
     fn a_damaged_text_is_not_used_and_the_body_serves() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.txt");
-        std::fs::write(&file, "words").unwrap();
-        age(&file, 60);
-        let db = dir.path().join("c.redb");
-        let calls = Cell::new(0);
-        let (first, _, _) = scan_with(&trusting(&db), &file, &calls, true);
+        let (file, db, calls, first) = scanned_once(dir.path(), "words");
         // Every byte after the header made invalid UTF-8.
         let texts = TextFile::path_of(&db);
         let mut bytes = std::fs::read(&texts).unwrap();
@@ -1822,12 +1829,7 @@ mod tests {
     #[test]
     fn a_text_damaged_inside_is_rendered_again_from_the_body() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.txt");
-        std::fs::write(&file, "words").unwrap();
-        age(&file, 60);
-        let db = dir.path().join("c.redb");
-        let calls = Cell::new(0);
-        let (first, _, _) = scan_with(&trusting(&db), &file, &calls, true);
+        let (file, db, calls, first) = scanned_once(dir.path(), "words");
         let texts = TextFile::path_of(&db);
         let written = std::fs::read(&texts).unwrap();
         let mut bytes = written.clone();
@@ -1836,11 +1838,7 @@ mod tests {
         std::fs::write(&texts, &bytes).unwrap();
         let cache = trusting(&db);
         let key = cache.key(&file).unwrap();
-        let stat = Stat::of(&FileStat::of(&std::fs::metadata(&file).unwrap())).unwrap();
-        let stored = cache.lookup(&key, &stat, "shown/path", true, None);
-        let Found::Rendered(block) = stored.unwrap().results.unwrap().findings else {
-            panic!("a block was stored");
-        };
+        let block = stored_block(&cache, &file);
         let mut text = Vec::new();
         block
             .with_text(&cache, &mut |t| {
