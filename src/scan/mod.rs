@@ -470,8 +470,8 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
     Ok((summary, started.elapsed().as_secs_f64()))
 }
 
-/// Handles one walk event on a worker thread, with its outbox; `false` when the report side has gone
-/// (e.g. the output pipe closed), so the walk should stop.
+/// Handles one walk event on a worker thread, with its outbox; `false` when the report side
+/// has gone (e.g. the output pipe closed), so the walk should stop.
 fn visit<T>(
     event: WalkEvent,
     out: &Outbox<T>,

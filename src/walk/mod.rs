@@ -166,10 +166,9 @@ where
         });
     let max = options.max_filesize;
     let follow = options.follow_symlinks;
-    let in_shard = |event: &WalkEvent| match options.shard {
+    let in_shard = |path: &Path| match options.shard {
         None => true,
         Some(shard) => {
-            let path = event.path();
             let root = options
                 .roots
                 .iter()
@@ -182,8 +181,15 @@ where
         let mut visit = make_visitor();
         let mut statter = DirStatter::default();
         Box::new(move |result| {
+            // Another shard's file is left before it is statted (each shard walks the tree).
+            if let Ok(entry) = &result {
+                let dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if !dir && !in_shard(entry.path()) {
+                    return WalkState::Continue;
+                }
+            }
             let event = classify(result, max, &mut statter, follow);
-            match event.filter(in_shard).map(&mut visit) {
+            match event.filter(|e| in_shard(e.path())).map(&mut visit) {
                 Some(false) => WalkState::Quit,
                 _ => WalkState::Continue,
             }
