@@ -94,6 +94,8 @@ enum Event<T> {
         bytes: u64,
         /// Its results came from the cache.
         from_cache: bool,
+        /// All its findings, rendered, when they came as one block (one message per file).
+        block: Option<Arc<FileBlock>>,
     },
 }
 
@@ -140,6 +142,9 @@ pub struct Outbox<T> {
     /// Set by [`Outbox::from_cache`] on this outbox (not on its clones): told with the file's
     /// end rather than in a message of its own.
     cached: AtomicBool,
+    /// On a walker's own outbox: the file's block, sent with the file's end rather than in a
+    /// message of its own (clones send it at once).
+    held: Option<Mutex<Option<Arc<FileBlock>>>>,
 }
 
 impl<T> Clone for Outbox<T> {
@@ -148,6 +153,7 @@ impl<T> Clone for Outbox<T> {
             tx: self.tx.clone(),
             tap: self.tap.clone(),
             cached: AtomicBool::new(false),
+            held: None,
         }
     }
 }
@@ -199,7 +205,23 @@ impl<T> Outbox<T> {
             tx,
             tap: None,
             cached: AtomicBool::new(false),
+            held: None,
         }
+    }
+
+    /// A walker's own outbox, used for file after file: a file's block goes with its end
+    /// ([`Outbox::take_held`]).
+    fn for_walker(tx: Sender<Event<T>>) -> Self {
+        Outbox {
+            held: Some(Mutex::new(None)),
+            ..Outbox::new(tx)
+        }
+    }
+
+    /// The block held for the file's end, if any.
+    fn take_held(&self) -> Option<Arc<FileBlock>> {
+        let held = self.held.as_ref()?;
+        held.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     /// Sends an item (or holds it back, on a [`Outbox::holding`] outbox). A closed channel
@@ -248,8 +270,16 @@ impl<T> Outbox<T> {
         let _ = self.tx.send(Event::Items(items));
     }
 
-    /// Sends all findings of a file, rendered.
+    /// Sends all findings of a file, rendered (a walker's own outbox holds them for the
+    /// file's end; a second block of the same file is sent at once).
     pub fn block(&self, block: Arc<FileBlock>) {
+        if let Some(held) = &self.held {
+            let mut held = held.lock().unwrap_or_else(|p| p.into_inner());
+            if held.is_none() {
+                *held = Some(block);
+                return;
+            }
+        }
         let _ = self.tx.send(Event::Block(block));
     }
 
@@ -341,6 +371,7 @@ impl<T> Outbox<T> {
                 holding,
             })),
             cached: AtomicBool::new(false),
+            held: None,
         }
     }
 
@@ -422,7 +453,7 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
             walk(walk_options, || {
                 // One outbox per walker, for file after file: cloning and dropping the sender
                 // for each file made the walkers contend for its shared count.
-                let out = Outbox::new(tx.clone());
+                let out = Outbox::for_walker(tx.clone());
                 let mut scratch = engine.scratch();
                 move |event| visit(event, &out, work, &mut scratch)
             })
@@ -454,7 +485,15 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                     summary.add_skipped(&s);
                     sink.skipped(s)?;
                 }
-                Event::Scanned { bytes, from_cache } => {
+                Event::Scanned {
+                    bytes,
+                    from_cache,
+                    block,
+                } => {
+                    if let Some(block) = block {
+                        progress.findings.fetch_add(block.count, Ordering::Relaxed);
+                        sink.block(block, &mut summary)?;
+                    }
                     summary.files_scanned += 1;
                     summary.files_from_cache += u64::from(from_cache);
                     summary.bytes_scanned += bytes;
@@ -488,10 +527,15 @@ fn visit<T>(
         WalkEvent::File { path, stat } => {
             out.cached.store(false, Ordering::Relaxed);
             let outcome = work(&path, &stat, scratch, out);
+            let block = out.take_held();
+            if let (Some(block), false) = (&block, matches!(outcome, Ok(Outcome::Extracted))) {
+                send(Event::Block(block.clone()));
+            }
             match outcome {
                 Ok(Outcome::Extracted) => send(Event::Scanned {
                     bytes: stat.len,
                     from_cache: out.cached.load(Ordering::Relaxed),
+                    block,
                 }),
                 Ok(Outcome::Skipped(reason)) => send(Event::Skipped(Skipped {
                     path: shown_path(&path),
