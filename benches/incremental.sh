@@ -13,8 +13,9 @@
 # scans start from a warm page cache; the cache lives in a fresh temporary directory. Prints
 # the median of RUNS runs (default 5; each after a `sync`, not timed) of a scan without the
 # cache (--no-cache), of the first scan (empty cache: it also hashes every file and fills the
-# cache), of the second, the ratio second/first, the number of files taken from the cache and
-# the cache's size on disk.
+# cache), of the second (first and second scans are timed in pairs, one round after another),
+# the ratio second/first, the number of files taken from the cache and the cache's size on
+# disk.
 set -euo pipefail
 
 MB=${1:-300}
@@ -54,19 +55,27 @@ timed() {
 }
 
 bench() { # name dir
-    local name=$1 dir=$2 cache="$TMP/cache-$1" plain first second i
+    local name=$1 dir=$2 cache="$TMP/cache-$1" plain first second i f s
     "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null || true # warm page cache
     plain=$(for i in $(seq "$RUNS"); do
         timed "$SPORHUND" scan "$dir" --no-cache --no-progress -f json -o /dev/null
     done | median)
-    # Each first scan starts from an empty cache; the last one's cache serves the second scans.
-    first=$(for i in $(seq "$RUNS"); do
+    # Rounds of: a first scan from an empty cache, a second scan (not timed: it writes its
+    # report file anew), and a second scan timed; each round's two times are taken within a
+    # second of each other, so the ratio of the medians does not depend on when the machine
+    # was faster (on a VM whose speed drifts, timing all first scans and then all second
+    # scans moved the small corpus's ratio by 2 points).
+    local rounds="$TMP/rounds-$name"
+    : >"$rounds"
+    for i in $(seq "$RUNS"); do
         rm -rf "$cache"
-        timed "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/first.json"
-    done | median)
-    second=$(for i in $(seq "$RUNS"); do
-        timed "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/second.json"
-    done | median)
+        f=$(timed "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/first.json")
+        "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/second.json" || true
+        s=$(timed "$SPORHUND" scan "$dir" --cache-dir "$cache" --no-progress -f json -o "$TMP/second.json")
+        echo "$f $s" >>"$rounds"
+    done
+    first=$(cut -d' ' -f1 "$rounds" | median)
+    second=$(cut -d' ' -f2 "$rounds" | median)
     local files bytes cached findings1 findings2 size
     files=$(jq .summary.files_scanned "$TMP/second.json")
     bytes=$(jq .summary.bytes_scanned "$TMP/second.json")
