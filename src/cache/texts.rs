@@ -4,9 +4,12 @@
 //! no B-tree lookup, no page copy and no system call per text (in redb each text was a third
 //! lookup per file and a `pread` into a zeroed page).
 //!
-//! **Format.** [`MAGIC`], a random 16-byte identity, then texts one after another. A block's
-//! `block` entry starts with a [`TextRef`]: the identity of the file its text was appended
-//! to, the offset and the length. A file created afresh (missing, damaged or replaced) gets a
+//! **Format.** [`MAGIC`], a random 16-byte identity, then texts one after another, each
+//! followed by its CRC-32 (4 bytes, little-endian). A block's `block` entry starts with a
+//! [`TextRef`]: the identity of the file its text was appended to, the offset and the length
+//! (without the CRC). A text whose CRC does not match ([`Text::intact`]) is not written into
+//! a report: a damaged texts file (a bit flipped on the disk, a byte changed by hand) would
+//! otherwise make the report invalid JSON, or worse, valid JSON with other findings. A file created afresh (missing, damaged or replaced) gets a
 //! new identity, so an entry never reads another file's bytes at its offset: a reference to
 //! another identity is a miss, and the file's `body` is used.
 //!
@@ -27,13 +30,15 @@ use std::sync::Mutex;
 use memmap2::Mmap;
 
 /// First bytes of a texts file.
-pub const MAGIC: &[u8; 16] = b"sporhund-texts\x00\x01";
+pub const MAGIC: &[u8; 16] = b"sporhund-texts\x00\x02";
 /// Bytes before the first text: magic and identity.
 pub const HEADER_LEN: u64 = 32;
 /// Bytes of a [`TextRef`] at the start of a `block` entry.
 pub const REF_LEN: usize = 32;
 /// Bytes per memory page (the smallest in use; on larger pages some reads are redundant).
 const PAGE: usize = 4096;
+/// Bytes of the CRC-32 after each text.
+const SUM_LEN: usize = 4;
 
 /// Where a block's text is: the identity of the texts file, offset, length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +52,11 @@ pub struct TextRef {
 }
 
 impl TextRef {
+    /// Bytes the text takes in the file: its length and its CRC.
+    pub fn stored_len(&self) -> u64 {
+        self.len + SUM_LEN as u64
+    }
+
     /// The reference as stored, [`REF_LEN`] bytes.
     pub fn encode(&self) -> [u8; REF_LEN] {
         let mut out = [0u8; REF_LEN];
@@ -212,9 +222,11 @@ impl TextFile {
         let mut w = self.writer.lock().expect("texts writer");
         let at = w.end;
         w.check()?;
-        w.out.write_all(text).inspect_err(|_| w.broken = true)?;
-        w.end += text.len() as u64;
-        w.appended += text.len() as u64;
+        let sum = crc32fast::hash(text).to_le_bytes();
+        let written = w.out.write_all(text).and_then(|()| w.out.write_all(&sum));
+        written.inspect_err(|_| w.broken = true)?;
+        w.end += (text.len() + SUM_LEN) as u64;
+        w.appended += (text.len() + SUM_LEN) as u64;
         Ok(TextRef {
             id: w.id,
             at,
@@ -240,10 +252,10 @@ impl TextFile {
 
     /// Whether the text `r` refers to is there: in this file, within it, and a block's text
     /// (it begins with an item's `{` and ends with one's `}`: a reference off by some bytes
-    /// fails). Checked when a block is looked up, on the scan's workers (a text
-    /// that fails is a miss: the file's `body` serves), which also maps its pages (one byte of
-    /// each is read) so that the report's copy does not stop for them. Whether it is UTF-8 is
-    /// checked as the report copies it (see the cache's `TextStore`).
+    /// fails). Checked when a block is looked up, on the scan's workers (a text that fails is
+    /// a miss: the file's `body` serves), which also maps its pages (one byte of each is read)
+    /// so that the report's copy does not stop for them. Its CRC is checked as the report
+    /// copies it ([`Text::intact`], in the cache's `TextStore`).
     pub fn check(&self, r: TextRef) -> bool {
         self.text(r).is_ok_and(|text| {
             let touched = text.iter().step_by(PAGE).fold(0u8, |a, &b| a ^ b);
@@ -257,7 +269,7 @@ impl TextFile {
         if r.id != self.id() {
             return Err("written to another texts file");
         }
-        let end = r.at.checked_add(r.len).ok_or("missing")?;
+        let end = r.at.checked_add(r.stored_len()).ok_or("missing")?;
         let map = self.map(end).map_err(|_| "unreadable")?;
         let span = span(&map, r).ok_or("missing")?;
         Ok(Text { map, span })
@@ -276,7 +288,7 @@ impl TextFile {
         // changed only by the scan holding the cache's lock (this one): it is only appended
         // to while mapped (bytes past the mapped length are never read through the map) and
         // replaced by a rename after the report has been written, which leaves this mapping
-        // on the old inode. What is read is checked (bounds, UTF-8) before it is used.
+        // on the old inode. What is read is checked (bounds, CRC) before it is used.
         let m = std::sync::Arc::new(unsafe { Mmap::map(&file)? });
         *map = Some(m.clone());
         Ok(m)
@@ -306,7 +318,8 @@ impl TextFile {
         let mut moved = Vec::with_capacity(refs.len());
         for r in refs {
             let text = (r.id == old).then(|| span(&map, *r)).flatten();
-            let text = text.map(|span| &map[span]);
+            // The text with its CRC as stored: a text damaged before is still found so.
+            let text = text.map(|span| &map[span.start..span.end + SUM_LEN]);
             moved.push(match text {
                 Some(text) => {
                     out.write_all(text)?;
@@ -315,7 +328,7 @@ impl TextFile {
                         at: end,
                         len: r.len,
                     };
-                    end += r.len;
+                    end += text.len() as u64;
                     Some(m)
                 }
                 None => None,
@@ -346,11 +359,20 @@ impl std::ops::Deref for Text {
     }
 }
 
-/// Where the bytes of `r` are in `map`, if they are all there.
+impl Text {
+    /// Whether the text is as it was appended: its CRC-32 matches the one stored after it.
+    /// Reading it for the CRC also brings it into the processor's cache for a copy.
+    pub fn intact(&self) -> bool {
+        let stored = &self.map[self.span.end..self.span.end + SUM_LEN];
+        crc32fast::hash(self).to_le_bytes() == stored
+    }
+}
+
+/// Where the bytes of `r` are in `map`, if they are all there (and the CRC after them).
 fn span(map: &Mmap, r: TextRef) -> Option<std::ops::Range<usize>> {
     let at = usize::try_from(r.at).ok()?;
     let end = at.checked_add(usize::try_from(r.len).ok()?)?;
-    (end <= map.len()).then_some(at..end)
+    (end.checked_add(SUM_LEN)? <= map.len()).then_some(at..end)
 }
 
 /// The header of a texts file with identity `id`.
@@ -385,7 +407,7 @@ mod tests {
             let a = t.append("{første}".as_bytes()).unwrap();
             let b = t.append(b"{second}").unwrap();
             t.flush(true).unwrap();
-            assert_eq!(t.appended(), 17);
+            assert_eq!(t.appended(), 17 + 2 * 4);
             (a, b, t.id())
         };
         let t = TextFile::open(&path).unwrap();
@@ -433,7 +455,7 @@ mod tests {
         let moved = t.compact_into(&[refs[2], foreign, refs[0]]).unwrap();
         assert!(moved[1].is_none());
         let t2 = TextFile::open(&path).unwrap();
-        assert_eq!(t2.extent().len, 4);
+        assert_eq!(t2.extent().len, 4 + 2 * 4, "two texts and their CRCs");
         let mut got = Vec::new();
         for r in [moved[0].unwrap(), moved[2].unwrap()] {
             got.extend_from_slice(&t2.text(r).unwrap());
