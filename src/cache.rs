@@ -810,11 +810,7 @@ impl Cache {
     /// The findings of `key` from its `body`, rendered as its block's text (path `shown`):
     /// what stands in for a stored text found damaged as the report copies it.
     fn rendered_from_body(&self, key: &str, shown: &str) -> Option<Vec<u8>> {
-        let snapshot = self.snapshot.read().expect("cache snapshot");
-        let s = snapshot.as_ref()?;
-        let body = |s: &Snapshot| Ok(s.bodies.get(key)?.map(|v| v.value().to_vec()));
-        let body = self.guarded(|| body(s))??;
-        let Found::List(mut findings) = Results::decode(&body, key, shown, None)?.findings else {
+        let Found::List(mut findings) = self.results_of(key, shown, None)?.findings else {
             return None;
         };
         match FileBlock::render(shown.to_string(), &mut findings)

@@ -9,9 +9,10 @@
 //! [`TextRef`]: the identity of the file its text was appended to, the offset and the length
 //! (without the CRC). A text whose CRC does not match ([`Text::intact`]) is not written into
 //! a report: a damaged texts file (a bit flipped on the disk, a byte changed by hand) would
-//! otherwise make the report invalid JSON, or worse, valid JSON with other findings. A file created afresh (missing, damaged or replaced) gets a
-//! new identity, so an entry never reads another file's bytes at its offset: a reference to
-//! another identity is a miss, and the file's `body` is used.
+//! otherwise make the report invalid JSON, or worse, valid JSON with other findings. A file
+//! created afresh (missing, damaged or replaced) gets a new identity, so an entry never reads
+//! another file's bytes at its offset: a reference to another identity is a miss, and the
+//! file's `body` is used.
 //!
 //! **Safety of writes.** Texts are appended (buffered) before the entries that refer to them
 //! are handed to the database, and flushed before every commit ([`TextFile::flush`]); the

@@ -87,11 +87,7 @@ pub(super) fn open_output(path: Option<&std::path::Path>) -> Result<BackgroundWr
 /// file was emptied, flushing it when it is closed). Until the report is finished the file
 /// holds the new report followed by the end of the old one, so it is invalid either way while
 /// a scan runs. Only a regular file is cut (a device or a pipe has no length).
-struct ReportFile {
-    file: File,
-    /// Bytes written so far.
-    written: u64,
-}
+struct ReportFile(File);
 
 impl ReportFile {
     /// Opens `path` for writing (created if missing), nothing of it changed yet.
@@ -101,28 +97,30 @@ impl ReportFile {
             .create(true)
             .truncate(false)
             .open(path)?;
-        Ok(ReportFile { file, written: 0 })
+        Ok(ReportFile(file))
     }
 }
 
 impl Write for ReportFile {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(bytes)?;
-        self.written += n as u64;
-        Ok(n)
+        self.0.write(bytes)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        self.0.flush()
     }
 }
 
 impl Destination for ReportFile {
-    /// Cuts what is left of an earlier, longer report.
+    /// Cuts what is left of an earlier, longer report: the file ends where writing did.
     fn finish(&mut self) -> io::Result<()> {
-        let metadata = self.file.metadata()?;
-        if metadata.is_file() && metadata.len() != self.written {
-            self.file.set_len(self.written)?;
+        let metadata = self.0.metadata()?;
+        if !metadata.is_file() {
+            return Ok(());
+        }
+        let written = io::Seek::stream_position(&mut self.0)?;
+        if metadata.len() != written {
+            self.0.set_len(written)?;
         }
         Ok(())
     }

@@ -472,10 +472,7 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                         sink.item(item, &mut summary)?;
                     }
                 }
-                Event::Block(block) => {
-                    progress.findings.fetch_add(block.count, Ordering::Relaxed);
-                    sink.block(block, &mut summary)?;
-                }
+                Event::Block(block) => deliver_block(block, sink, &mut summary, progress)?,
                 Event::Error(e) => {
                     summary.errors += 1;
                     progress.errors.fetch_add(1, Ordering::Relaxed);
@@ -491,8 +488,7 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
                     block,
                 } => {
                     if let Some(block) = block {
-                        progress.findings.fetch_add(block.count, Ordering::Relaxed);
-                        sink.block(block, &mut summary)?;
+                        deliver_block(block, sink, &mut summary, progress)?;
                     }
                     summary.files_scanned += 1;
                     summary.files_from_cache += u64::from(from_cache);
@@ -507,6 +503,17 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
     walk_result.map_err(std::io::Error::other)?;
     summary.complete = summary.errors == 0;
     Ok((summary, started.elapsed().as_secs_f64()))
+}
+
+/// Hands a file's rendered findings to `sink`, counting them in `progress`.
+fn deliver_block<T, S: ItemSink<T> + ?Sized>(
+    block: Arc<FileBlock>,
+    sink: &mut S,
+    summary: &mut Summary,
+    progress: &Progress,
+) -> std::io::Result<()> {
+    progress.findings.fetch_add(block.count, Ordering::Relaxed);
+    sink.block(block, summary)
 }
 
 /// Handles one walk event on a worker thread, with its outbox; `false` when the report side
@@ -527,10 +534,14 @@ fn visit<T>(
         WalkEvent::File { path, stat } => {
             out.cached.store(false, Ordering::Relaxed);
             let outcome = work(&path, &stat, scratch, out);
-            let block = out.take_held();
-            if let (Some(block), false) = (&block, matches!(outcome, Ok(Outcome::Extracted))) {
-                send(Event::Block(block.clone()));
-            }
+            // The held block goes with the file's end, or alone before a skip or an error.
+            let block = match (out.take_held(), &outcome) {
+                (Some(block), Ok(Outcome::Skipped(_)) | Err(_)) => {
+                    send(Event::Block(block));
+                    None
+                }
+                (block, _) => block,
+            };
             match outcome {
                 Ok(Outcome::Extracted) => send(Event::Scanned {
                     bytes: stat.len,

@@ -181,15 +181,20 @@ where
         let mut visit = make_visitor();
         let mut statter = DirStatter::default();
         Box::new(move |result| {
-            // Another shard's file is left before it is statted (each shard walks the tree).
+            // Another shard's file is left before it is statted (each shard walks the tree);
+            // an error's path is known only once it is classified.
             if let Ok(entry) = &result {
                 let dir = entry.file_type().is_some_and(|t| t.is_dir());
                 if !dir && !in_shard(entry.path()) {
                     return WalkState::Continue;
                 }
             }
+            let decided = result.is_ok();
             let event = classify(result, max, &mut statter, follow);
-            match event.filter(|e| in_shard(e.path())).map(&mut visit) {
+            match event
+                .filter(|e| decided || in_shard(e.path()))
+                .map(&mut visit)
+            {
                 Some(false) => WalkState::Quit,
                 _ => WalkState::Continue,
             }
