@@ -61,6 +61,7 @@
 //! the scan with one warning; results are never wrong because of the cache, only slower.
 
 mod codec;
+mod seal;
 mod texts;
 
 use std::collections::{HashMap, HashSet};
@@ -81,11 +82,12 @@ use redb::{
 };
 
 use crate::extract::{open_read_only, read_retrying, ExtractError, Outcome};
-use crate::report::json::{BlockText, FileBlock, TextStore};
+use crate::report::json::{BlockText, FileBlock, SharedText, TextStore};
 use crate::report::{FileError, Finding, Skipped};
 use crate::scan::Scanner;
 use crate::walk::FileStat;
 use codec::{prefixed, split_prefixed, Dec, Enc};
+use seal::Seal;
 use texts::{Garbage, TextFile, TextRef};
 
 /// File name of the cache inside its directory.
@@ -103,6 +105,8 @@ const HEADS: TableDefinition<&str, &[u8]> = TableDefinition::new("head.v4");
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta.v1");
 /// The key of the texts file's end in [`META`].
 const TEXTS_END: &str = "texts end";
+/// The key of the texts file's [`seal::Seal`] in [`META`]: its stat when last sealed.
+const TEXTS_SEAL: &str = "texts seal";
 /// Path → the file's results (encoded, see [`Cache::scan_file`]).
 const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("body.v3");
 /// The tables of earlier cache formats (JSON entries; strings inline; texts in the database),
@@ -628,6 +632,7 @@ impl Cache {
         };
         cache.drop_old_format();
         cache.check_texts();
+        cache.trust_texts();
         cache.take_snapshot();
         Ok((cache, warning))
     }
@@ -942,6 +947,18 @@ impl Cache {
         }
     }
 
+    /// Trusts the texts file's texts without their CRC when the file is as sealed.
+    fn trust_texts(&self) {
+        let Some(texts) = &self.texts else { return };
+        let seal = self.guarded(|| {
+            let Some(table) = table_if_any(&self.begin_read()?, META)? else {
+                return Ok(None);
+            };
+            Ok(table.get(TEXTS_SEAL)?.and_then(|v| Seal::decode(v.value())))
+        });
+        texts.trust(seal.flatten());
+    }
+
     /// Removes the tables of earlier formats.
     fn drop_old_format(&self) {
         self.guarded(|| {
@@ -1056,13 +1073,20 @@ impl Cache {
 
     fn write(&self, batch: Pending, remove: &[String], durability: Durability) {
         self.guarded(|| {
-            // The texts the entries refer to go first (to the disk, before a durable commit).
+            // The texts the entries refer to go first (to the disk, before a durable commit),
+            // and the scan's last commit records the file's new seal.
             let mut texts_end = None;
+            let mut seal = None;
             if let Some(texts) = &self.texts {
-                texts.flush(matches!(durability, Durability::Immediate))?;
+                let last = matches!(durability, Durability::Immediate);
+                texts.flush(last)?;
                 texts_end = Some(texts.extent());
+                if last {
+                    seal = texts.seal()?;
+                }
             }
-            self.writer(|db| Self::commit(db, &batch, remove, texts_end, durability))
+            let meta = Meta { texts_end, seal };
+            self.writer(|db| Self::commit(db, &batch, remove, meta, durability))
         });
     }
 
@@ -1070,10 +1094,16 @@ impl Cache {
     /// take more room than the rest (see [`Garbage`]). To be called once the report has been
     /// written, not before: a JSON report reads stored texts at their old places after the
     /// scan has returned (a block whose texts file was rewritten since is an error, never
-    /// another text). Does something only after a scan that appended texts, so a rescan that
-    /// found nothing changed costs nothing here.
+    /// another text). Also checks every text still referred to and seals the file when it
+    /// was not as sealed (see [`texts`]). Does something only after a scan that appended
+    /// texts or found the file unsealed, so a rescan that found nothing changed costs nothing
+    /// here.
     pub fn tidy(&self) {
-        let Some(texts) = self.texts.as_ref().filter(|t| t.appended() > 0) else {
+        let Some(texts) = self
+            .texts
+            .as_ref()
+            .filter(|t| t.appended() > 0 || !t.whole())
+        else {
             return;
         };
         self.guarded(|| {
@@ -1100,16 +1130,23 @@ impl Cache {
                 live,
                 min: Garbage::min_from_env(),
             };
+            let only: Vec<TextRef> = refs.iter().map(|(_, r)| *r).collect();
             if !garbage.worth_compacting() {
+                if !texts.whole() && texts.verify(&only)? {
+                    if let Some(seal) = texts.seal()? {
+                        self.record_seal(seal)?;
+                    }
+                }
                 return Ok(());
             }
-            let only: Vec<TextRef> = refs.iter().map(|(_, r)| *r).collect();
             let moved = texts.compact_into(&only)?;
-            let texts_end = texts.extent();
+            let meta = Meta {
+                texts_end: Some(texts.extent()),
+                seal: texts.seal()?,
+            };
             self.writer(|db| {
                 let txn = db.begin_write()?;
-                txn.open_table(META)?
-                    .insert(TEXTS_END, texts_end.encode().as_slice())?;
+                meta.record(&txn)?;
                 {
                     let mut heads = txn.open_table(HEADS)?;
                     for ((key, _), to) in refs.iter().zip(moved) {
@@ -1134,22 +1171,18 @@ impl Cache {
         });
     }
 
-    /// Writes `batch` and removes `remove` in one transaction.
-    /// `texts_end`: the texts file's end, recorded in [`META`].
+    /// Writes `batch`, removes `remove` and records `meta` in one transaction.
     fn commit(
         db: &Database,
         batch: &Pending,
         remove: &[String],
-        texts_end: Option<TextRef>,
+        meta: Meta,
         durability: Durability,
     ) -> Result<(), redb::Error> {
         let mut txn = db.begin_write()?;
         txn.set_durability(durability)
             .map_err(|e| redb::Error::from(std::io::Error::other(e.to_string())))?;
-        if let Some(end) = texts_end {
-            let mut meta = txn.open_table(META)?;
-            meta.insert(TEXTS_END, end.encode().as_slice())?;
-        }
+        meta.record(&txn)?;
         {
             let mut heads = txn.open_table(HEADS)?;
             let mut bodies = txn.open_table(BODIES)?;
@@ -1168,6 +1201,16 @@ impl Cache {
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// Records a new seal of the texts file, checked whole in [`Cache::tidy`].
+    fn record_seal(&self, seal: Seal) -> Result<(), redb::Error> {
+        self.writer(|db| {
+            let txn = db.begin_write()?;
+            Meta::sealed(seal).record(&txn)?;
+            txn.commit()?;
+            Ok(())
+        })
     }
 
     fn fail(&self, e: impl std::fmt::Display) {
@@ -1192,22 +1235,20 @@ impl Cache {
 /// off for lookups and writes (a failed write, say a full disk, leaves what was written
 /// readable), so a cache that fails late costs the report nothing.
 ///
-/// A text is checked here, as it is copied into the report: its CRC-32 must match the one
-/// stored after it (the check brings it into the processor's cache for the copy). Checked
-/// when its block was looked up (then only for UTF-8), each text was read from memory twice,
-/// which was 7 % of a rescan of small files. One found damaged (the texts file changed
-/// under the cache) is replaced by the file's findings from its `body`, rendered again: the
-/// same bytes as the text was written with.
+/// A text is handed over shared with the texts file's memory map (the report's vectored
+/// write has the kernel copy it), after a check: none when the file is as sealed, else its
+/// CRC-32 must match the one stored after it (see [`texts`]). One found damaged (the texts
+/// file changed under the cache) is replaced by the file's findings from its `body`,
+/// rendered again: the same bytes as the text was written with.
 impl TextStore for Cache {
-    fn with_text(
+    fn text(
         &self,
         path: &str,
         key: &str,
         at: u64,
         len: u64,
         file: [u8; 16],
-        write: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<SharedText> {
         let missing = |why: &dyn std::fmt::Display| {
             std::io::Error::other(format!(
                 "{}: the findings of {key} cannot be read from the cache ({why})",
@@ -1221,10 +1262,44 @@ impl TextStore for Cache {
         let text = texts.text(TextRef { id: file, at, len });
         let text = text.map_err(|why| missing(&why))?;
         if text.intact() {
-            return write(&text);
+            return Ok(text.shared());
         }
         let again = self.rendered_from_body(key, path);
-        write(&again.ok_or_else(|| missing(&"damaged, and so is its body"))?)
+        Ok(SharedText::owned(
+            again.ok_or_else(|| missing(&"damaged, and so is its body"))?,
+        ))
+    }
+}
+
+/// What a commit records about the texts file in [`META`], where known.
+#[derive(Default)]
+struct Meta {
+    /// Its end ([`TEXTS_END`]).
+    texts_end: Option<TextRef>,
+    /// Its new seal ([`TEXTS_SEAL`]).
+    seal: Option<Seal>,
+}
+
+impl Meta {
+    fn sealed(seal: Seal) -> Meta {
+        Meta {
+            texts_end: None,
+            seal: Some(seal),
+        }
+    }
+
+    fn record(&self, txn: &redb::WriteTransaction) -> Result<(), redb::Error> {
+        if self.texts_end.is_none() && self.seal.is_none() {
+            return Ok(());
+        }
+        let mut meta = txn.open_table(META)?;
+        if let Some(end) = self.texts_end {
+            meta.insert(TEXTS_END, end.encode().as_slice())?;
+        }
+        if let Some(seal) = self.seal {
+            meta.insert(TEXTS_SEAL, seal.encode().as_slice())?;
+        }
+        Ok(())
     }
 }
 
@@ -1242,7 +1317,11 @@ fn open_owner_only(path: &Path) -> std::io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        // Only when needed: setting them moves the status-change time, which would break the
+        // texts file's seal at every open.
+        if file.metadata()?.permissions().mode() & 0o7777 != 0o600 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
     }
     Ok(file)
 }
@@ -1784,7 +1863,7 @@ mod tests {
         let BlockText::Stored { key, len, .. } = &block.text else {
             unreachable!()
         };
-        let past = FileBlock {
+        let past = Arc::new(FileBlock {
             text: BlockText::Stored {
                 key: key.clone(),
                 at: 1 << 20,
@@ -1792,7 +1871,7 @@ mod tests {
                 file: id,
             },
             ..(*block).clone()
-        };
+        });
         let err = past.findings(&cache).unwrap_err().to_string();
         assert!(
             err.contains("cannot be read from the cache (missing)"),
@@ -1838,14 +1917,8 @@ mod tests {
         let cache = trusting(&db);
         let key = cache.key(&file).unwrap();
         let block = stored_block(&cache, &file);
-        let mut text = Vec::new();
-        block
-            .with_text(&cache, &mut |t| {
-                text.extend_from_slice(t);
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(text, written[32..written.len() - 4]);
+        let text = block.shared_text(&cache).unwrap();
+        assert_eq!(*text, written[32..written.len() - 4]);
         assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, true));
         assert_eq!(calls.get(), 1);
         // The body damaged as well: an error names the file's key.
@@ -1859,11 +1932,63 @@ mod tests {
         txn.commit().unwrap();
         drop(database);
         let cache = trusting(&db);
-        let err = block
-            .with_text(&cache, &mut |_| Ok(()))
-            .unwrap_err()
-            .to_string();
+        let err = block.shared_text(&cache).err().unwrap().to_string();
         assert!(err.contains("damaged, and so is its body"), "{err}");
+    }
+
+    /// The texts file is sealed by the scan that wrote it: reopened as it was, its texts are
+    /// trusted without their CRC; written by anything since, they are checked, and the file
+    /// is sealed again only once every text still referred to has been checked and found
+    /// intact (not merely because a scan ran).
+    #[test]
+    #[cfg(unix)]
+    fn texts_are_trusted_only_as_sealed_and_sealed_again_only_once_checked() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (file, db, calls, first) = scanned_once(dir.path(), "words");
+        let whole = |cache: &Cache| cache.texts.as_ref().unwrap().whole();
+        let cache = trusting(&db);
+        assert!(whole(&cache), "as the first scan sealed it");
+        cache.tidy();
+        drop(cache);
+        // One byte changed in place (length kept), so its CRC no longer matches.
+        let texts = TextFile::path_of(&db);
+        let at = std::fs::metadata(&texts).unwrap().len() / 2;
+        let damage = |byte: u8| {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&texts)
+                .unwrap();
+            f.write_all_at(&[byte], at).unwrap();
+        };
+        let original = std::fs::read(&texts).unwrap()[at as usize];
+        damage(original ^ 0x01);
+        for _ in 0..2 {
+            let cache = trusting(&db);
+            assert!(!whole(&cache));
+            // The damaged text is rendered again from the body; the file stays unsealed.
+            assert_eq!(
+                scan_with(&cache, &file, &calls, true),
+                (first.clone(), true, true)
+            );
+            cache.tidy();
+            assert!(!whole(&cache));
+        }
+        // Put right by hand: checked whole by the next scan's tidy, sealed, then trusted.
+        damage(original);
+        let cache = trusting(&db);
+        assert!(!whole(&cache), "written since the seal");
+        assert_eq!(
+            scan_with(&cache, &file, &calls, true),
+            (first.clone(), true, true)
+        );
+        cache.tidy();
+        assert!(whole(&cache));
+        drop(cache);
+        let cache = trusting(&db);
+        assert!(whole(&cache));
+        assert_eq!(scan_with(&cache, &file, &calls, true), (first, true, true));
+        assert_eq!(calls.get(), 1, "never scanned again");
     }
 
     #[test]

@@ -19,6 +19,14 @@
 //! last commit of a scan, the durable one, follows a `sync_data` of this file. A crash leaves
 //! at worst unreferenced bytes at the end, never an entry pointing past it.
 //!
+//! **Trust.** Checking every text's CRC as a report copies it was a tenth of a rescan of many
+//! small files. So the scan that last wrote the file seals it ([`Seal`]: its stat, recorded
+//! in the database), and a texts file found as it was sealed has its texts copied unchecked:
+//! nothing has written it since. Texts are checked when the file is not as sealed (written by
+//! something else, or by a scan that did not finish); such a file is sealed again only after
+//! all texts still referred to were checked ([`TextFile::verify`], or a compaction that
+//! checks what it copies), never just because a later scan appended to it.
+//!
 //! **Garbage.** A changed file's old text stays behind. After a scan that appended texts,
 //! [`TextFile::compact_into`] rewrites the file with only the texts still referred to, in key
 //! order, when the others take more room than they do (see [`Garbage`]).
@@ -29,6 +37,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use memmap2::Mmap;
+
+use super::seal::Seal;
+use crate::report::json::SharedText;
 
 /// First bytes of a texts file.
 pub const MAGIC: &[u8; 16] = b"sporhund-texts\x00\x02";
@@ -98,6 +109,12 @@ struct Appender {
     /// A write failed: what is in the file may no longer match `end`, so nothing more is
     /// appended or flushed (the cache turns itself off; no entry made since is committed).
     broken: bool,
+    /// The texts before this offset are known to be as appended (no CRC check needed): the
+    /// whole file when it is as sealed, or was created or checked by this process and
+    /// appended to by it only; else just the header.
+    trusted_end: u64,
+    /// The seal recorded in the database is that of the file as it is now.
+    sealed: bool,
 }
 
 /// How much of a texts file is referred to: compaction pays when the rest is larger than
@@ -213,7 +230,16 @@ impl Appender {
             end,
             appended: 0,
             broken: false,
+            // A file created here holds only what this process writes; one found is trusted
+            // once its seal is seen to match (`TextFile::trust`).
+            trusted_end: if ours { HEADER_LEN } else { end },
+            sealed: false,
         })
+    }
+
+    /// Everything in the file is known to be as appended.
+    fn whole(&self) -> bool {
+        self.trusted_end == self.end
     }
 }
 
@@ -226,8 +252,13 @@ impl TextFile {
         let sum = crc32fast::hash(text).to_le_bytes();
         let written = w.out.write_all(text).and_then(|()| w.out.write_all(&sum));
         written.inspect_err(|_| w.broken = true)?;
+        let whole = w.whole();
         w.end += (text.len() + SUM_LEN) as u64;
         w.appended += (text.len() + SUM_LEN) as u64;
+        if whole {
+            w.trusted_end = w.end;
+        }
+        w.sealed = false;
         Ok(TextRef {
             id: w.id,
             at,
@@ -251,6 +282,58 @@ impl TextFile {
         Ok(())
     }
 
+    /// Trusts the whole file when it is as `seal` says it was sealed (called once, when the
+    /// cache is opened, before anything is appended).
+    pub fn trust(&self, seal: Option<Seal>) {
+        let mut w = self.writer.lock().expect("texts writer");
+        let as_sealed =
+            seal.is_some_and(|s| s.file_len() == w.end && s.matches(w.out.get_ref(), w.id));
+        if as_sealed && w.appended == 0 {
+            w.trusted_end = w.end;
+            w.sealed = true;
+        }
+    }
+
+    /// Whether every text in the file is known to be as appended (no CRC check needed).
+    pub fn whole(&self) -> bool {
+        self.writer.lock().expect("texts writer").whole()
+    }
+
+    /// Seals the file (see [`Seal`]) when everything in it is trusted and it changed since
+    /// it was last sealed: the seal for the database to record, else `None`. Called after
+    /// the last write of a scan.
+    pub fn seal(&self) -> io::Result<Option<Seal>> {
+        let mut w = self.writer.lock().expect("texts writer");
+        w.check()?;
+        if w.sealed || !w.whole() {
+            return Ok(None);
+        }
+        w.out.flush().inspect_err(|_| w.broken = true)?;
+        let seal = Seal::make(w.out.get_ref(), w.id)?;
+        w.sealed = true;
+        Ok(Some(seal))
+    }
+
+    /// Checks the CRC of every text of `refs` in this file (those of other files are not
+    /// read); when all match, the whole file is trusted from now on (the texts no reference
+    /// points at are never read). Whether they all matched.
+    pub fn verify(&self, refs: &[TextRef]) -> io::Result<bool> {
+        self.flush(false)?;
+        let extent = self.extent();
+        let map = self.map(extent.at + extent.len)?;
+        let intact = refs
+            .iter()
+            .filter(|r| r.id == extent.id)
+            .all(|r| span(&map, *r).is_some_and(|span| crc_matches(&map, span)));
+        if intact {
+            let mut w = self.writer.lock().expect("texts writer");
+            if w.id == extent.id {
+                w.trusted_end = w.end;
+            }
+        }
+        Ok(intact)
+    }
+
     /// Whether the text `r` refers to is there: in this file, within it, and a block's text
     /// (it begins with an item's `{` and ends with one's `}`: a reference off by some bytes
     /// fails). Checked when a block is looked up, on the scan's workers (a text that fails is
@@ -267,13 +350,21 @@ impl TextFile {
 
     /// The text `r` refers to: an error when it is another file's or past the end.
     pub fn text(&self, r: TextRef) -> Result<Text, &'static str> {
-        if r.id != self.id() {
+        let (id, trusted_end) = {
+            let w = self.writer.lock().expect("texts writer");
+            (w.id, w.trusted_end)
+        };
+        if r.id != id {
             return Err("written to another texts file");
         }
         let end = r.at.checked_add(r.stored_len()).ok_or("missing")?;
         let map = self.map(end).map_err(|_| "unreadable")?;
         let span = span(&map, r).ok_or("missing")?;
-        Ok(Text { map, span })
+        Ok(Text {
+            map,
+            span,
+            trusted: end <= trusted_end,
+        })
     }
 
     /// The file mapped read-only: the mapping made when first asked for, or a new one when
@@ -284,13 +375,14 @@ impl TextFile {
             return Ok(m.clone());
         }
         self.flush(false)?;
-        let file = File::open(&self.path)?;
+        // The file appended to, the one whose seal was checked (not whatever the path names).
+        let w = self.writer.lock().expect("texts writer");
         // SAFETY: the file is the cache's own, created owner-only in the cache directory and
         // changed only by the scan holding the cache's lock (this one): it is only appended
         // to while mapped (bytes past the mapped length are never read through the map) and
         // replaced by a rename after the report has been written, which leaves this mapping
-        // on the old inode. What is read is checked (bounds, CRC) before it is used.
-        let m = std::sync::Arc::new(unsafe { Mmap::map(&file)? });
+        // on the old inode. What is read is checked (bounds; the CRC unless sealed) first.
+        let m = std::sync::Arc::new(unsafe { Mmap::map(w.out.get_ref())? });
         *map = Some(m.clone());
         Ok(m)
     }
@@ -300,8 +392,11 @@ impl TextFile {
     /// to use from now on, in the same order (`None` where a text could not be read).
     /// Whoever still refers to the old identity gets a miss; texts appended from now on go
     /// to the new file.
+    /// Texts are checked as they are copied unless the whole file is trusted: one that does
+    /// not match its CRC is not copied (`None`), so the new file can be trusted whole.
     pub fn compact_into(&self, refs: &[TextRef]) -> io::Result<Vec<Option<TextRef>>> {
         let old = self.id();
+        let checked = self.whole();
         self.flush(false)?;
         let extent = self.extent();
         let map = self.map(extent.at + extent.len)?;
@@ -319,7 +414,8 @@ impl TextFile {
         let mut moved = Vec::with_capacity(refs.len());
         for r in refs {
             let text = (r.id == old).then(|| span(&map, *r)).flatten();
-            // The text with its CRC as stored: a text damaged before is still found so.
+            let text = text.filter(|span| checked || crc_matches(&map, span.clone()));
+            // The text with its CRC as stored.
             let text = text.map(|span| &map[span.start..span.end + SUM_LEN]);
             moved.push(match text {
                 Some(text) => {
@@ -341,6 +437,8 @@ impl TextFile {
         let mut w = self.writer.lock().expect("texts writer");
         std::fs::rename(&tmp, &self.path)?;
         *w = Appender::open(&self.path)?;
+        // Written here, from texts known or checked to be intact.
+        w.trusted_end = w.end;
         *self.map.lock().expect("texts map") = None;
         Ok(moved)
     }
@@ -350,6 +448,8 @@ impl TextFile {
 pub struct Text {
     map: std::sync::Arc<Mmap>,
     span: std::ops::Range<usize>,
+    /// In the part of the file known to be as appended: no CRC check needed.
+    trusted: bool,
 }
 
 impl std::ops::Deref for Text {
@@ -361,12 +461,23 @@ impl std::ops::Deref for Text {
 }
 
 impl Text {
-    /// Whether the text is as it was appended: its CRC-32 matches the one stored after it.
-    /// Reading it for the CRC also brings it into the processor's cache for a copy.
+    /// Whether the text is as it was appended: it is in the trusted part of the file (see
+    /// the module docs), or its CRC-32 matches the one stored after it.
     pub fn intact(&self) -> bool {
-        let stored = &self.map[self.span.end..self.span.end + SUM_LEN];
-        crc32fast::hash(self).to_le_bytes() == stored
+        self.trusted || crc_matches(&self.map, self.span.clone())
     }
+
+    /// The text as the report takes it: shared with the map, not copied.
+    pub fn shared(self) -> SharedText {
+        SharedText::new(self.map, self.span).expect("a text's span is within its map")
+    }
+}
+
+/// Whether the text at `span` in `map` matches the CRC-32 stored after it (which `span`
+/// leaves room for).
+fn crc_matches(map: &Mmap, span: std::ops::Range<usize>) -> bool {
+    let stored = &map[span.end..span.end + SUM_LEN];
+    crc32fast::hash(&map[span]).to_le_bytes() == stored
 }
 
 /// Where the bytes of `r` are in `map`, if they are all there (and the CRC after them).
@@ -438,6 +549,46 @@ mod tests {
         let t = TextFile::open(&path).unwrap();
         assert_ne!(t.id(), id);
         assert_eq!(t.extent().len, 0);
+    }
+
+    #[test]
+    fn a_file_not_as_sealed_is_checked_before_it_is_trusted_or_compacted() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("c.redb.texts");
+        let (a, b, seal) = {
+            let t = TextFile::open(&path).unwrap();
+            assert!(t.whole(), "created here");
+            let a = t.append(b"{one}").unwrap();
+            let b = t.append(b"{two}").unwrap();
+            t.flush(true).unwrap();
+            let seal = t.seal().unwrap().expect("changed since opened");
+            assert_eq!(t.seal().unwrap(), None, "already sealed");
+            (a, b, seal)
+        };
+        let t = TextFile::open(&path).unwrap();
+        assert!(!t.whole(), "found, no seal seen yet");
+        assert!(!t.text(a).unwrap().trusted);
+        t.trust(Some(seal));
+        assert!(t.whole() && t.text(a).unwrap().trusted && t.text(a).unwrap().intact());
+        drop(t);
+        // `b` damaged: the seal no longer holds, the check finds it.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[b.at as usize + 2] = b'X';
+        std::fs::write(&path, &bytes).unwrap();
+        let t = TextFile::open(&path).unwrap();
+        t.trust(Some(seal));
+        assert!(!t.whole());
+        assert!(t.text(a).unwrap().intact() && !t.text(b).unwrap().intact());
+        assert!(!t.verify(&[a, b]).unwrap());
+        assert!(!t.whole());
+        assert!(t.verify(&[a]).unwrap(), "only what is referred to counts");
+        assert!(t.whole());
+        // Compacting an unchecked file leaves the damaged text out.
+        let t = TextFile::open(&path).unwrap();
+        let moved = t.compact_into(&[a, b]).unwrap();
+        assert!(moved[0].is_some() && moved[1].is_none());
+        assert!(t.whole(), "written here from checked texts");
+        assert_eq!(&*t.text(moved[0].unwrap()).unwrap(), b"{one}");
     }
 
     #[test]

@@ -106,6 +106,10 @@ impl Write for ReportFile {
         self.0.write(bytes)
     }
 
+    fn write_vectored(&mut self, slices: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.0.write_vectored(slices)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.0.flush()
     }

@@ -119,15 +119,20 @@ impl BackgroundWriter {
         }
     }
 
-    /// Writes `bytes` from this thread, after everything before them: a flush first has the
-    /// thread write every buffer handed over.
-    fn write_through(&mut self, bytes: &[u8]) -> io::Result<()> {
+    /// Writes from this thread with `write`, after everything before: when anything was
+    /// handed over or is buffered, a flush first has the thread write it.
+    fn write_through<T>(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+    ) -> io::Result<T> {
         if self.jobs.is_none() {
             // It failed before: nothing more is written, also not out of order.
             return Err(io::Error::other("the report writer has stopped"));
         }
-        self.flush()?;
-        locked(&self.inner)?.write_all(bytes)
+        if self.out > 0 || !self.buffer.is_empty() {
+            self.flush()?;
+        }
+        write(&mut *locked(&self.inner)?)
     }
 
     /// Sends `job`; when the thread has stopped (it failed), its error.
@@ -197,9 +202,23 @@ impl Write for BackgroundWriter {
         Ok(bytes.len())
     }
 
+    /// Small writes are gathered into the buffer; larger ones go to the destination as one
+    /// vectored write from this thread (a rescan's report: texts the kernel copies straight
+    /// from the cache's memory map).
+    fn write_vectored(&mut self, slices: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let total: usize = slices.iter().map(|s| s.len()).sum();
+        if total < BUFFER {
+            for s in slices {
+                self.write_all(s)?;
+            }
+            return Ok(total);
+        }
+        self.write_through(|inner| inner.write_vectored(slices))
+    }
+
     fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
         if bytes.len() >= BUFFER {
-            return self.write_through(bytes);
+            return self.write_through(|inner| inner.write_all(bytes));
         }
         while !bytes.is_empty() {
             let room = BUFFER.saturating_sub(self.buffer.len());
@@ -303,7 +322,26 @@ mod tests {
                 _ => i * 131 % 9000,
             };
             let piece: Vec<u8> = (0..n).map(|k| (i + k) as u8).collect();
-            w.write_all(&piece).unwrap();
+            match i % 4 {
+                // In three slices, one vectored write after another as a report's blocks go
+                // (those of a buffer's size or more pass the buffer).
+                0 => {
+                    let (a, rest) = piece.split_at(n / 3);
+                    let (b, c) = rest.split_at(rest.len() / 2);
+                    let mut slices = [
+                        io::IoSlice::new(a),
+                        io::IoSlice::new(b),
+                        io::IoSlice::new(c),
+                    ];
+                    let mut slices = &mut slices[..];
+                    io::IoSlice::advance_slices(&mut slices, 0);
+                    while !slices.is_empty() {
+                        let n = w.write_vectored(slices).unwrap();
+                        io::IoSlice::advance_slices(&mut slices, n);
+                    }
+                }
+                _ => w.write_all(&piece).unwrap(),
+            }
             want.extend_from_slice(&piece);
             if i % 50 == 49 {
                 w.flush().unwrap();

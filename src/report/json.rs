@@ -4,7 +4,7 @@
 mod block;
 mod pretty;
 
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
-pub use block::{BlockText, FileBlock, NoStore, TextStore};
+pub use block::{BlockText, FileBlock, NoStore, SharedText, TextStore};
 use pretty::RenderMemo;
 
 /// Writes a whole report as pretty-printed JSON.
@@ -54,12 +54,23 @@ pub fn write_report_with_blocks(
         out.write_all(b"\n  \"findings\": [\n    ")?;
         let mut first = true;
         let mut rest = &report.findings[..];
+        let mut gathered = Gathered::default();
         for block in blocks {
             let before = rest.partition_point(|f| f.path < block.path);
-            write_findings(&rest[..before], out, &mut first)?;
-            rest = &rest[before..];
-            block.with_text(store, &mut |text| write_item(text, out, &mut first))?;
+            if before > 0 {
+                gathered.write_to(out)?;
+                write_findings(&rest[..before], out, &mut first)?;
+                rest = &rest[before..];
+            }
+            if !std::mem::take(&mut first) {
+                gathered.push(Piece::Static(ITEM_SEPARATOR));
+            }
+            gathered.push(Piece::Text(block.shared_text(store)?));
+            if gathered.is_full() {
+                gathered.write_to(out)?;
+            }
         }
+        gathered.write_to(out)?;
         write_findings(rest, out, &mut first)?;
         out.write_all(b"\n  ]")?;
     }
@@ -98,6 +109,70 @@ fn write_findings(findings: &[Finding], out: &mut dyn Write, first: &mut bool) -
         });
         written?;
         ready = next.transpose()?;
+    }
+    Ok(())
+}
+
+/// Blocks' texts and the separators between them, gathered for one vectored write: the
+/// texts are not copied on their way to the report (a rescan's report is mostly texts
+/// straight from the cache's memory map, which the kernel copies into the report file).
+#[derive(Default)]
+struct Gathered {
+    pieces: Vec<Piece>,
+    bytes: usize,
+}
+
+/// A piece of a [`Gathered`] write.
+enum Piece {
+    Static(&'static [u8]),
+    Text(SharedText),
+}
+
+impl Gathered {
+    /// Pieces per write: as many buffers as one `writev` takes (`IOV_MAX` on Linux) …
+    const PIECES: usize = 1024;
+    /// … or this many bytes.
+    const BYTES: usize = 4 << 20;
+
+    fn push(&mut self, piece: Piece) {
+        self.bytes += match &piece {
+            Piece::Static(b) => b.len(),
+            Piece::Text(t) => t.len(),
+        };
+        self.pieces.push(piece);
+    }
+
+    fn is_full(&self) -> bool {
+        self.pieces.len() >= Self::PIECES || self.bytes >= Self::BYTES
+    }
+
+    /// Writes the pieces gathered, in order, and forgets them.
+    fn write_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let mut slices: Vec<IoSlice<'_>> = self
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Static(b) => IoSlice::new(b),
+                Piece::Text(t) => IoSlice::new(t),
+            })
+            .collect();
+        write_all_vectored(out, &mut slices)?;
+        self.pieces.clear();
+        self.bytes = 0;
+        Ok(())
+    }
+}
+
+/// Writes all of `slices` with as few vectored writes as `out` allows.
+fn write_all_vectored(out: &mut dyn Write, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match out.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::detect::Severity;
 use crate::report::{within_file, Finding};
@@ -49,34 +51,77 @@ pub enum BlockText {
     },
 }
 
+/// A block's text, shared with what holds it (the block in memory, the cache's memory map)
+/// rather than copied: a report gathers many of them for one vectored write.
+#[derive(Clone)]
+pub struct SharedText {
+    owner: Arc<dyn AsRef<[u8]> + Send + Sync>,
+    range: Range<usize>,
+}
+
+impl SharedText {
+    /// The bytes of `owner` in `range`; `None` when the range is not within them.
+    pub fn new(owner: Arc<dyn AsRef<[u8]> + Send + Sync>, range: Range<usize>) -> Option<Self> {
+        (*owner).as_ref().get(range.clone())?;
+        Some(SharedText { owner, range })
+    }
+
+    /// Bytes of its own.
+    pub fn owned(bytes: Vec<u8>) -> Self {
+        let range = 0..bytes.len();
+        SharedText {
+            owner: Arc::new(bytes),
+            range,
+        }
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &(*self.owner).as_ref()[self.range.clone()]
+    }
+}
+
+/// The text of a block in memory, as the owner of a [`SharedText`].
+struct HereText(Arc<FileBlock>);
+
+impl AsRef<[u8]> for HereText {
+    fn as_ref(&self) -> &[u8] {
+        match &self.0.text {
+            BlockText::Here(text) => text,
+            BlockText::Stored { .. } => &[],
+        }
+    }
+}
+
 /// Gives the texts of [`BlockText::Stored`] blocks.
 pub trait TextStore {
-    /// Calls `write` with the text of `key` stored at `at`, `len` bytes (the findings of the
-    /// file the report shows as `path`), always UTF-8: an error when it cannot be had.
-    fn with_text(
+    /// The text of `key` stored at `at`, `len` bytes (the findings of the file the report
+    /// shows as `path`), always UTF-8: an error when it cannot be had.
+    fn text(
         &self,
         path: &str,
         key: &str,
         at: u64,
         len: u64,
         file: [u8; 16],
-        write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<()>;
+    ) -> io::Result<SharedText>;
 }
 
 /// No store: only texts in memory can be read.
 pub struct NoStore;
 
 impl TextStore for NoStore {
-    fn with_text(
+    fn text(
         &self,
         _path: &str,
         key: &str,
         _at: u64,
         _len: u64,
         _file: [u8; 16],
-        _write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
+    ) -> io::Result<SharedText> {
         Err(io::Error::other(format!(
             "the findings of {key} are kept in the cache, which this report cannot read"
         )))
@@ -116,16 +161,15 @@ impl FileBlock {
         }
     }
 
-    /// Calls `write` with the rendered text, from memory or from `store`.
-    pub fn with_text(
-        &self,
-        store: &dyn TextStore,
-        write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
+    /// The rendered text, from memory or from `store`.
+    pub fn shared_text(self: &Arc<Self>, store: &dyn TextStore) -> io::Result<SharedText> {
         match &self.text {
-            BlockText::Here(text) => write(text),
+            BlockText::Here(text) => {
+                let here: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(HereText(self.clone()));
+                Ok(SharedText::new(here, 0..text.len()).expect("the whole text"))
+            }
             BlockText::Stored { key, at, len, file } => {
-                store.with_text(&self.path, key, *at, *len, *file, write)
+                store.text(&self.path, key, *at, *len, *file)
             }
         }
     }
@@ -133,12 +177,9 @@ impl FileBlock {
     /// The findings again, parsed from the rendered text: for a report that needs them as
     /// values (another format, or a file whose findings must be merged with others of the
     /// same path).
-    pub fn findings(&self, store: &dyn TextStore) -> io::Result<Vec<Finding>> {
+    pub fn findings(self: &Arc<Self>, store: &dyn TextStore) -> io::Result<Vec<Finding>> {
         let mut list = vec![b'['];
-        self.with_text(store, &mut |text| {
-            list.extend_from_slice(text);
-            Ok(())
-        })?;
+        list.extend_from_slice(&self.shared_text(store)?);
         list.push(b']');
         Ok(serde_json::from_slice(&list)?)
     }
@@ -176,7 +217,7 @@ mod tests {
             finding(2, "no.phone", "phone", Severity::Low),
             finding(2, "no.email", "email", Severity::Low),
         ];
-        let block = FileBlock::render("dir/a \"b\".txt".into(), &mut found).unwrap();
+        let block = Arc::new(FileBlock::render("dir/a \"b\".txt".into(), &mut found).unwrap());
         let mut sorted = found.clone();
         sorted.sort_by(|a, b| (&a.location, &a.rule).cmp(&(&b.location, &b.rule)));
         assert_eq!(found, sorted);
@@ -197,29 +238,28 @@ mod tests {
         // Kept in a store, the same.
         struct One(Vec<u8>);
         impl TextStore for One {
-            fn with_text(
+            fn text(
                 &self,
                 path: &str,
                 key: &str,
                 at: u64,
                 len: u64,
                 file: [u8; 16],
-                write: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-            ) -> io::Result<()> {
+            ) -> io::Result<SharedText> {
                 assert_eq!(path, "dir/a \"b\".txt");
                 assert_eq!((key, at, len, file), ("k", 9, self.0.len() as u64, [3; 16]));
-                write(&self.0)
+                Ok(SharedText::owned(self.0.clone()))
             }
         }
-        let stored = FileBlock {
+        let stored = Arc::new(FileBlock {
             text: BlockText::Stored {
                 key: "k".into(),
                 at: 9,
                 len: text.len() as u64,
                 file: [3; 16],
             },
-            ..block
-        };
+            ..(*block).clone()
+        });
         assert_eq!(stored.findings(&One(text)).unwrap(), sorted);
         assert!(stored.findings(&NoStore).is_err());
     }
