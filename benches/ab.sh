@@ -34,10 +34,11 @@ for _ in $(seq "$RUNS"); do
     i=0
     for b in "$@"; do
         sync
-        t0=$(date +%s%N)
+        # Microseconds from bash itself (5.0+): `$(date ...)` would time its own fork too.
+        t0=${EPOCHREALTIME/[^0-9]/}
         scan $i "$b"
-        t1=$(date +%s%N)
-        echo "$i $(((t1 - t0) / 1000))"
+        t1=${EPOCHREALTIME/[^0-9]/}
+        echo "$i $((t1 - t0))"
         i=$((i + 1))
     done
 done | sort -k1,1n -k2,2n | awk -v names="$*" '
