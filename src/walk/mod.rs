@@ -1,4 +1,10 @@
-//! Walk stage: scan roots → files, in parallel (the `ignore` crate's walker, as in ripgrep).
+//! Walk stage: scan roots → files, in parallel.
+//!
+//! Threads share a stack of work ([`queue`]): a directory to read, or a batch of up to
+//! [`ENTRIES_PER_ITEM`] of one directory's files to stat and hand over. The thread that reads
+//! a directory keeps its last batch and shares the rest, so a directory of thousands of files
+//! is spread over the threads, and a thread without work waits to be woken rather than
+//! polling. Each file is statted by name in its directory ([`stat`]).
 //!
 //! Unlike a code search tool, nothing is skipped by default: hidden files and git-ignored
 //! files are walked, because personal data hides there. Files over `--max-filesize`,
@@ -6,14 +12,16 @@
 //! end) are reported as skipped; paths matching the user's `--exclude` globs are left out
 //! silently, as asked.
 
+mod queue;
 pub mod shard;
 pub mod stat;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ignore::{WalkBuilder, WalkState};
 
+use queue::Queue;
 use shard::Shard;
 use stat::DirStatter;
 pub use stat::FileStat;
@@ -117,172 +125,378 @@ impl Excludes {
     }
 }
 
-/// Walks `options.roots` in parallel. `make_visitor` is called once per worker thread; its
-/// visitor receives that thread's events (so per-thread state such as detector scratch space
-/// lives in the visitor) and returns `false` to stop the whole walk.
+/// Walks `options.roots` in parallel. `make_visitor` is called once per worker thread (and
+/// once for the roots themselves); its visitor receives that thread's events (so per-thread
+/// state such as detector scratch space lives in the visitor) and returns `false` to stop the
+/// whole walk.
 pub fn walk<F, V>(options: &WalkOptions, make_visitor: F) -> Result<(), String>
 where
     F: Fn() -> V + Sync,
     V: FnMut(WalkEvent) -> bool + Send,
 {
-    let Some((first, rest)) = options.roots.split_first() else {
-        return Ok(());
-    };
-    let excludes = Excludes::new(&options.excludes)?;
-    let mut builder = WalkBuilder::new(first);
-    for r in rest {
-        builder.add(r);
-    }
-    let roots = options.roots.clone();
-    let filter_excludes = excludes.clone();
-    let exact: Vec<PathBuf> = options
-        .exclude_paths
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
-    // Only an entry with one of their names, or a link, can be one of them: the others are
-    // not canonicalised (a system call per path component, for every file of the walk).
-    let exact_names: Vec<std::ffi::OsString> = exact
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_os_string()))
-        .collect();
-    builder
-        .standard_filters(false)
-        .follow_links(options.follow_symlinks)
-        .threads(options.threads)
-        .filter_entry(move |entry| {
-            if (entry.path_is_symlink() || exact_names.iter().any(|n| n == entry.file_name()))
-                && entry
-                    .path()
-                    .canonicalize()
-                    .is_ok_and(|p| exact.contains(&p))
-            {
-                return false;
-            }
-            entry.depth() == 0
-                || !roots
-                    .iter()
-                    .any(|root| filter_excludes.excludes(root, entry.path()))
-        });
-    let max = options.max_filesize;
-    let follow = options.follow_symlinks;
-    let in_shard = |path: &Path| match options.shard {
-        None => true,
-        Some(shard) => {
-            let root = options
-                .roots
-                .iter()
-                .filter(|r| path.starts_with(r))
-                .max_by_key(|r| r.as_os_str().len());
-            shard.contains(root.map_or(Path::new(""), PathBuf::as_path), path)
-        }
-    };
-    builder.build_parallel().run(|| {
-        let mut visit = make_visitor();
-        let mut statter = DirStatter::default();
-        Box::new(move |result| {
-            // Another shard's file is left before it is statted (each shard walks the tree);
-            // an error's path is known only once it is classified.
-            if let Ok(entry) = &result {
-                let dir = entry.file_type().is_some_and(|t| t.is_dir());
-                if !dir && !in_shard(entry.path()) {
-                    return WalkState::Continue;
+    let walker = Walker::new(options)?;
+    let mut visit = make_visitor();
+    let mut roots = Vec::new();
+    for root in &options.roots {
+        let Some(work) = walker.root(root) else {
+            continue;
+        };
+        match work {
+            Ok(work) => roots.push(work),
+            Err(event) => {
+                if !visit(event) {
+                    return Ok(());
                 }
             }
-            let decided = result.is_ok();
-            let event = classify(result, max, &mut statter, follow);
-            match event
-                .filter(|e| decided || in_shard(e.path()))
-                .map(&mut visit)
-            {
-                Some(false) => WalkState::Quit,
-                _ => WalkState::Continue,
-            }
-        })
+        }
+    }
+    let queue = Queue::new(roots);
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let mut visit = make_visitor();
+            let (walker, queue) = (&walker, &queue);
+            s.spawn(move || {
+                let mut statter = DirStatter::default();
+                while let Some(work) = queue.take() {
+                    let go_on = walker.run(work, queue, &mut statter, &mut visit);
+                    queue.finished();
+                    if !go_on {
+                        queue.stop();
+                    }
+                }
+            });
+        }
     });
     Ok(())
 }
 
-/// What the walk makes of one entry; a file is statted with `statter` (following a final
-/// link with `follow`, as the walker does).
-fn classify(
-    result: Result<ignore::DirEntry, ignore::Error>,
-    max: Option<u64>,
-    statter: &mut DirStatter,
-    follow: bool,
-) -> Option<WalkEvent> {
-    let entry = match result {
-        Ok(e) => e,
-        Err(e) => {
-            let path = error_path(&e).unwrap_or_default();
-            return Some(WalkEvent::Error {
-                path,
-                message: error_message(&e),
-            });
-        }
-    };
-    let path = entry.path().to_path_buf();
-    let Some(file_type) = entry.file_type() else {
-        return Some(WalkEvent::Skipped {
-            path,
-            reason: "standard input is not scanned".into(),
-        });
-    };
-    if file_type.is_dir() {
-        return None; // directories produce no event of their own; their contents follow
+/// What a walk thread takes from the queue.
+enum Work {
+    /// A directory to read.
+    Dir(Dir),
+    /// Files (and links, special files) of one directory to stat and hand over.
+    Entries(Vec<Entry>),
+}
+
+/// A directory to read, with what is needed to tell a symbolic link loop.
+struct Dir {
+    path: PathBuf,
+    /// When following links: the identity of every directory above it, the root's parents
+    /// included (a link to a directory above the root is a loop too), with their paths.
+    above: Option<Arc<Ancestors>>,
+}
+
+/// A directory's identity and path, and those above it.
+struct Ancestors {
+    id: (u64, u64),
+    path: PathBuf,
+    parent: Option<Arc<Ancestors>>,
+}
+
+impl Ancestors {
+    /// The chain for `path` on top of `parent`; `None` when its identity cannot be had.
+    fn push(parent: Option<Arc<Ancestors>>, path: &Path) -> Option<Arc<Ancestors>> {
+        Some(Arc::new(Ancestors {
+            id: identity(path)?,
+            path: path.to_path_buf(),
+            parent,
+        }))
     }
+
+    /// The ancestor that is the same directory as `id`, if any.
+    fn find(self: &Arc<Self>, id: (u64, u64)) -> Option<&Path> {
+        let mut at = Some(self);
+        while let Some(a) = at {
+            if a.id == id {
+                return Some(&a.path);
+            }
+            at = a.parent.as_ref();
+        }
+        None
+    }
+}
+
+/// Device and inode of the directory at `path` (following links); `None` where unknown.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// A directory's entry that is not a directory to descend into.
+struct Entry {
+    path: PathBuf,
+    /// Its type as the directory listed it (a followed link: its target's).
+    file_type: std::fs::FileType,
+}
+
+/// A directory's last batch of entries, and events for those that could not be listed or
+/// followed.
+type Listed = (Vec<Entry>, Vec<WalkEvent>);
+
+/// Entries of one directory handed over per queue item: a directory of thousands of files
+/// is shared out among the threads, while its handful of files are not worth a hand-over.
+const ENTRIES_PER_ITEM: usize = 256;
+
+/// The walk's settings, compiled, shared by its threads.
+struct Walker<'a> {
+    options: &'a WalkOptions,
+    excludes: Excludes,
+    /// `exclude_paths`, canonicalised.
+    exact: Vec<PathBuf>,
+    /// Their file names: only an entry with one of these names, or a link, can be one of
+    /// them, so the others are not canonicalised (a system call per path component).
+    exact_names: Vec<std::ffi::OsString>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(options: &'a WalkOptions) -> Result<Self, String> {
+        let exact: Vec<PathBuf> = options
+            .exclude_paths
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
+        let exact_names = exact
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_os_string()))
+            .collect();
+        Ok(Walker {
+            options,
+            excludes: Excludes::new(&options.excludes)?,
+            exact,
+            exact_names,
+        })
+    }
+
+    /// The work of a root (a root is followed if it is a link, and never excluded by a glob);
+    /// an event when it cannot be walked; `None` when it is left out.
+    fn root(&self, root: &Path) -> Option<Result<Work, WalkEvent>> {
+        if root == Path::new("-") {
+            return Some(Err(WalkEvent::Skipped {
+                path: root.to_path_buf(),
+                reason: "standard input is not scanned".into(),
+            }));
+        }
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => return Some(Err(error(root, &e))),
+        };
+        if self.is_exact(root, meta.file_type().is_symlink()) {
+            return None;
+        }
+        Some(Ok(match meta.is_dir() {
+            true => {
+                let above = self.options.follow_symlinks.then(|| {
+                    // Every directory above the root, nearest last.
+                    let absolute = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+                    let mut chain = None;
+                    for dir in absolute
+                        .ancestors()
+                        .skip(1)
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .rev()
+                    {
+                        chain = Ancestors::push(chain.clone(), dir).or(chain);
+                    }
+                    chain
+                });
+                Work::Dir(Dir {
+                    path: root.to_path_buf(),
+                    above: above.flatten(),
+                })
+            }
+            false => Work::Entries(vec![Entry {
+                path: root.to_path_buf(),
+                file_type: meta.file_type(),
+            }]),
+        }))
+    }
+
+    /// Does `work`, adding what it finds to do to `queue`; `false` when a visitor asked to
+    /// stop.
+    fn run<V: FnMut(WalkEvent) -> bool>(
+        &self,
+        work: Work,
+        queue: &Queue<Work>,
+        statter: &mut DirStatter,
+        visit: &mut V,
+    ) -> bool {
+        let entries = match work {
+            Work::Entries(entries) => entries,
+            Work::Dir(dir) => match self.read(dir, queue) {
+                Ok((entries, problems)) => {
+                    for event in problems {
+                        if !visit(event) {
+                            return false;
+                        }
+                    }
+                    entries
+                }
+                Err(event) => return visit(event),
+            },
+        };
+        for entry in entries {
+            // Another shard's file is left before it is statted (each shard walks the tree).
+            if !self.in_shard(&entry.path) {
+                continue;
+            }
+            let event = classify(entry, self.options.max_filesize, statter, self.follow());
+            if !visit(event) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Reads `dir`: its subdirectories and all but the last batch of its other entries go to
+    /// `queue`; that batch is returned, to be dealt with at once, with an event for each entry
+    /// that could not be listed or followed. An event when the directory cannot be read.
+    fn read(&self, dir: Dir, queue: &Queue<Work>) -> Result<Listed, WalkEvent> {
+        let listing = std::fs::read_dir(&dir.path).map_err(|e| error(&dir.path, &e))?;
+        let above = match (&dir.above, self.follow()) {
+            (_, false) => None,
+            (above, true) => Ancestors::push(above.clone(), &dir.path).or(above.clone()),
+        };
+        let mut subdirs = Vec::new();
+        let mut entries = Vec::new();
+        let mut problems = Vec::new();
+        for item in listing {
+            let item = match item {
+                Ok(item) => item,
+                Err(e) => {
+                    problems.push(error(&dir.path, &e));
+                    continue;
+                }
+            };
+            let path = item.path();
+            let mut file_type = match item.file_type() {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(error(&path, &e));
+                    continue;
+                }
+            };
+            if self.is_exact(&path, file_type.is_symlink()) || self.is_excluded(&path) {
+                continue;
+            }
+            if file_type.is_symlink() && self.follow() {
+                match std::fs::metadata(&path) {
+                    Ok(m) => file_type = m.file_type(),
+                    Err(e) => {
+                        problems.push(error(&path, &e));
+                        continue;
+                    }
+                }
+            }
+            if !file_type.is_dir() {
+                entries.push(Entry { path, file_type });
+                continue;
+            }
+            let looped = above.as_ref().and_then(|a| {
+                let id = identity(&path)?;
+                a.find(id).map(Path::to_path_buf)
+            });
+            match looped {
+                Some(ancestor) => problems.push(WalkEvent::Error {
+                    message: format!("symbolic link loop back to {}", ancestor.display()),
+                    path,
+                }),
+                None => subdirs.push(Work::Dir(Dir {
+                    path,
+                    above: above.clone(),
+                })),
+            }
+        }
+        let mut batches = Vec::new();
+        while entries.len() > ENTRIES_PER_ITEM {
+            let rest = entries.split_off(ENTRIES_PER_ITEM);
+            batches.push(Work::Entries(std::mem::replace(&mut entries, rest)));
+        }
+        queue.add(subdirs.into_iter().chain(batches));
+        Ok((entries, problems))
+    }
+
+    fn follow(&self) -> bool {
+        self.options.follow_symlinks
+    }
+
+    /// Whether `path` (a link when `link`) is one of the exact paths never scanned.
+    fn is_exact(&self, path: &Path, link: bool) -> bool {
+        let named = path
+            .file_name()
+            .is_some_and(|n| self.exact_names.iter().any(|e| e == n));
+        (link || named) && path.canonicalize().is_ok_and(|p| self.exact.contains(&p))
+    }
+
+    /// Whether an `--exclude` glob leaves `path` out (roots never are).
+    fn is_excluded(&self, path: &Path) -> bool {
+        self.options
+            .roots
+            .iter()
+            .any(|root| self.excludes.excludes(root, path))
+    }
+
+    /// Whether `path` is in this walk's shard (always, without `--shard`).
+    fn in_shard(&self, path: &Path) -> bool {
+        let Some(shard) = self.options.shard else {
+            return true;
+        };
+        let root = self
+            .options
+            .roots
+            .iter()
+            .filter(|r| path.starts_with(r))
+            .max_by_key(|r| r.as_os_str().len());
+        shard.contains(root.map_or(Path::new(""), PathBuf::as_path), path)
+    }
+}
+
+/// An error event about `path`.
+fn error(path: &Path, e: &std::io::Error) -> WalkEvent {
+    WalkEvent::Error {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// What the walk makes of one entry that is not a directory; a file is statted with
+/// `statter` (following a final link with `follow`).
+fn classify(entry: Entry, max: Option<u64>, statter: &mut DirStatter, follow: bool) -> WalkEvent {
+    let Entry { path, file_type } = entry;
     if file_type.is_symlink() {
-        return Some(WalkEvent::Skipped {
+        return WalkEvent::Skipped {
             path,
             reason: "symbolic link not followed (use --follow-symlinks)".into(),
-        });
+        };
     }
     if !file_type.is_file() {
-        return Some(WalkEvent::Skipped {
+        return WalkEvent::Skipped {
             path,
             reason: "not a regular file (FIFO, socket or device)".into(),
-        });
+        };
     }
-    let stat = match statter.stat(entry.path(), follow) {
+    let stat = match statter.stat(&path, follow) {
         Ok(s) => s,
-        Err(e) => {
-            return Some(WalkEvent::Error {
-                path,
-                message: e.to_string(),
-            });
-        }
+        Err(e) => return error(&path, &e),
     };
-    if let Some(limit) = max {
-        if stat.len > limit {
-            return Some(WalkEvent::Skipped {
-                path,
-                reason: format!("larger than --max-filesize ({limit} bytes)"),
-            });
-        }
-    }
-    Some(WalkEvent::File { path, stat })
-}
-
-/// The error without the path it is about (reports show the path separately).
-fn error_message(e: &ignore::Error) -> String {
-    match e {
-        ignore::Error::WithPath { err, .. }
-        | ignore::Error::WithDepth { err, .. }
-        | ignore::Error::WithLineNumber { err, .. } => error_message(err),
-        ignore::Error::Loop { ancestor, .. } => {
-            format!("symbolic link loop back to {}", ancestor.display())
-        }
-        other => other.to_string(),
-    }
-}
-
-fn error_path(e: &ignore::Error) -> Option<PathBuf> {
-    match e {
-        ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } => error_path(err),
-        ignore::Error::WithLineNumber { err, .. } => error_path(err),
-        ignore::Error::Loop { child, .. } => Some(child.clone()),
-        _ => None,
+    match max {
+        Some(limit) if stat.len > limit => WalkEvent::Skipped {
+            path,
+            reason: format!("larger than --max-filesize ({limit} bytes)"),
+        },
+        _ => WalkEvent::File { path, stat },
     }
 }
 
@@ -321,6 +535,134 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Directories of every size, nested, with more files than one queue item holds: every
+    /// file is handed over exactly once, with its stat, whatever the number of threads.
+    #[test]
+    fn every_file_is_visited_once_by_any_number_of_threads() {
+        let d = tempfile::tempdir().unwrap();
+        let mut want = Vec::new();
+        for (dir, n) in [
+            ("", 3),
+            ("big", ENTRIES_PER_ITEM * 3 + 5),
+            ("a/b/c", 40),
+            ("e", 0),
+        ] {
+            std::fs::create_dir_all(d.path().join(dir)).unwrap();
+            for i in 0..n {
+                let rel = Path::new(dir).join(format!("f{i}"));
+                std::fs::write(d.path().join(&rel), "x".repeat(i % 7)).unwrap();
+                want.push(rel.to_string_lossy().into_owned());
+            }
+        }
+        want.sort();
+        for threads in [1, 2, 4] {
+            let ev = events(
+                d.path(),
+                WalkOptions {
+                    threads,
+                    ..Default::default()
+                },
+            );
+            let mut got = files(&ev, d.path());
+            got.sort();
+            assert_eq!(got, want, "{threads} threads");
+            for e in &ev {
+                let WalkEvent::File { path, stat } = e else {
+                    panic!("{e:?}")
+                };
+                assert_eq!(stat.len, std::fs::metadata(path).unwrap().len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_visitor_that_says_stop_ends_the_walk() {
+        let d = tempfile::tempdir().unwrap();
+        for i in 0..2000 {
+            std::fs::write(d.path().join(format!("f{i}")), "x").unwrap();
+        }
+        let seen = std::sync::atomic::AtomicUsize::new(0);
+        let opts = WalkOptions {
+            roots: vec![d.path().to_path_buf()],
+            threads: 2,
+            ..Default::default()
+        };
+        walk(&opts, || {
+            |_| seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 10
+        })
+        .unwrap();
+        let seen = seen.into_inner();
+        assert!((11..2000).contains(&seen), "{seen}");
+    }
+
+    /// Roots: a file is a file, `-` is not read, a missing one is an error; followed links to
+    /// a directory above (or at) the one they are in are loops, reported and not walked,
+    /// while a link to a directory elsewhere is walked.
+    #[test]
+    #[cfg(unix)]
+    fn roots_and_links_to_directories() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("root");
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/b/f.txt"), "x").unwrap();
+        std::fs::create_dir_all(d.path().join("elsewhere")).unwrap();
+        std::fs::write(d.path().join("elsewhere/g.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(d.path(), root.join("a/b/up")).unwrap();
+        std::os::unix::fs::symlink("..", root.join("a/b/parent")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("elsewhere"), root.join("there")).unwrap();
+        let follow = WalkOptions {
+            follow_symlinks: true,
+            threads: 2,
+            ..Default::default()
+        };
+        let ev = events(&root, follow.clone());
+        let mut got = files(&ev, &root);
+        got.sort();
+        assert_eq!(got, ["a/b/f.txt", "there/g.txt"]);
+        let loops: Vec<String> = ev
+            .iter()
+            .filter_map(|e| match e {
+                WalkEvent::Error { path, message } if message.contains("loop back to") => {
+                    Some(path.file_name().unwrap().to_string_lossy().into_owned())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(loops.len(), 2, "{ev:?}");
+        assert!(loops.contains(&"up".to_string()) && loops.contains(&"parent".to_string()));
+        // Not following: three links skipped, one file.
+        let ev = events(&root, WalkOptions::default());
+        assert_eq!(files(&ev, &root), ["a/b/f.txt"]);
+        let skipped = ev.iter().filter(|e| matches!(e, WalkEvent::Skipped { .. }));
+        assert_eq!(skipped.count(), 3, "{ev:?}");
+        // Roots of each kind.
+        let all = Mutex::new(Vec::new());
+        let opts = WalkOptions {
+            roots: vec![
+                root.join("a/b/f.txt"),
+                PathBuf::from("-"),
+                d.path().join("missing"),
+            ],
+            ..Default::default()
+        };
+        walk(&opts, || {
+            |e| {
+                all.lock().unwrap().push(e);
+                true
+            }
+        })
+        .unwrap();
+        let all = all.into_inner().unwrap();
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(all.iter().any(|e| matches!(e, WalkEvent::File { .. })));
+        assert!(all.iter().any(
+            |e| matches!(e, WalkEvent::Skipped { reason, .. } if reason.contains("standard input"))
+        ));
+        assert!(all
+            .iter()
+            .any(|e| matches!(e, WalkEvent::Error { path, .. } if path.ends_with("missing"))));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The stat of each file the walk finds ([`FileStat`]), taken relative to its directory.
 //!
-//! The walker (the `ignore` crate) stats a file by its whole path: the kernel looks up every
-//! component again for every file, which was about a third of the cost of a stat (and a stat
-//! is a fifth of a rescan's CPU time on many small files). Each walker thread instead keeps
+//! A stat by the file's whole path (as the `ignore` crate's walker did) has the kernel look up
+//! every component again for every file, which was about a third of the cost of a stat (and
+//! a stat is a fifth of a rescan's CPU time on many small files). Each walker thread instead keeps
 //! its current directory open ([`DirStatter`]) and stats the file's name in it (`fstatat`),
 //! so one component is looked up, however deep the tree.
 
