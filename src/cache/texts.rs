@@ -34,6 +34,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use memmap2::Mmap;
@@ -97,6 +98,26 @@ pub struct TextFile {
     writer: Mutex<Appender>,
     /// The file as it was when first read from (texts read are those of earlier scans).
     map: Mutex<Option<std::sync::Arc<Mmap>>>,
+    /// A number no other texts file of this process has, and how many times the map or the
+    /// identity changed: what a thread's [`VIEW`] of the file is checked against.
+    view_id: (u64, AtomicU64),
+}
+
+/// Source of [`TextFile::view_id`] numbers.
+static NEXT_VIEW_ID: AtomicU64 = AtomicU64::new(0);
+
+/// A thread's view of a texts file for [`TextFile::check`]: the file's view id and change
+/// count when taken, its identity and map. Every worker checks a text per file looked up;
+/// through the file's locks and a shared count of the map's users, the two workers of a
+/// rescan of small files waited on each other's cache lines for each.
+struct View {
+    of: (u64, u64),
+    id: [u8; 16],
+    map: std::sync::Arc<Mmap>,
+}
+
+thread_local! {
+    static VIEW: std::cell::RefCell<Option<View>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The file being appended to: its identity and end, where the next text goes.
@@ -163,6 +184,10 @@ impl TextFile {
             path: path.to_path_buf(),
             writer: Mutex::new(Appender::open(path)?),
             map: Mutex::new(None),
+            view_id: (
+                NEXT_VIEW_ID.fetch_add(1, Ordering::Relaxed),
+                AtomicU64::new(0),
+            ),
         })
     }
 
@@ -190,6 +215,7 @@ impl TextFile {
         std::fs::remove_file(&self.path)?;
         *w = Appender::open(&self.path)?;
         *self.map.lock().expect("texts map") = None;
+        self.changed();
         Ok(())
     }
 }
@@ -341,11 +367,40 @@ impl TextFile {
     /// so that the report's copy does not stop for them. Its CRC is checked as the report
     /// copies it ([`Text::intact`], in the cache's `TextStore`).
     pub fn check(&self, r: TextRef) -> bool {
-        self.text(r).is_ok_and(|text| {
-            let touched = text.iter().step_by(PAGE).fold(0u8, |a, &b| a ^ b);
-            std::hint::black_box(touched);
-            text.first() == Some(&b'{') && text.last() == Some(&b'}')
-        })
+        let is_block = |map: &Mmap| {
+            span(map, r).is_some_and(|span| {
+                let text = &map[span];
+                let touched = text.iter().step_by(PAGE).fold(0u8, |a, &b| a ^ b);
+                std::hint::black_box(touched);
+                text.first() == Some(&b'{') && text.last() == Some(&b'}')
+            })
+        };
+        let of = (self.view_id.0, self.view_id.1.load(Ordering::Acquire));
+        let seen = VIEW.with_borrow(|v| match v {
+            Some(v) if v.of == of && r.id == v.id && span(&v.map, r).is_some() => {
+                Some(is_block(&v.map))
+            }
+            _ => None,
+        });
+        if let Some(ok) = seen {
+            return ok;
+        }
+        // First text of this thread, or past the map's end: through the locks.
+        let Ok(text) = self.text(r) else {
+            return false;
+        };
+        let ok = is_block(&text.map);
+        VIEW.set(Some(View {
+            of,
+            id: r.id,
+            map: text.map,
+        }));
+        ok
+    }
+
+    /// The map or the identity changed: threads' views of the file are out of date.
+    fn changed(&self) {
+        self.view_id.1.fetch_add(1, Ordering::Release);
     }
 
     /// The text `r` refers to: an error when it is another file's or past the end.
@@ -384,6 +439,7 @@ impl TextFile {
         // on the old inode. What is read is checked (bounds; the CRC unless sealed) first.
         let m = std::sync::Arc::new(unsafe { Mmap::map(w.out.get_ref())? });
         *map = Some(m.clone());
+        self.changed();
         Ok(m)
     }
 
@@ -440,6 +496,7 @@ impl TextFile {
         // Written here, from texts known or checked to be intact.
         w.trusted_end = w.end;
         *self.map.lock().expect("texts map") = None;
+        self.changed();
         Ok(moved)
     }
 }
@@ -589,6 +646,29 @@ mod tests {
         assert!(moved[0].is_some() && moved[1].is_none());
         assert!(t.whole(), "written here from checked texts");
         assert_eq!(&*t.text(moved[0].unwrap()).unwrap(), b"{one}");
+    }
+
+    /// A thread's view of the file (taken at its first check) follows the file as it grows,
+    /// is compacted and is started afresh.
+    #[test]
+    fn a_thread_s_view_follows_the_file_through_growth_and_compaction() {
+        let d = tempfile::tempdir().unwrap();
+        let t = TextFile::open(&d.path().join("c.redb.texts")).unwrap();
+        let a = t.append(b"{a}").unwrap();
+        assert!(t.check(a));
+        let b = t.append(b"{bb}").unwrap();
+        assert!(
+            t.check(b) && t.check(a),
+            "mapped again past the first map's end"
+        );
+        let moved = t.compact_into(&[b]).unwrap();
+        assert!(!t.check(a) && !t.check(b), "the old identity's");
+        let b2 = moved[0].unwrap();
+        assert!(t.check(b2));
+        t.restart().unwrap();
+        assert!(!t.check(b2));
+        let c = t.append(b"{c}").unwrap();
+        assert!(t.check(c));
     }
 
     #[test]
