@@ -3,8 +3,9 @@
 //! Threads share a stack of work ([`queue`]): a directory to read, or a batch of up to
 //! [`ENTRIES_PER_ITEM`] of one directory's files to stat and hand over. The thread that reads
 //! a directory keeps its last batch and shares the rest, so a directory of thousands of files
-//! is spread over the threads, and a thread without work waits to be woken rather than
-//! polling. Each file is statted by name in its directory ([`stat`]).
+//! is spread over the threads; a thread going through a batch gives half of what is left to
+//! a thread that has nothing to do (a few large files take long), and a thread without work
+//! waits to be woken rather than polling. Each file is statted by name in its directory ([`stat`]).
 //!
 //! Unlike a code search tool, nothing is skipped by default: hidden files and git-ignored
 //! files are walked, because personal data hides there. Files over `--max-filesize`,
@@ -246,7 +247,8 @@ struct Entry {
 type Listed = (Vec<Entry>, Vec<WalkEvent>);
 
 /// Entries of one directory handed over per queue item: a directory of thousands of files
-/// is shared out among the threads, while its handful of files are not worth a hand-over.
+/// is shared out among the threads, while its handful of files are not worth a hand-over
+/// (a thread going through a batch still gives half of what is left to a waiting thread).
 const ENTRIES_PER_ITEM: usize = 256;
 
 /// The walk's settings, compiled, shared by its threads.
@@ -347,7 +349,14 @@ impl<'a> Walker<'a> {
                 Err(event) => return visit(event),
             },
         };
-        for entry in entries {
+        let mut entries = entries;
+        while let Some(entry) = entries.pop() {
+            // Half of what is left goes to a thread with nothing to do: files can take long
+            // to scan (a batch of large PDFs), or be many (a directory of thousands).
+            if entries.len() > 1 && queue.hungry() {
+                let half = entries.len() / 2;
+                queue.add([Work::Entries(entries.drain(..half).collect())]);
+            }
             // Another shard's file is left before it is statted (each shard walks the tree).
             if !self.in_shard(&entry.path) {
                 continue;
@@ -575,6 +584,31 @@ mod tests {
                 assert_eq!(stat.len, std::fs::metadata(path).unwrap().len());
             }
         }
+    }
+
+    /// A handful of files that take long (say large PDFs) in one directory, so in one batch:
+    /// the thread going through it shares them with the idle one.
+    #[test]
+    fn a_batch_of_slow_files_is_shared_with_an_idle_thread() {
+        let d = tempfile::tempdir().unwrap();
+        for i in 0..8 {
+            std::fs::write(d.path().join(format!("f{i}")), "x").unwrap();
+        }
+        let threads = Mutex::new(std::collections::HashSet::new());
+        let opts = WalkOptions {
+            roots: vec![d.path().to_path_buf()],
+            threads: 2,
+            ..Default::default()
+        };
+        walk(&opts, || {
+            |_| {
+                threads.lock().unwrap().insert(std::thread::current().id());
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                true
+            }
+        })
+        .unwrap();
+        assert_eq!(threads.into_inner().unwrap().len(), 2);
     }
 
     #[test]

@@ -7,12 +7,15 @@
 //! a millisecond at a time instead: at the start of a walk and at its end one thread idled up
 //! to a millisecond while the other worked, of a 20 ms walk of a tree of small files.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Items shared by the walk's threads (see the module docs).
 pub struct Queue<T> {
     state: Mutex<State<T>>,
     ready: Condvar,
+    /// Threads waiting for an item (read without the lock by [`Queue::hungry`]).
+    waiting: AtomicUsize,
 }
 
 struct State<T> {
@@ -33,7 +36,14 @@ impl<T> Queue<T> {
                 busy: 0,
             }),
             ready: Condvar::new(),
+            waiting: AtomicUsize::new(0),
         }
+    }
+
+    /// Whether a thread is waiting for work: a thread going through a long list of its own
+    /// should then share some of it.
+    pub fn hungry(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) > 0
     }
 
     /// The next item, once there is one (the caller must call [`Queue::finished`] when done
@@ -53,7 +63,9 @@ impl<T> Queue<T> {
                 self.ready.notify_all();
                 return None;
             }
+            self.waiting.fetch_add(1, Ordering::Relaxed);
             s = self.ready.wait(s).unwrap_or_else(|e| e.into_inner());
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
