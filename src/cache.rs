@@ -492,14 +492,13 @@ impl Seen {
         self.shards[i].0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds `hash`; `true` when it was not there yet.
-    fn insert(&self, hash: u64) -> bool {
-        self.shard(hash).keys.insert(hash)
-    }
-
-    /// Counts the key `hash` (seen for the first time) as one that was stored.
-    fn found(&self, hash: u64) {
-        self.shard(hash).found += 1;
+    /// Adds the key `hash`, counted among those stored when `found` and seen for the first
+    /// time (one lock for both: each is a cache line the two workers pass back and forth).
+    fn record(&self, hash: u64, found: bool) {
+        let mut shard = self.shard(hash);
+        if shard.keys.insert(hash) && found {
+            shard.found += 1;
+        }
     }
 
     /// How many keys seen were stored.
@@ -659,7 +658,6 @@ impl Cache {
             return uncached(scan);
         };
         let seen = FixedState::default().hash_one(&key);
-        let first = self.seen.insert(seen).then_some(seen);
         let recorded_ns = unix_ns(SystemTime::now());
         let blocks = replay.blocks;
         let mut hash = None;
@@ -667,7 +665,7 @@ impl Cache {
             head,
             results,
             block,
-        }) = self.lookup(&key, &stat, shown, blocks, first)
+        }) = self.lookup(&key, &stat, shown, blocks, seen)
         {
             if let Some(results) = results {
                 return (Ok(results.replay(&mut replay)), true);
@@ -738,50 +736,51 @@ impl Cache {
     /// The stored head of `key` when it was made with this scan's settings, with the results
     /// decoded (path `shown`; rendered where stored, with `blocks`) when the stat says they
     /// can be trusted without hashing, else with its `block` entry as stored (if any).
-    /// `first`: the hash of `key` when this is its first lookup in this scan (counted among
-    /// the keys found if it is there).
+    /// `seen`: the hash of `key`, recorded as seen in this scan (and as found, if it is there).
     fn lookup(
         &self,
         key: &str,
         stat: &Stat,
         shown: &str,
         blocks: bool,
-        first: Option<u64>,
+        seen: u64,
     ) -> Option<Stored> {
         let snapshot = self.snapshot.read().expect("cache snapshot");
-        let s = snapshot.as_ref()?;
-        self.guarded(|| {
-            let Some(value) = s.heads.get(key)? else {
-                return Ok(None);
-            };
-            if let Some(hash) = first {
-                self.seen.found(hash);
-            }
-            let Some((head, block)) = split_prefixed(value.value()) else {
-                return Ok(None);
-            };
-            let Some(head) = Head::decode(head).filter(|h| h.results == self.results) else {
-                return Ok(None);
-            };
-            let trusted = head.stat == *stat
-                && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
-            let block = (!block.is_empty()).then_some(block);
-            if !trusted {
-                let block = block.map(<[u8]>::to_vec);
-                return Ok(Some(Stored {
+        let mut found = false;
+        let stored = snapshot.as_ref().and_then(|s| {
+            self.guarded(|| {
+                let Some(value) = s.heads.get(key)? else {
+                    return Ok(None);
+                };
+                found = true;
+                let Some((head, block)) = split_prefixed(value.value()) else {
+                    return Ok(None);
+                };
+                let Some(head) = Head::decode(head).filter(|h| h.results == self.results) else {
+                    return Ok(None);
+                };
+                let trusted = head.stat == *stat
+                    && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
+                let block = (!block.is_empty()).then_some(block);
+                if !trusted {
+                    let block = block.map(<[u8]>::to_vec);
+                    return Ok(Some(Stored {
+                        head,
+                        results: None,
+                        block,
+                    }));
+                }
+                // A body that does not decode is a miss (the file is read and the entry rewritten).
+                let results = self.results(s, key, shown, block.filter(|_| blocks))?;
+                Ok(results.map(|r| Stored {
                     head,
-                    results: None,
-                    block,
-                }));
-            }
-            // A body that does not decode is a miss (the file is read and the entry rewritten).
-            let results = self.results(s, key, shown, block.filter(|_| blocks))?;
-            Ok(results.map(|r| Stored {
-                head,
-                results: Some(r),
-                block: None,
-            }))
-        })?
+                    results: Some(r),
+                    block: None,
+                }))
+            })
+        });
+        self.seen.record(seen, found);
+        stored.flatten()
     }
 
     /// The stored results of `key`, decoded with path `shown`: from `block` (its stored
@@ -1587,7 +1586,7 @@ mod tests {
     fn stored_block(cache: &Cache, file: &Path) -> Arc<FileBlock> {
         let key = cache.key(file).unwrap();
         let stat = Stat::of(&FileStat::of(&std::fs::metadata(file).unwrap())).unwrap();
-        let stored = cache.lookup(&key, &stat, "shown/path", true, None).unwrap();
+        let stored = cache.lookup(&key, &stat, "shown/path", true, 0).unwrap();
         match stored.results.unwrap().findings {
             Found::Rendered(block) => block,
             Found::List(_) => panic!("a block was stored"),
@@ -1667,7 +1666,7 @@ mod tests {
                         let key = cache.key(&file).unwrap();
                         // Either snapshot (before or after the switch) holds the entry; none is
                         // ever missing while the switch is under way.
-                        assert!(cache.lookup(&key, &stat, "shown", false, None).is_some());
+                        assert!(cache.lookup(&key, &stat, "shown", false, 0).is_some());
                     });
                 }
             });
