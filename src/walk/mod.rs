@@ -163,11 +163,11 @@ where
             s.spawn(move || {
                 let mut statter = DirStatter::default();
                 while let Some(work) = queue.take() {
-                    let go_on = walker.run(work, queue, &mut statter, &mut visit);
-                    queue.finished();
-                    if !go_on {
+                    let taken = queue.taken();
+                    if !walker.run(work, queue, &mut statter, &mut visit) {
                         queue.stop();
                     }
+                    drop(taken);
                 }
             });
         }

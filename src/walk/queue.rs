@@ -47,7 +47,8 @@ impl<T> Queue<T> {
     }
 
     /// The next item, once there is one (the caller must call [`Queue::finished`] when done
-    /// with it); `None` when the walk is over: nothing left and nobody working, or stopped.
+    /// with it, or hold [`Queue::taken`] while working on it); `None` when the walk is over:
+    /// nothing left and nobody working, or stopped.
     pub fn take(&self) -> Option<T> {
         let mut s = self.lock();
         loop {
@@ -81,6 +82,13 @@ impl<T> Queue<T> {
         }
     }
 
+    /// A guard that says the item just taken has been dealt with when dropped, also when the
+    /// work on it panicked: then the walk is stopped, so the other threads end instead of
+    /// waiting for that item's work forever (the panic reaches the walk's caller).
+    pub fn taken(&self) -> Taken<'_, T> {
+        Taken(self)
+    }
+
     /// Says that an item taken has been dealt with (whatever it added is in the queue).
     pub fn finished(&self) {
         let mut s = self.lock();
@@ -101,6 +109,18 @@ impl<T> Queue<T> {
         // A thread that panicked holding the lock left the state consistent (every change is
         // one statement); the panic itself reaches the caller through the thread's join.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// See [`Queue::taken`].
+pub struct Taken<'q, T>(&'q Queue<T>);
+
+impl<T> Drop for Taken<'_, T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+        self.0.finished();
     }
 }
 
@@ -129,6 +149,30 @@ mod tests {
         });
         assert!(seen.iter().all(|c| c.load(Ordering::Relaxed) == 1));
         assert!(q.take().is_none(), "still over");
+    }
+
+    /// Work that panics stops the walk: the other threads end, and the panic reaches whoever
+    /// waits for the threads, instead of everyone waiting for the lost item's work.
+    #[test]
+    fn a_panic_on_one_item_ends_every_thread() {
+        let q = Queue::new((0..100).collect::<Vec<u32>>());
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::thread::scope(|s| {
+                for _ in 0..3 {
+                    s.spawn(|| {
+                        while let Some(n) = q.take() {
+                            let _taken = q.taken();
+                            if n == 50 {
+                                panic!("visitor bug");
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    });
+                }
+            })
+        }));
+        assert!(result.is_err());
+        assert!(q.take().is_none());
     }
 
     #[test]
