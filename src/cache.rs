@@ -835,23 +835,27 @@ impl Cache {
             _ => Path::new("."),
         };
         let scan = (self.scan_id.0, self.scan_id.1.load(Ordering::Relaxed));
-        let mut key = LAST_DIR.with_borrow_mut(|last| {
-            if let Some(l) = last.as_ref().filter(|l| l.scan == scan && l.dir == dir) {
-                return l.canonical.clone();
+        LAST_DIR.with_borrow_mut(|last| {
+            if !last
+                .as_ref()
+                .is_some_and(|l| l.scan == scan && l.dir == dir)
+            {
+                *last = Some(LastDir {
+                    scan,
+                    dir: dir.to_path_buf(),
+                    canonical: self.canonical_dir(dir),
+                });
             }
-            let canonical = self.canonical_dir(dir);
-            *last = Some(LastDir {
-                scan,
-                dir: dir.to_path_buf(),
-                canonical: canonical.clone(),
-            });
-            canonical
-        })?;
-        if !key.ends_with(std::path::MAIN_SEPARATOR) {
-            key.push(std::path::MAIN_SEPARATOR);
-        }
-        key.push_str(name);
-        Some(key)
+            let canonical = last.as_ref()?.canonical.as_deref()?;
+            // One allocation of the key's length.
+            let mut key = String::with_capacity(canonical.len() + 1 + name.len());
+            key.push_str(canonical);
+            if !key.ends_with(std::path::MAIN_SEPARATOR) {
+                key.push(std::path::MAIN_SEPARATOR);
+            }
+            key.push_str(name);
+            Some(key)
+        })
     }
 
     /// The canonical form of `dir` (worked out once per directory and scan); `None` when it
