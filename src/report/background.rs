@@ -1,8 +1,10 @@
 //! A buffered writer whose writes happen on a thread of its own ([`BackgroundWriter`]): while
 //! one buffer is handed to the kernel (for a report file, the copy into the page cache), the
-//! report fills the next. A rescan's JSON report of stored findings is tens of megabytes
-//! copied out of the cache; with the copy and the write one after the other on one thread they
-//! took a fifth of a rescan of many small files.
+//! report fills the next. Writes of a buffer's size or more, vectored ones included, are not
+//! copied into a buffer: once the buffers before them are written they go to the destination
+//! from the caller's thread. A rescan's JSON report is mostly such writes: tens of megabytes of
+//! stored texts, handed to `writev` where they lie in the cache's memory map (copying them
+//! into buffers first, on the report thread, took a fifth of a rescan of many small files).
 //!
 //! The destination's last step ([`Destination::finish`], e.g. setting a report file's length
 //! to what was written) also runs on that thread, after the last byte; [`BackgroundWriter::finish`]
