@@ -49,7 +49,10 @@
 //! rendered with, so the same file reached through another spelling of a root uses `body`.
 //! The texts file is about the size of the report's findings; redb held them at twice that
 //! (a page per text) and made small files' rescans no faster. A scan reads from one snapshot
-//! taken when it starts; its own writes are batched.
+//! taken when it starts; its own writes are batched. The walk hands out a directory's files in
+//! name order, which is key order, so each worker reads the heads of the files to come ahead,
+//! up to 256 of the directory at a time, in one range read ([`Ahead`]) instead of a B-tree
+//! lookup per file.
 //!
 //! **Concurrency.** A scan holds an exclusive lock on `cache.redb.lock` beside the database: a
 //! second scan while one is running gets [`OpenError::InUse`] and should scan without the
@@ -548,6 +551,8 @@ pub struct Cache {
     racy_ns: i64,
     /// Read by every lookup; replaced at the end of each scan.
     snapshot: RwLock<Option<Snapshot>>,
+    /// How many times `snapshot` was replaced: what a thread's [`AHEAD`] is checked against.
+    snapshot_gen: AtomicU64,
     /// Canonical form of the directories files were found in.
     dirs: Mutex<HashMap<OsString, Option<String>, FixedState>>,
     /// This cache and its scan, for [`LAST_DIR`]: a number no other cache in this process has,
@@ -618,6 +623,7 @@ impl Cache {
             results,
             racy_ns: RACY_NS,
             snapshot: RwLock::new(None),
+            snapshot_gen: AtomicU64::new(0),
             dirs: Mutex::new(HashMap::default()),
             scan_id: (
                 NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
@@ -749,11 +755,13 @@ impl Cache {
         let mut found = false;
         let stored = snapshot.as_ref().and_then(|s| {
             self.guarded(|| {
-                let Some(value) = s.heads.get(key)? else {
+                let gen = (self.scan_id.0, self.snapshot_gen.load(Ordering::Acquire));
+                let Some((entries, range)) = ahead(s, gen, key)? else {
                     return Ok(None);
                 };
+                let value = &entries[range];
                 found = true;
-                let Some((head, block)) = split_prefixed(value.value()) else {
+                let Some((head, block)) = split_prefixed(value) else {
                     return Ok(None);
                 };
                 let Some(head) = Head::decode(head).filter(|h| h.results == self.results) else {
@@ -880,6 +888,7 @@ impl Cache {
         let gone = self.gone(roots).unwrap_or_default();
         // The snapshot goes first, so the store can reuse the pages it kept alive.
         *self.snapshot.write().expect("cache snapshot") = None;
+        self.snapshot_gen.fetch_add(1, Ordering::Release);
         let batch = std::mem::take(&mut *self.pending.lock().expect("cache batch")).entries;
         if !batch.is_empty() || !gone.is_empty() || self.dirty.load(Ordering::Relaxed) {
             self.write(batch, &gone, Durability::Immediate);
@@ -928,6 +937,7 @@ impl Cache {
     fn take_snapshot(&self) {
         let snapshot = self.guarded(|| snapshot_of(self.begin_read()?)).flatten();
         *self.snapshot.write().expect("cache snapshot") = snapshot;
+        self.snapshot_gen.fetch_add(1, Ordering::Release);
     }
 
     /// Starts the texts file afresh when it is shorter than the database says it was.
@@ -1015,6 +1025,7 @@ impl Cache {
             let mut db = self.db.write().expect("cache database");
             if let Some(Store::Reading(_)) = db.as_ref() {
                 *snapshot = None;
+                self.snapshot_gen.fetch_add(1, Ordering::Release);
                 if let Some(Store::Reading(reading)) = db.take() {
                     reading.close()?;
                 }
@@ -1027,6 +1038,7 @@ impl Cache {
                         .filter(|s| matches!(s, Store::Reading(_)));
                 })?;
                 *snapshot = snapshot_of(writing.begin_read()?)?;
+                self.snapshot_gen.fetch_add(1, Ordering::Release);
                 *db = Some(Store::Writing(writing));
             }
         }
@@ -1339,6 +1351,91 @@ fn table_if_any(
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
         Err(e) => Err(redb::Error::from(e)),
     }
+}
+
+/// A thread's head entries read ahead: every stored key from `from` up to `to` included
+/// (`None`: to the table's end), keys and values one after another in `bytes`.
+///
+/// A rescan looks up one head per file, and the walk hands out a directory's files in name
+/// order (`walk::Walker::read`), which is key order: the next file's entry is the next in the
+/// table. One range read per batch of files, on the worker's own copy, in place of a B-tree
+/// descent per file through redb's page cache, whose shared locks and page counts the two
+/// workers of a rescan of small files passed back and forth for every lookup.
+struct Ahead {
+    /// The cache's id and its snapshot's generation when read.
+    of: (u64, u64),
+    from: String,
+    to: Option<String>,
+    /// (key, value) ranges in `bytes`, in key order.
+    entries: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+    bytes: Arc<Vec<u8>>,
+}
+
+thread_local! {
+    static AHEAD: std::cell::RefCell<Option<Ahead>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A head entry read ahead: the bytes it is in, and where.
+type ReadAhead = (Arc<Vec<u8>>, std::ops::Range<usize>);
+
+/// Head entries read ahead at most at a time: a batch of the walk.
+const AHEAD_ENTRIES: usize = 256;
+
+/// The stored head entry of `key` in snapshot `s` (generation `of`), from the thread's
+/// read-ahead, read again from `key` on when `key` is outside it: the entries of `key`'s
+/// directory from `key` on (not those of its subdirectories, nor of the directories after
+/// it: a tree of one file per directory reads no more than a lookup per file would).
+fn ahead(s: &Snapshot, of: (u64, u64), key: &str) -> Result<Option<ReadAhead>, redb::Error> {
+    AHEAD.with_borrow_mut(|a| {
+        let covers = a.as_ref().is_some_and(|a| {
+            a.of == of && a.from.as_str() <= key && a.to.as_deref().is_none_or(|to| key <= to)
+        });
+        if !covers {
+            let dir = key
+                .rfind(std::path::MAIN_SEPARATOR)
+                .map_or("", |at| &key[..=at]);
+            let in_dir = |k: &str| {
+                k.strip_prefix(dir)
+                    .is_some_and(|name| !name.contains(std::path::MAIN_SEPARATOR))
+            };
+            let mut bytes = Vec::new();
+            let mut entries: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = Vec::new();
+            let mut stopped = false;
+            for item in s.heads.range(key..)? {
+                let (k, v) = item?;
+                let k = k.value();
+                if entries.len() == AHEAD_ENTRIES || !in_dir(k) {
+                    stopped = true;
+                    break;
+                }
+                let at = bytes.len();
+                bytes.extend_from_slice(k.as_bytes());
+                let mid = bytes.len();
+                bytes.extend_from_slice(v.value());
+                entries.push((at..mid, mid..bytes.len()));
+            }
+            // Stopped before the table's end: up to the last key read (none is stored
+            // between it and the next one).
+            let to = stopped.then(|| match entries.last() {
+                Some((k, _)) => String::from_utf8_lossy(&bytes[k.clone()]).into_owned(),
+                None => key.to_string(),
+            });
+            *a = Some(Ahead {
+                of,
+                from: key.to_string(),
+                to,
+                entries,
+                bytes: Arc::new(bytes),
+            });
+        }
+        let a = a.as_ref().expect("read ahead");
+        let found = a
+            .entries
+            .binary_search_by(|(k, _)| a.bytes[k.clone()].cmp(key.as_bytes()))
+            .ok()
+            .map(|i| (a.bytes.clone(), a.entries[i].1.clone()));
+        Ok(found)
+    })
 }
 
 /// The tables as `txn` sees them (none when they do not exist yet).
@@ -2086,6 +2183,60 @@ mod tests {
         assert!(cached && as_block);
         assert_eq!(found[0].value, version(3));
         assert_eq!(calls.get(), 4);
+    }
+
+    /// The read-ahead answers as a lookup in the table would, whatever the order of the keys
+    /// asked for (in order within a directory, backwards, across directories and their
+    /// subdirectories, missing ones, past the end), and follows a new snapshot.
+    #[test]
+    fn heads_read_ahead_answer_as_the_table_does() {
+        let d = tempfile::tempdir().unwrap();
+        let db = open_db(&d.path().join("cache.redb")).unwrap();
+        let sep = std::path::MAIN_SEPARATOR;
+        let key = |dir: &str, i: usize| format!("{sep}r{sep}{dir}{sep}f{i:04}");
+        let write = |keys: &[String], tag: &str| {
+            let txn = db.begin_write().unwrap();
+            for t in [HEADS, BODIES] {
+                let mut t = txn.open_table(t).unwrap();
+                for k in keys {
+                    t.insert(k.as_str(), format!("{tag}{k}").as_bytes())
+                        .unwrap();
+                }
+            }
+            txn.commit().unwrap();
+        };
+        // Directories of 600 files (more than a read-ahead), of one file each, a subdirectory
+        // whose keys sort among its parent's files; every third number missing.
+        let mut stored = Vec::new();
+        for dir in ["a", "a/f0300x", "b", "c", "d"] {
+            let n = if dir == "a" || dir == "c" { 600 } else { 1 };
+            stored.extend((0..n).filter(|i| i % 3 != 1).map(|i| key(dir, i)));
+        }
+        write(&stored, "v1 ");
+        let mut asked: Vec<String> = Vec::new();
+        for dir in ["a", "a/f0300x", "b", "c", "d", "e"] {
+            asked.extend((0..610).map(|i| key(dir, i)));
+        }
+        let mut backwards = asked.clone();
+        backwards.reverse();
+        let mut shuffled = asked.clone();
+        shuffled.sort_by_key(|k| blake3::hash(k.as_bytes()).as_bytes()[0]);
+        let check = |gen: u64| {
+            let s = snapshot_of(db.begin_read().unwrap()).unwrap().unwrap();
+            for keys in [&asked, &backwards, &shuffled] {
+                for k in keys {
+                    let got = ahead(&s, (u64::MAX, gen), k)
+                        .unwrap()
+                        .map(|(bytes, range)| bytes[range].to_vec());
+                    let want = s.heads.get(k.as_str()).unwrap().map(|v| v.value().to_vec());
+                    assert_eq!(got, want, "{k}");
+                }
+            }
+        };
+        check(0);
+        // Changed entries and new ones, in a new snapshot (another generation).
+        write(&asked[..700], "v2 ");
+        check(1);
     }
 
     #[test]

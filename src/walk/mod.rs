@@ -3,7 +3,8 @@
 //! Threads share a stack of work ([`queue`]): a directory to read, or a batch of up to
 //! [`ENTRIES_PER_ITEM`] of one directory's files to stat and hand over. The thread that reads
 //! a directory keeps its last batch and shares the rest, so a directory of thousands of files
-//! is spread over the threads; a thread going through a batch gives half of what is left to
+//! is spread over the threads; a directory's entries are handed out in name order (the
+//! cache reads its entries ahead in that order); a thread going through a batch gives half of what is left to
 //! a thread that has nothing to do (a few large files take long), and a thread without work
 //! waits to be woken rather than polling. Each file is statted by name in its directory ([`stat`]).
 //!
@@ -428,6 +429,10 @@ impl<'a> Walker<'a> {
                 })),
             }
         }
+        // In name order, last first (a batch is taken from its end, and the batches of names
+        // further on are handed out after this one): a file's cache entry then follows the
+        // one before it, which the cache reads ahead (`cache::Ahead`).
+        entries.sort_unstable_by(|a, b| b.path.as_os_str().cmp(a.path.as_os_str()));
         let mut batches = Vec::new();
         while entries.len() > ENTRIES_PER_ITEM {
             let rest = entries.split_off(ENTRIES_PER_ITEM);
@@ -609,6 +614,36 @@ mod tests {
         })
         .unwrap();
         assert_eq!(threads.into_inner().unwrap().len(), 2);
+    }
+
+    /// A directory's files come in name order (a thread at a time): the cache reads its
+    /// entries ahead in that order.
+    #[test]
+    fn one_thread_visits_a_directory_s_files_in_name_order() {
+        let d = tempfile::tempdir().unwrap();
+        for i in 0..(ENTRIES_PER_ITEM * 2 + 9) {
+            // Written in an order unlike the names'.
+            let name = format!("f{:05}", (i * 7919) % 100_000);
+            std::fs::write(d.path().join(name), "x").unwrap();
+        }
+        let seen = Mutex::new(Vec::new());
+        let opts = WalkOptions {
+            roots: vec![d.path().to_path_buf()],
+            threads: 1,
+            ..Default::default()
+        };
+        walk(&opts, || {
+            |e: WalkEvent| {
+                seen.lock().unwrap().push(e.path().to_path_buf());
+                true
+            }
+        })
+        .unwrap();
+        let seen = seen.into_inner().unwrap();
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(seen.len(), ENTRIES_PER_ITEM * 2 + 9);
+        assert_eq!(seen, sorted);
     }
 
     #[test]
