@@ -326,8 +326,9 @@ impl TextFile {
     }
 
     /// Seals the file (see [`Seal`]) when everything in it is trusted and it changed since
-    /// it was last sealed: the seal for the database to record, else `None`. Called after
-    /// the last write of a scan.
+    /// it was last sealed: the seal for the database to record, else `None` (also when the
+    /// file's time cannot be set). Called after the last write of a scan; an error only when
+    /// what was appended cannot be flushed.
     pub fn seal(&self) -> io::Result<Option<Seal>> {
         let mut w = self.writer.lock().expect("texts writer");
         w.check()?;
@@ -335,7 +336,12 @@ impl TextFile {
             return Ok(None);
         }
         w.out.flush().inspect_err(|_| w.broken = true)?;
-        let seal = Seal::make(w.out.get_ref(), w.id)?;
+        // A file system that refuses to set the time (or a platform without a status-change
+        // time) leaves the file unsealed, its texts checked as they are copied: sealing only
+        // saves that work, and must not fail the scan's last commit.
+        let Ok(seal) = Seal::make(w.out.get_ref(), w.id) else {
+            return Ok(None);
+        };
         w.sealed = true;
         Ok(Some(seal))
     }
