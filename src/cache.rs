@@ -951,16 +951,9 @@ impl Cache {
     /// Starts the texts file afresh when it is shorter than the database says it was.
     fn check_texts(&self) {
         let Some(texts) = &self.texts else { return };
-        let committed = self.guarded(|| {
-            let Some(table) = table_if_any(&self.begin_read()?, META)? else {
-                return Ok(None);
-            };
-            Ok(table
-                .get(TEXTS_END)?
-                .and_then(|v| TextRef::split(v.value()).map(|(r, _)| r)))
-        });
+        let committed = self.meta(TEXTS_END, |v| TextRef::split(v).map(|(r, _)| r));
         let now = texts.extent();
-        if let Some(Some(r)) = committed {
+        if let Some(r) = committed {
             if r.id == now.id && r.at.saturating_add(r.len) > now.at + now.len {
                 // Without a texts file, the bodies serve.
                 let _ = texts.restart();
@@ -971,13 +964,19 @@ impl Cache {
     /// Trusts the texts file's texts without their CRC when the file is as sealed.
     fn trust_texts(&self) {
         let Some(texts) = &self.texts else { return };
-        let seal = self.guarded(|| {
+        texts.trust(self.meta(TEXTS_SEAL, Seal::decode));
+    }
+
+    /// The value of `key` in [`META`] as the database holds it now, decoded; `None` when
+    /// missing or undecodable.
+    fn meta<T>(&self, key: &str, decode: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+        self.guarded(|| {
             let Some(table) = table_if_any(&self.begin_read()?, META)? else {
                 return Ok(None);
             };
-            Ok(table.get(TEXTS_SEAL)?.and_then(|v| Seal::decode(v.value())))
-        });
-        texts.trust(seal.flatten());
+            Ok(table.get(key)?.and_then(|v| decode(v.value())))
+        })
+        .flatten()
     }
 
     /// Removes the tables of earlier formats.

@@ -3,10 +3,11 @@
 //! Threads share a stack of work ([`queue`]): a directory to read, or a batch of up to
 //! [`ENTRIES_PER_ITEM`] of one directory's files to stat and hand over. The thread that reads
 //! a directory keeps its last batch and shares the rest, so a directory of thousands of files
-//! is spread over the threads; a directory's entries are handed out in name order (the
-//! cache reads its entries ahead in that order); a thread going through a batch gives half of what is left to
-//! a thread that has nothing to do (a few large files take long), and a thread without work
-//! waits to be woken rather than polling. Each file is statted by name in its directory ([`stat`]).
+//! is spread over the threads. A directory's entries are handed out in name order (the cache
+//! reads its entries ahead in that order). A thread going through a batch gives half of what
+//! is left to a thread that has nothing to do (a few large files take long), and a thread
+//! without work waits to be woken rather than polling. Each file is statted by name in its
+//! directory ([`stat`]).
 //!
 //! Unlike a code search tool, nothing is skipped by default: hidden files and git-ignored
 //! files are walked, because personal data hides there. Files over `--max-filesize`,
@@ -336,7 +337,7 @@ impl<'a> Walker<'a> {
         statter: &mut DirStatter,
         visit: &mut V,
     ) -> bool {
-        let entries = match work {
+        let mut entries = match work {
             Work::Entries(entries) => entries,
             Work::Dir(dir) => match self.read(dir, queue) {
                 Ok((entries, problems)) => {
@@ -350,7 +351,6 @@ impl<'a> Walker<'a> {
                 Err(event) => return visit(event),
             },
         };
-        let mut entries = entries;
         while let Some(entry) = entries.pop() {
             // Half of what is left goes to a thread with nothing to do: files can take long
             // to scan (a batch of large PDFs), or be many (a directory of thousands).
@@ -433,13 +433,19 @@ impl<'a> Walker<'a> {
         // further on are handed out after this one): a file's cache entry then follows the
         // one before it, which the cache reads ahead (`cache::Ahead`).
         entries.sort_unstable_by(|a, b| b.path.as_os_str().cmp(a.path.as_os_str()));
-        let mut batches = Vec::new();
-        while entries.len() > ENTRIES_PER_ITEM {
-            let rest = entries.split_off(ENTRIES_PER_ITEM);
-            batches.push(Work::Entries(std::mem::replace(&mut entries, rest)));
-        }
+        // The last batch stays; the others, whole batches from the front, go to the queue,
+        // each entry moved once (splitting the front off again and again copied the rest of
+        // the directory for every batch: quadratic in a directory of a million files).
+        let last = entries.len().saturating_sub(1) / ENTRIES_PER_ITEM * ENTRIES_PER_ITEM;
+        let kept = entries.split_off(last);
+        let mut rest = entries.into_iter();
+        let batches: Vec<Work> = std::iter::from_fn(|| {
+            let batch: Vec<Entry> = rest.by_ref().take(ENTRIES_PER_ITEM).collect();
+            (!batch.is_empty()).then_some(Work::Entries(batch))
+        })
+        .collect();
         queue.add(subdirs.into_iter().chain(batches));
-        Ok((entries, problems))
+        Ok((kept, problems))
     }
 
     fn follow(&self) -> bool {
