@@ -672,18 +672,19 @@ impl Cache {
             return uncached(scan);
         };
         let seen = FixedState::default().hash_one(&key);
-        let recorded_ns = unix_ns(SystemTime::now());
         let blocks = replay.blocks;
         let mut hash = None;
+        let stored = self.lookup(&key, &stat, shown, blocks, seen);
         if let Some(Stored {
-            head,
-            results,
-            block,
-        }) = self.lookup(&key, &stat, shown, blocks, seen)
+            results: Some(results),
+            ..
+        }) = stored
         {
-            if let Some(results) = results {
-                return (Ok(results.replay(&mut replay)), true);
-            }
+            return (Ok(results.replay(&mut replay)), true);
+        }
+        // Before the file is read: a change while it is read is then after this time.
+        let recorded_ns = unix_ns(SystemTime::now());
+        if let Some(Stored { head, block, .. }) = stored {
             if head.stat.size == stat.size {
                 let Ok(h) = hash_file(path) else {
                     return uncached(scan);
@@ -759,60 +760,70 @@ impl Cache {
         blocks: bool,
         seen: u64,
     ) -> Option<Stored> {
-        let snapshot = self.snapshot.read().expect("cache snapshot");
         let mut found = false;
-        let stored = snapshot.as_ref().and_then(|s| {
-            self.guarded(|| {
-                let gen = (self.scan_id.0, self.snapshot_gen.load(Ordering::Acquire));
-                let Some((entries, range)) = ahead(s, gen, key)? else {
-                    return Ok(None);
-                };
-                let value = &entries[range];
-                found = true;
-                let Some((head, block)) = split_prefixed(value) else {
-                    return Ok(None);
-                };
-                let Some(head) = Head::decode(head).filter(|h| h.results == self.results) else {
-                    return Ok(None);
-                };
-                let trusted = head.stat == *stat
-                    && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
-                let block = (!block.is_empty()).then_some(block);
-                if !trusted {
-                    let block = block.map(<[u8]>::to_vec);
-                    return Ok(Some(Stored {
-                        head,
-                        results: None,
-                        block,
-                    }));
-                }
-                // A body that does not decode is a miss (the file is read and the entry rewritten).
-                let results = self.results(s, key, shown, block.filter(|_| blocks))?;
-                Ok(results.map(|r| Stored {
+        let stored = self.guarded(|| {
+            let Some((entries, range)) = self.head_entry(key)? else {
+                return Ok(None);
+            };
+            let value = &entries[range];
+            found = true;
+            let Some((head, block)) = split_prefixed(value) else {
+                return Ok(None);
+            };
+            let Some(head) = Head::decode(head).filter(|h| h.results == self.results) else {
+                return Ok(None);
+            };
+            let trusted = head.stat == *stat
+                && stat.changed_ns().saturating_add(self.racy_ns) < head.recorded_ns;
+            let block = (!block.is_empty()).then_some(block);
+            if !trusted {
+                let block = block.map(<[u8]>::to_vec);
+                return Ok(Some(Stored {
                     head,
-                    results: Some(r),
-                    block: None,
-                }))
-            })
+                    results: None,
+                    block,
+                }));
+            }
+            // A body that does not decode is a miss (the file is read and the entry rewritten).
+            let results = self.results(key, shown, block.filter(|_| blocks))?;
+            Ok(results.map(|r| Stored {
+                head,
+                results: Some(r),
+                block: None,
+            }))
         });
         self.seen.record(seen, found);
         stored.flatten()
     }
 
+    /// The stored head entry of `key` (the bytes it is in, and where), from the thread's
+    /// read-ahead when that covers `key`: without the snapshot's lock, whose count the two
+    /// workers of a rescan otherwise passed back and forth for every file (the read-ahead is
+    /// the thread's own copy of the entries, of the snapshot its generation names). Read
+    /// ahead again, under the lock, when it does not.
+    fn head_entry(&self, key: &str) -> Result<Option<ReadAhead>, redb::Error> {
+        let of = |gen: &AtomicU64| (self.scan_id.0, gen.load(Ordering::Acquire));
+        if let Some(answer) = ahead_known(of(&self.snapshot_gen), key) {
+            return Ok(answer);
+        }
+        let snapshot = self.snapshot.read().expect("cache snapshot");
+        match snapshot.as_ref() {
+            Some(s) => ahead(s, of(&self.snapshot_gen), key),
+            None => Ok(None),
+        }
+    }
+
     /// The stored results of `key`, decoded with path `shown`: from `block` (its stored
     /// `block` entry) where given and valid, else from its `body`.
     fn results_of(&self, key: &str, shown: &str, block: Option<&[u8]>) -> Option<Results> {
-        let snapshot = self.snapshot.read().expect("cache snapshot");
-        let s = snapshot.as_ref()?;
-        self.guarded(|| self.results(s, key, shown, block))?
+        self.guarded(|| self.results(key, shown, block))?
     }
 
-    /// The results of `key` in snapshot `s`, decoded with path `shown`: from `block` (its
-    /// `block` entry) when given and it decodes, else from its `body`; `None` when missing
+    /// The results of `key`, decoded with path `shown`: from `block` (its `block` entry)
+    /// when given and it decodes, else from its `body` in the snapshot; `None` when missing
     /// or undecodable.
     fn results(
         &self,
-        s: &Snapshot,
         key: &str,
         shown: &str,
         block: Option<&[u8]>,
@@ -822,6 +833,10 @@ impl Cache {
                 return Ok(Some(r));
             }
         }
+        let snapshot = self.snapshot.read().expect("cache snapshot");
+        let Some(s) = snapshot.as_ref() else {
+            return Ok(None);
+        };
         Ok(s.bodies
             .get(key)?
             .and_then(|v| Results::decode(v.value(), key, shown, None)))
@@ -845,10 +860,11 @@ impl Cache {
     /// The key of `path`: its directory canonicalised (once per directory), then its name.
     /// `None` when that fails or the path is not UTF-8 (no stable key).
     fn key(&self, path: &Path) -> Option<String> {
-        let name = path.file_name()?.to_str()?;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
+        let (dir, name) = crate::walk::stat::dir_and_name(path)?;
+        let name = name.to_str()?;
+        let dir = match dir.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => dir,
         };
         let scan = (self.scan_id.0, self.scan_id.1.load(Ordering::Relaxed));
         LAST_DIR.with_borrow_mut(|last| {
@@ -1381,6 +1397,31 @@ struct Ahead {
     next: usize,
 }
 
+impl Ahead {
+    /// Whether this read-ahead, of generation `of`, holds `key`'s entry if there is one.
+    fn covers(&self, of: (u64, u64), key: &str) -> bool {
+        self.of == of && self.from.as_str() <= key && self.to.as_deref().is_none_or(|to| key <= to)
+    }
+
+    /// The entry of `key` (which it covers); the next one is looked at first.
+    fn find(&mut self, key: &str) -> Option<ReadAhead> {
+        let is = |i: usize| {
+            self.entries
+                .get(i)
+                .is_some_and(|(k, _)| &self.bytes[k.clone()] == key.as_bytes())
+        };
+        let at = match is(self.next) {
+            true => Some(self.next),
+            false => self
+                .entries
+                .binary_search_by(|(k, _)| self.bytes[k.clone()].cmp(key.as_bytes()))
+                .ok(),
+        }?;
+        self.next = at + 1;
+        Some((self.bytes.clone(), self.entries[at].1.clone()))
+    }
+}
+
 thread_local! {
     static AHEAD: std::cell::RefCell<Option<Ahead>> = const { std::cell::RefCell::new(None) };
 }
@@ -1391,16 +1432,22 @@ type ReadAhead = (Arc<Vec<u8>>, std::ops::Range<usize>);
 /// Head entries read ahead at most at a time: a batch of the walk.
 const AHEAD_ENTRIES: usize = 256;
 
+/// What the thread's read-ahead of generation `of` says of `key` when it covers `key`: its
+/// entry, or that there is none; `None` when it does not cover `key`.
+fn ahead_known(of: (u64, u64), key: &str) -> Option<Option<ReadAhead>> {
+    AHEAD.with_borrow_mut(|a| {
+        let a = a.as_mut().filter(|a| a.covers(of, key))?;
+        Some(a.find(key))
+    })
+}
+
 /// The stored head entry of `key` in snapshot `s` (generation `of`), from the thread's
 /// read-ahead, read again from `key` on when `key` is outside it: the entries of `key`'s
 /// directory from `key` on (not those of its subdirectories, nor of the directories after
 /// it: a tree of one file per directory reads no more than a lookup per file would).
 fn ahead(s: &Snapshot, of: (u64, u64), key: &str) -> Result<Option<ReadAhead>, redb::Error> {
     AHEAD.with_borrow_mut(|a| {
-        let covers = a.as_ref().is_some_and(|a| {
-            a.of == of && a.from.as_str() <= key && a.to.as_deref().is_none_or(|to| key <= to)
-        });
-        if !covers {
+        if !a.as_ref().is_some_and(|a| a.covers(of, key)) {
             let dir = key
                 .rfind(std::path::MAIN_SEPARATOR)
                 .map_or("", |at| &key[..=at]);
@@ -1449,23 +1496,7 @@ fn ahead(s: &Snapshot, of: (u64, u64), key: &str) -> Result<Option<ReadAhead>, r
                 next: 0,
             });
         }
-        let a = a.as_mut().expect("read ahead");
-        let is = |i: usize| {
-            a.entries
-                .get(i)
-                .is_some_and(|(k, _)| &a.bytes[k.clone()] == key.as_bytes())
-        };
-        let at = match is(a.next) {
-            true => Some(a.next),
-            false => a
-                .entries
-                .binary_search_by(|(k, _)| a.bytes[k.clone()].cmp(key.as_bytes()))
-                .ok(),
-        };
-        if let Some(i) = at {
-            a.next = i + 1;
-        }
-        Ok(at.map(|i| (a.bytes.clone(), a.entries[i].1.clone())))
+        Ok(a.as_mut().expect("read ahead").find(key))
     })
 }
 
