@@ -512,7 +512,11 @@ pub fn run_walk<T: Send, S: ItemSink<T> + ?Sized>(
     progress: &Progress,
 ) -> std::io::Result<(Summary, f64)> {
     let started = Instant::now();
-    let (tx, rx) = bounded::<Event<T>>(4096);
+    // Slots of ~200 bytes, all written when the channel is made (before the walk starts):
+    // 4,096 of them were 800 KB of fresh pages, 0.6 ms of a 25 ms rescan of small files
+    // (alternating rounds); a dense text scan to JSONL, all findings one by one, is as fast
+    // with 1,024 (262 against 267 ms).
+    let (tx, rx) = bounded::<Event<T>>(1024);
     let mut summary = Summary::default();
     let walk_result = std::thread::scope(|scope| -> std::io::Result<Result<(), String>> {
         let walker = scope.spawn(move || {
