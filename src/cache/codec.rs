@@ -11,6 +11,7 @@
 
 use crate::detect::Severity;
 use crate::location::{Location, Step};
+use crate::report::json::{category_name, severities, SeverityCounts};
 use crate::report::json::{BlockText, FileBlock};
 use crate::report::{FileError, Finding, Related, Skipped};
 
@@ -98,7 +99,8 @@ impl Enc {
             e.str(category);
             e.u64(*n);
         });
-        self.list(by_severity, |e, &(severity, n)| {
+        let by_severity: Vec<(Severity, u64)> = severities(by_severity).collect();
+        self.list(&by_severity, |e, &(severity, n)| {
             e.rest.push(severity_code(severity));
             e.u64(n);
         });
@@ -424,10 +426,14 @@ impl<'a> Dec<'a> {
     pub(super) fn block(&mut self, key: &str, at: u64, file: [u8; 16]) -> Option<FileBlock> {
         let path = self.string()?;
         let count = self.u64()?;
-        let by_category = self.list(|d| Some((d.string()?, d.u64()?)))?;
-        let by_severity = self.list(|d| {
+        let by_category = self.list(|d| Some((category_name(d.str()?), d.u64()?)))?;
+        let mut by_severity = SeverityCounts::default();
+        self.list(|d| {
             let severity = *Severity::ALL.get(usize::from(d.byte()?))?;
-            Some((severity, d.u64()?))
+            let n = d.u64()?;
+            let count = &mut by_severity[severity.index()];
+            *count = count.checked_add(n)?;
+            Some(())
         })?;
         let len = self.u64()?;
         fn sum(counts: impl Iterator<Item = u64>) -> Option<u64> {
@@ -436,7 +442,7 @@ impl<'a> Dec<'a> {
         (count > 0
             && len > 0
             && sum(by_category.iter().map(|c| c.1)) == Some(count)
-            && sum(by_severity.iter().map(|c| c.1)) == Some(count))
+            && sum(by_severity.iter().copied()) == Some(count))
         .then(|| FileBlock {
             path,
             text: BlockText::Stored {
@@ -578,7 +584,7 @@ mod tests {
             text: BlockText::Here(b"{\n      \"rule\": \"no.fnr\"\n    }".to_vec()),
             count: 3,
             by_category: vec![("national_id".into(), 1), ("phone".into(), 2)],
-            by_severity: vec![(Severity::Low, 2), (Severity::High, 1)],
+            by_severity: [0, 2, 0, 1, 0],
         };
         let encode = |b: &FileBlock| {
             let mut e = Enc::default();

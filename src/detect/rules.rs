@@ -40,6 +40,11 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// Its place in [`Severity::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The lower-case name used in rule files and reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -12,7 +12,10 @@ use serde::Serialize;
 
 use super::group::{MessageGroup, MessageGrouper};
 use super::{FileError, Finding, Header, Report, ReportSink, Skipped, Summary};
-pub use block::{BlockText, FileBlock, NoStore, SharedText, TextStore};
+pub use block::{
+    category_name, severities, BlockText, CategoryName, FileBlock, NoStore, SeverityCounts,
+    SharedText, TextStore,
+};
 use pretty::RenderMemo;
 
 /// Writes a whole report as pretty-printed JSON.

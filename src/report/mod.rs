@@ -144,7 +144,7 @@ impl Summary {
         for (category, n) in &block.by_category {
             self.add_to_category(category, *n);
         }
-        for &(severity, n) in &block.by_severity {
+        for (severity, n) in json::severities(&block.by_severity) {
             *self.findings_by_severity.entry(severity).or_default() += n;
         }
     }

@@ -5,6 +5,7 @@
 //! text stays in the cache until the report is written ([`BlockText::Stored`]), so a rescan
 //! does not hold every file's findings in memory either.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
@@ -26,9 +27,52 @@ pub struct FileBlock {
     /// Number of findings.
     pub count: u64,
     /// Findings per category.
-    pub by_category: Vec<(String, u64)>,
-    /// Findings per severity.
-    pub by_severity: Vec<(Severity, u64)>,
+    pub by_category: Vec<(CategoryName, u64)>,
+    /// Findings per severity, in the order of [`Severity::ALL`].
+    pub by_severity: SeverityCounts,
+}
+
+/// Findings per severity, in the order of [`Severity::ALL`] ([`Severity::index`]).
+pub type SeverityCounts = [u64; Severity::ALL.len()];
+
+/// The severities `counts` has findings of, with their numbers, least serious first.
+pub fn severities(counts: &SeverityCounts) -> impl Iterator<Item = (Severity, u64)> + '_ {
+    Severity::ALL
+        .into_iter()
+        .zip(counts.iter().copied())
+        .filter(|&(_, n)| n > 0)
+}
+
+/// A category's name as a block keeps it: shared by every block for the names met so far
+/// ([`category_name`]), its own copy past the first [`SHARED_NAMES`].
+pub type CategoryName = Cow<'static, str>;
+
+/// Distinct category names shared. Rules name a handful (eight built in, one per rule at
+/// most); the bound keeps a damaged cache from growing the list without end.
+pub const SHARED_NAMES: usize = 256;
+
+/// The category `name`, shared with every other block of it: a rescan decodes a block per
+/// file, and each block's counts held a string per category, four allocations of a file's
+/// ten (the thread's own list answers, the process's list, under a lock, once per thread and
+/// name).
+pub fn category_name(name: &str) -> CategoryName {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Vec<&'static str>> = const {
+            std::cell::RefCell::new(Vec::new())
+        };
+    }
+    static SHARED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    if let Some(k) = KNOWN.with_borrow(|list| list.iter().copied().find(|k| *k == name)) {
+        return Cow::Borrowed(k);
+    }
+    let shared = shared_name(&mut SHARED.lock().unwrap_or_else(|p| p.into_inner()), name);
+    match shared {
+        Some(k) => {
+            KNOWN.with_borrow_mut(|list| list.push(k));
+            Cow::Borrowed(k)
+        }
+        None => Cow::Owned(name.to_string()),
+    }
 }
 
 /// Where a block's rendered text is.
@@ -128,6 +172,20 @@ impl TextStore for NoStore {
     }
 }
 
+/// `name` as kept in `all`, added (for good) if it is not there and `all` has fewer than
+/// [`SHARED_NAMES`]; `None` when `all` is full.
+fn shared_name(all: &mut Vec<&'static str>, name: &str) -> Option<&'static str> {
+    if let Some(k) = all.iter().copied().find(|k| *k == name) {
+        return Some(k);
+    }
+    if all.len() >= SHARED_NAMES {
+        return None;
+    }
+    let k: &'static str = Box::leak(name.into());
+    all.push(k);
+    Some(k)
+}
+
 impl FileBlock {
     /// Renders `findings` (all of the file at `path`, at least one), sorted here into report
     /// order: by location, then rule, ties in the order found, as [`crate::report::Collector`]
@@ -136,19 +194,19 @@ impl FileBlock {
         debug_assert!(findings.iter().all(|f| f.path == path));
         findings.sort_by(within_file);
         let mut by_category: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut by_severity: BTreeMap<Severity, u64> = BTreeMap::new();
+        let mut by_severity = SeverityCounts::default();
         for f in findings.iter() {
             *by_category.entry(&f.category).or_default() += 1;
-            *by_severity.entry(f.severity).or_default() += 1;
+            by_severity[f.severity.index()] += 1;
         }
         Ok(FileBlock {
             text: BlockText::Here(super::render_findings(findings)?),
             count: findings.len() as u64,
             by_category: by_category
                 .into_iter()
-                .map(|(c, n)| (c.to_string(), n))
+                .map(|(c, n)| (category_name(c), n))
                 .collect(),
-            by_severity: by_severity.into_iter().collect(),
+            by_severity,
             path,
         })
     }
@@ -210,6 +268,27 @@ mod tests {
         }
     }
 
+    /// A category's name is one string however many blocks and threads ask for it; past
+    /// the bound of the shared list, a name is a copy of its own.
+    #[test]
+    fn category_names_are_shared_up_to_a_bound() {
+        let a = category_name("test_category_shared");
+        let b = std::thread::spawn(|| category_name("test_category_shared"))
+            .join()
+            .unwrap();
+        assert!(matches!((&a, &b), (Cow::Borrowed(_), Cow::Borrowed(_))));
+        assert!(std::ptr::eq(a.as_ptr(), b.as_ptr()), "one string");
+        assert_eq!(a, "test_category_shared");
+        let mut all = Vec::new();
+        let first = shared_name(&mut all, "c0").unwrap();
+        for i in 1..SHARED_NAMES {
+            assert!(shared_name(&mut all, &format!("c{i}")).is_some());
+        }
+        assert!(std::ptr::eq(shared_name(&mut all, "c0").unwrap(), first));
+        assert_eq!(shared_name(&mut all, "one more"), None);
+        assert_eq!(all.len(), SHARED_NAMES);
+    }
+
     #[test]
     fn renders_in_report_order_with_counts_and_parses_back() {
         let mut found = vec![
@@ -230,7 +309,11 @@ mod tests {
                 ("phone".into(), 1)
             ]
         );
-        assert_eq!(block.by_severity, [(Severity::Low, 2), (Severity::High, 1)]);
+        assert_eq!(block.by_severity, [0, 2, 0, 1, 0]);
+        assert_eq!(
+            severities(&block.by_severity).collect::<Vec<_>>(),
+            [(Severity::Low, 2), (Severity::High, 1)]
+        );
         assert_eq!(block.findings(&NoStore).unwrap(), sorted);
         // The bytes the JSON report writes for the same findings.
         let text = super::super::render_findings(&sorted).unwrap();
