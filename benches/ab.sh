@@ -9,19 +9,21 @@
 # Each binary gets its own cache in a fresh temporary directory, filled by a first scan (not
 # timed; a binary's cache is only valid for that very build) and warmed by a second. Then
 # RUNS rounds each time every binary once, in turn, after a `sync` (not timed), as a rescan
-# writing a JSON report over the last one (`-f json -o FILE`). Prints the median and the
-# fastest run per binary, and checks that their reports hold the same findings.
+# writing a JSON report over the last one (`-f json -o FILE`; FORMAT=jsonl for JSON Lines).
+# Prints the median and the fastest run per binary, and checks that their reports hold the
+# same findings.
 set -euo pipefail
 
 RUNS=$1
 CORPUS=$2
 shift 2
 export SPORHUND_FINGERPRINT_KEY=bench
+FORMAT=${FORMAT:-json}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 scan() { # index binary
-    "$2" scan "$CORPUS" --cache-dir "$TMP/cache-$1" --no-progress -f json -o "$TMP/report-$1.json" || true
+    "$2" scan "$CORPUS" --cache-dir "$TMP/cache-$1" --no-progress -f "$FORMAT" -o "$TMP/report-$1.$FORMAT" || true
 }
 
 i=0
@@ -50,9 +52,15 @@ done | sort -k1,1n -k2,2n | awk -v names="$*" '
             printf "%-40s median %6.1f ms  fastest %6.1f ms  (%d runs)\n", name[k + 1], a[int((n + 1) / 2)] / 1000, a[1] / 1000, n
         }
     }'
-first=$(jq -S '.findings' "$TMP/report-0.json" | md5sum)
+findings() { # report
+    case $FORMAT in
+        json) jq -S '.findings' "$1" ;;
+        *) grep '"type":"finding"' "$1" | sort ;;
+    esac | md5sum
+}
+first=$(findings "$TMP/report-0.$FORMAT")
 i=0
 for b in "$@"; do
-    [ "$(jq -S '.findings' "$TMP/report-$i.json" | md5sum)" = "$first" ] || echo "findings differ: $b" >&2
+    [ "$(findings "$TMP/report-$i.$FORMAT")" = "$first" ] || echo "findings differ: $b" >&2
     i=$((i + 1))
 done

@@ -132,13 +132,32 @@ pub const MAX_FINDINGS_STORED: usize = 100_000;
 /// writes cost the same with 8 MiB (callgrind, small-files corpus: +0.5 %).
 const CACHE_MEMORY: usize = 8 << 20;
 
-/// The same for the database opened read-only, a rescan's until something must be written:
-/// its heads are read ahead a directory at a time ([`Ahead`]), each page once, so cached
-/// pages serve little beyond the B-tree's upper levels. Each page read is a new buffer, and
-/// keeping 8 MiB of them meant faulting in 8 MiB of fresh memory: a rescan of small files
-/// took 29.8 ms (JSON) and 49.1 ms (JSONL, which also reads bodies) with 8 MiB, 27.9 and
-/// 46.3 ms with 2 MiB, and 27.9 and 47.7 ms with 1 MiB (8 alternating rounds each).
-const READ_CACHE_MEMORY: usize = 2 << 20;
+/// What a scan reads of the stored results, which sets the page cache of the database opened
+/// read-only (a rescan's, until something must be written). Heads are read ahead a directory
+/// at a time ([`Ahead`]), each page once, so cached pages serve little beyond the B-tree's
+/// upper levels; each page read is a new buffer, and every buffer the cache keeps is fresh
+/// memory to fault in (1.2 µs a page on the test VM, and freeing it at exit). A rescan of
+/// small files took 29.8 ms (JSON) and 49.1 ms (JSONL) with 8 MiB, 27.9 and 46.3 ms with
+/// 2 MiB; later, 26.1 and 47.7 ms with 2 MiB, 24.7 and 49.1 ms with 256 KiB (alternating
+/// rounds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// Rendered blocks (a JSON report): heads, in key order.
+    Blocks,
+    /// Findings one by one: bodies too, looked up at random (a cache of the B-tree's upper
+    /// levels pays).
+    Findings,
+}
+
+impl Reads {
+    /// Bytes of redb's page cache for the database opened read-only.
+    fn page_cache(self) -> usize {
+        match self {
+            Reads::Blocks => 256 << 10,
+            Reads::Findings => 2 << 20,
+        }
+    }
+}
 
 /// Pending entries are written in one transaction once there are this many …
 const BATCH_ENTRIES: usize = 512;
@@ -555,6 +574,7 @@ pub struct Cache {
     /// is stored or replayed).
     texts: Option<TextFile>,
     results: String,
+    reads: Reads,
     /// [`RACY_NS`], smaller in tests.
     racy_ns: i64,
     /// Read by every lookup; replaced at the end of each scan.
@@ -592,6 +612,15 @@ impl Cache {
     /// Opens (or creates) the cache at `path` for scans whose [`results_hash`] is `results`.
     /// The second value is a warning to show: the file was unreadable and has been replaced.
     pub fn open(path: &Path, results: String) -> Result<(Cache, Option<String>), OpenError> {
+        Cache::open_for(path, results, Reads::Findings)
+    }
+
+    /// [`Cache::open`] for a scan that `reads` what it says.
+    pub fn open_for(
+        path: &Path,
+        results: String,
+        reads: Reads,
+    ) -> Result<(Cache, Option<String>), OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let mut b = std::fs::DirBuilder::new();
             b.recursive(true);
@@ -604,7 +633,7 @@ impl Cache {
                 .map_err(|e| OpenError::Other(format!("{}: {e}", dir.display())))?;
         }
         let lock = lock_file(path)?;
-        let (db, warning) = match open_store(path) {
+        let (db, warning) = match open_store(path, reads) {
             Ok(db) => (db, None),
             Err(DatabaseError::DatabaseAlreadyOpen) => {
                 return Err(OpenError::InUse(path.to_path_buf()))
@@ -629,6 +658,7 @@ impl Cache {
             path: path.to_path_buf(),
             texts: TextFile::open(&TextFile::path_of(path)).ok(),
             results,
+            reads,
             racy_ns: RACY_NS,
             snapshot: RwLock::new(None),
             snapshot_gen: AtomicU64::new(0),
@@ -1056,7 +1086,7 @@ impl Cache {
                 // blocks already replayed can still be read (see `with_text`), and `guarded`
                 // turns the cache off; failing that too, it stays closed.
                 let writing = open_db(&self.path).inspect_err(|_| {
-                    *db = open_store(&self.path)
+                    *db = open_store(&self.path, self.reads)
                         .ok()
                         .filter(|s| matches!(s, Store::Reading(_)));
                 })?;
@@ -1537,11 +1567,11 @@ fn lock_file(path: &Path) -> Result<File, OpenError> {
 
 /// Opens an existing, cleanly closed database read-only; else (missing, needing repair,
 /// unreadable) opens or creates it for writing, as [`open_db`] does.
-fn open_store(path: &Path) -> Result<Store, DatabaseError> {
+fn open_store(path: &Path, reads: Reads) -> Result<Store, DatabaseError> {
     if path.metadata().is_ok_and(|m| m.len() > 0) {
         let reading = std::panic::catch_unwind(|| {
             Builder::new()
-                .set_cache_size(READ_CACHE_MEMORY)
+                .set_cache_size(reads.page_cache())
                 .open_read_only(path)
         });
         if let Ok(Ok(db)) = reading {

@@ -58,7 +58,9 @@ fn scan(args: ScanArgs) -> Result<i32, String> {
         // The cache's settings do not include this option: it must not serve other results.
         eprintln!("sporhund: note: --names-everywhere reads every file (no cache)");
     } else if !args.no_cache {
-        scanner.cache = cache_path.as_deref().and_then(|p| open_cache(p, &scanner));
+        scanner.cache = cache_path
+            .as_deref()
+            .and_then(|p| open_cache(p, &scanner, args.format));
     }
     // The policy's own files (configs, baselines) and the cache are never scanned.
     walk.exclude_paths.extend(args.policy.files(&roots));
@@ -187,8 +189,13 @@ fn cache_path(args: &ScanArgs) -> Option<PathBuf> {
 }
 
 /// Opens the cache; when it cannot be used, says why and the scan reads every file.
-fn open_cache(path: &Path, scanner: &Scanner) -> Option<Cache> {
-    match Cache::open(path, cache::results_hash(scanner)) {
+fn open_cache(path: &Path, scanner: &Scanner, format: Format) -> Option<Cache> {
+    // The scan replays rendered blocks exactly when the report takes them (see `Scanner::scan`).
+    let reads = match format == Format::Json && !scanner.policy.tracks_findings() {
+        true => cache::Reads::Blocks,
+        false => cache::Reads::Findings,
+    };
+    match Cache::open_for(path, cache::results_hash(scanner), reads) {
         Ok((cache, warning)) => {
             if let Some(w) = warning {
                 eprintln!("sporhund: warning: {w}");
