@@ -158,21 +158,23 @@ where
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            let mut visit = make_visitor();
-            let (walker, queue) = (&walker, &queue);
-            s.spawn(move || {
-                let mut statter = DirStatter::default();
-                while let Some(work) = queue.take() {
-                    let taken = queue.taken();
-                    if !walker.run(work, queue, &mut statter, &mut visit) {
-                        queue.stop();
-                    }
-                    drop(taken);
-                }
-            });
+    let work = |mut visit: V| {
+        let mut statter = DirStatter::default();
+        while let Some(work) = queue.take() {
+            let taken = queue.taken();
+            if !walker.run(work, &queue, &mut statter, &mut visit) {
+                queue.stop();
+            }
+            drop(taken);
         }
+    };
+    // The calling thread is one of the walk's threads (one thread fewer to start).
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            let visit = make_visitor();
+            s.spawn(|| work(visit));
+        }
+        work(make_visitor());
     });
     Ok(())
 }
