@@ -341,14 +341,14 @@ impl Results {
         e.finish()
     }
 
-    /// A `block` entry of `key` (its [`TextRef`], then the results), decoded with `shown` as
-    /// the path of everything: `None` when it does not decode, when its text is not in
+    /// A `block` entry (its [`TextRef`], then the results), decoded with `shown` as the path
+    /// of everything: `None` when it does not decode, when its text is not in
     /// `texts` as it should be ([`TextFile::check`]: here, on the worker, so the report
     /// thread only copies it), or when it was rendered with another path (the same file
     /// reached through another spelling of a root).
-    fn decode_block(bytes: &[u8], key: &str, shown: &str, texts: &TextFile) -> Option<Results> {
+    fn decode_block(bytes: &[u8], shown: &str, texts: &TextFile) -> Option<Results> {
         let (text, rest) = TextRef::split(bytes)?;
-        let r = Results::decode(rest, key, shown, Some(text))?;
+        let r = Results::decode(rest, shown, Some(text))?;
         match &r.findings {
             Found::Rendered(b) if b.text_len() == text.len && texts.check(text) => Some(r),
             _ => None,
@@ -358,7 +358,7 @@ impl Results {
     /// A `body` entry (`text: None`), or the results of a `block` entry whose text is at
     /// `text` in the texts file, decoded with `shown` as the path of everything: `None`
     /// when it does not decode, or when a block was rendered with another path.
-    fn decode(bytes: &[u8], key: &str, shown: &str, text: Option<TextRef>) -> Option<Results> {
+    fn decode(bytes: &[u8], shown: &str, text: Option<TextRef>) -> Option<Results> {
         let mut d = Dec::new(bytes)?;
         let skipped = match d.byte()? {
             0 => None,
@@ -366,9 +366,7 @@ impl Results {
             _ => return None,
         };
         let findings = match text {
-            Some(t) => Found::Rendered(Arc::new(
-                d.block(key, t.at, t.id).filter(|b| b.path == shown)?,
-            )),
+            Some(t) => Found::Rendered(Arc::new(d.block(t.at, t.id).filter(|b| b.path == shown)?)),
             None => Found::List(d.list(|d| d.finding(shown))?),
         };
         let errors = d.list(|d| d.error(shown))?;
@@ -859,7 +857,7 @@ impl Cache {
         block: Option<&[u8]>,
     ) -> Result<Option<Results>, redb::Error> {
         if let Some((block, texts)) = block.zip(self.texts.as_ref()) {
-            if let Some(r) = Results::decode_block(block, key, shown, texts) {
+            if let Some(r) = Results::decode_block(block, shown, texts) {
                 return Ok(Some(r));
             }
         }
@@ -869,7 +867,7 @@ impl Cache {
         };
         Ok(s.bodies
             .get(key)?
-            .and_then(|v| Results::decode(v.value(), key, shown, None)))
+            .and_then(|v| Results::decode(v.value(), shown, None)))
     }
 
     /// The findings of `key` from its `body`, rendered as its block's text (path `shown`):
@@ -1309,17 +1307,10 @@ impl Cache {
 /// file changed under the cache) is replaced by the file's findings from its `body`,
 /// rendered again: the same bytes as the text was written with.
 impl TextStore for Cache {
-    fn text(
-        &self,
-        path: &str,
-        key: &str,
-        at: u64,
-        len: u64,
-        file: [u8; 16],
-    ) -> std::io::Result<SharedText> {
+    fn text(&self, path: &str, at: u64, len: u64, file: [u8; 16]) -> std::io::Result<SharedText> {
         let missing = |why: &dyn std::fmt::Display| {
             std::io::Error::other(format!(
-                "{}: the findings of {key} cannot be read from the cache ({why})",
+                "{}: the findings of {path} cannot be read from the cache ({why})",
                 self.path.display()
             ))
         };
@@ -1332,7 +1323,10 @@ impl TextStore for Cache {
         if text.intact() {
             return Ok(text.shared());
         }
-        let again = self.rendered_from_body(key, path);
+        // The file's entry, from the path the walk found it by (what its key is made of).
+        let again = self
+            .key(Path::new(path))
+            .and_then(|key| self.rendered_from_body(&key, path));
         Ok(SharedText::owned(
             again.ok_or_else(|| missing(&"damaged, and so is its body"))?,
         ))
@@ -1643,10 +1637,12 @@ mod tests {
         let errors = std::cell::RefCell::new(Vec::new());
         let as_block = Cell::new(false);
         let metadata = std::fs::metadata(path).unwrap();
+        // As the walk shows it: the store finds a file's entry by it.
+        let shown = path.to_str().unwrap();
         let file = CachedFile {
             path,
             stat: &FileStat::of(&metadata),
-            shown: "shown/path",
+            shown,
         };
         let receive_block = |b: Arc<FileBlock>| {
             as_block.set(true);
@@ -1657,15 +1653,15 @@ mod tests {
             &mut || {
                 calls.set(calls.get() + 1);
                 let text = std::fs::read_to_string(path).unwrap();
-                let mut f = vec![finding(&text)];
+                let mut f = vec![finding(shown, &text)];
                 let e = FileError {
-                    path: "shown/path".into(),
+                    path: shown.into(),
                     location: Location::root(),
                     message: format!("error in {text}"),
                 };
                 errors.borrow_mut().push(e.clone());
                 let block = blocks.then(|| {
-                    let b = Arc::new(FileBlock::render("shown/path".into(), &mut f).unwrap());
+                    let b = Arc::new(FileBlock::render(shown.into(), &mut f).unwrap());
                     receive_block(b.clone());
                     b
                 });
@@ -1692,7 +1688,7 @@ mod tests {
         assert_eq!(outcome.unwrap(), Outcome::Extracted);
         let errors = errors.into_inner();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].path, "shown/path");
+        assert_eq!(errors[0].path, shown);
         (found.into_inner(), cached, as_block.get())
     }
 
@@ -1731,14 +1727,14 @@ mod tests {
         assert_eq!(calls.get(), 2);
     }
 
-    fn finding(value: &str) -> Finding {
+    fn finding(path: &str, value: &str) -> Finding {
         Finding {
             rule: "no.fnr".into(),
             category: "national_id".into(),
             kind: Some("fnr".into()),
             severity: crate::detect::Severity::High,
             confidence: 0.9,
-            path: "shown/path".into(),
+            path: path.into(),
             location: Location::root(),
             value: value.into(),
             fingerprint: "f".repeat(32),
@@ -1779,7 +1775,9 @@ mod tests {
     fn stored_block(cache: &Cache, file: &Path) -> Arc<FileBlock> {
         let key = cache.key(file).unwrap();
         let stat = Stat::of(&FileStat::of(&std::fs::metadata(file).unwrap())).unwrap();
-        let stored = cache.lookup(&key, &stat, "shown/path", true, 0).unwrap();
+        let stored = cache
+            .lookup(&key, &stat, file.to_str().unwrap(), true, 0)
+            .unwrap();
         match stored.results.unwrap().findings {
             Found::Rendered(block) => block,
             Found::List(_) => panic!("a block was stored"),
@@ -2019,10 +2017,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (file, db, calls, first) = scanned_once(dir.path(), "some text");
         let cache = trusting(&db);
-        let key = cache.key(&file).unwrap();
         // Replayed without its text, which the store gives when the report is written.
         let block = stored_block(&cache, &file);
-        assert!(matches!(&block.text, BlockText::Stored { key: k, .. } if *k == key));
+        assert!(matches!(&block.text, BlockText::Stored { .. }));
         assert_eq!(block.findings(&cache).unwrap(), first);
         assert_eq!(
             scan_with(&cache, &file, &calls, true),
@@ -2052,12 +2049,11 @@ mod tests {
             "{err}"
         );
         let id = cache.texts.as_ref().unwrap().extent().id;
-        let BlockText::Stored { key, len, .. } = &block.text else {
+        let BlockText::Stored { len, .. } = &block.text else {
             unreachable!()
         };
         let past = Arc::new(FileBlock {
             text: BlockText::Stored {
-                key: key.clone(),
                 at: 1 << 20,
                 len: *len,
                 file: id,

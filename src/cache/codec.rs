@@ -421,9 +421,9 @@ impl<'a> Dec<'a> {
         })
     }
 
-    /// A block written by [`Enc::block`], its text stored apart (for `key`, at offset `at` in
-    /// the texts file `file`): `None` also when it is empty or its counts do not add up.
-    pub(super) fn block(&mut self, key: &str, at: u64, file: [u8; 16]) -> Option<FileBlock> {
+    /// A block written by [`Enc::block`], its text stored apart (at offset `at` in the texts
+    /// file `file`): `None` also when it is empty or its counts do not add up.
+    pub(super) fn block(&mut self, at: u64, file: [u8; 16]) -> Option<FileBlock> {
         let path = self.string()?;
         let count = self.u64()?;
         let by_category = self.list(|d| Some((category_name(d.str()?), d.u64()?)))?;
@@ -443,14 +443,9 @@ impl<'a> Dec<'a> {
             && len > 0
             && sum(by_category.iter().map(|c| c.1)) == Some(count)
             && sum(by_severity.iter().copied()) == Some(count))
-        .then(|| FileBlock {
+        .then_some(FileBlock {
             path,
-            text: BlockText::Stored {
-                key: key.to_string(),
-                at,
-                len,
-                file,
-            },
+            text: BlockText::Stored { at, len, file },
             count,
             by_category,
             by_severity,
@@ -595,33 +590,29 @@ mod tests {
         let mut d = Dec::new(&bytes).unwrap();
         let apart = FileBlock {
             text: BlockText::Stored {
-                key: "k".into(),
                 at: 5,
                 len: 30,
                 file: [1; 16],
             },
             ..block.clone()
         };
-        assert_eq!(d.block("k", 5, [1; 16]).as_ref(), Some(&apart));
+        assert_eq!(d.block(5, [1; 16]).as_ref(), Some(&apart));
         assert!(d.is_done());
         let wrong = FileBlock {
             count: 4,
             ..block.clone()
         };
-        assert_eq!(
-            Dec::new(&encode(&wrong)).unwrap().block("k", 5, [1; 16]),
-            None
-        );
+        assert_eq!(Dec::new(&encode(&wrong)).unwrap().block(5, [1; 16]), None);
         for n in 0..bytes.len() {
             assert!(Dec::new(&bytes[..n])
-                .and_then(|mut d| d.block("k", 5, [1; 16]))
+                .and_then(|mut d| d.block(5, [1; 16]))
                 .is_none());
         }
         for i in 0..bytes.len() {
             let mut damaged = bytes.clone();
             damaged[i] ^= 0xA5;
             if let Some(mut d) = Dec::new(&damaged) {
-                let _ = d.block("k", 5, [1; 16]);
+                let _ = d.block(5, [1; 16]);
             }
         }
     }

@@ -80,11 +80,10 @@ pub fn category_name(name: &str) -> CategoryName {
 pub enum BlockText {
     /// In memory.
     Here(Vec<u8>),
-    /// In a [`TextStore`] (the cache): the text of `key`, `len` bytes at offset `at`, read as
-    /// the report is written.
+    /// In a [`TextStore`] (the cache): `len` bytes at offset `at`, read as the report is
+    /// written. The store finds the file's entry, should it need it, from the block's path
+    /// (a key kept in every block was a tenth of a rescan's fresh memory).
     Stored {
-        /// The store's key (named in errors).
-        key: String,
         /// Where the text starts in the store.
         at: u64,
         /// Its length in bytes.
@@ -142,32 +141,18 @@ impl AsRef<[u8]> for HereText {
 
 /// Gives the texts of [`BlockText::Stored`] blocks.
 pub trait TextStore {
-    /// The text of `key` stored at `at`, `len` bytes (the findings of the file the report
-    /// shows as `path`), always UTF-8: an error when it cannot be had.
-    fn text(
-        &self,
-        path: &str,
-        key: &str,
-        at: u64,
-        len: u64,
-        file: [u8; 16],
-    ) -> io::Result<SharedText>;
+    /// The text stored at `at`, `len` bytes: the findings of the file the report shows as
+    /// `path` (as the walk found it), always UTF-8; an error when it cannot be had.
+    fn text(&self, path: &str, at: u64, len: u64, file: [u8; 16]) -> io::Result<SharedText>;
 }
 
 /// No store: only texts in memory can be read.
 pub struct NoStore;
 
 impl TextStore for NoStore {
-    fn text(
-        &self,
-        _path: &str,
-        key: &str,
-        _at: u64,
-        _len: u64,
-        _file: [u8; 16],
-    ) -> io::Result<SharedText> {
+    fn text(&self, path: &str, _at: u64, _len: u64, _file: [u8; 16]) -> io::Result<SharedText> {
         Err(io::Error::other(format!(
-            "the findings of {key} are kept in the cache, which this report cannot read"
+            "the findings of {path} are kept in the cache, which this report cannot read"
         )))
     }
 }
@@ -226,9 +211,7 @@ impl FileBlock {
                 let here: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(HereText(self.clone()));
                 Ok(SharedText::new(here, 0..text.len()).expect("the whole text"))
             }
-            BlockText::Stored { key, at, len, file } => {
-                store.text(&self.path, key, *at, *len, *file)
-            }
+            BlockText::Stored { at, len, file } => store.text(&self.path, *at, *len, *file),
         }
     }
 
@@ -324,19 +307,17 @@ mod tests {
             fn text(
                 &self,
                 path: &str,
-                key: &str,
                 at: u64,
                 len: u64,
                 file: [u8; 16],
             ) -> io::Result<SharedText> {
                 assert_eq!(path, "dir/a \"b\".txt");
-                assert_eq!((key, at, len, file), ("k", 9, self.0.len() as u64, [3; 16]));
+                assert_eq!((at, len, file), (9, self.0.len() as u64, [3; 16]));
                 Ok(SharedText::owned(self.0.clone()))
             }
         }
         let stored = Arc::new(FileBlock {
             text: BlockText::Stored {
-                key: "k".into(),
                 at: 9,
                 len: text.len() as u64,
                 file: [3; 16],
