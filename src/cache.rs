@@ -252,9 +252,10 @@ fn unix_ns(t: SystemTime) -> i64 {
 
 /// What is stored per file besides its results: enough to decide whether they still hold.
 #[derive(Debug, PartialEq)]
+/// A file's head entry, as made by a scan of this cache's [`results_hash`] (written with it
+/// and read only when it matches: a rescan compares it in place rather than copying it out
+/// for every file).
 struct Head {
-    /// [`results_hash`] of the scan that made the entry.
-    results: String,
     stat: Stat,
     /// When the stat was taken (ns since the epoch).
     recorded_ns: i64,
@@ -266,10 +267,11 @@ struct Head {
 const HEAD_V3: u8 = 3;
 
 impl Head {
-    fn encode(&self) -> Vec<u8> {
+    /// The entry, made by a scan whose [`results_hash`] is `results`.
+    fn encode(&self, results: &str) -> Vec<u8> {
         let mut e = Enc::with_capacity(128);
         e.rest.push(HEAD_V3);
-        e.str(&self.results);
+        e.str(results);
         let s = &self.stat;
         e.u64(s.dev);
         e.u64(s.ino);
@@ -281,11 +283,12 @@ impl Head {
         e.finish()
     }
 
-    fn decode(bytes: &[u8]) -> Option<Head> {
+    /// The entry `bytes`, when it was made by a scan whose [`results_hash`] is `results`.
+    fn decode(bytes: &[u8], results: &str) -> Option<Head> {
         let mut d = Dec::new(bytes)?;
         (d.byte()? == HEAD_V3).then_some(())?;
+        (d.str()? == results).then_some(())?;
         Some(Head {
-            results: d.str()?.to_string(),
             stat: Stat {
                 dev: d.u64()?,
                 ino: d.u64()?,
@@ -725,7 +728,8 @@ impl Cache {
                             recorded_ns,
                             ..head
                         };
-                        let value = prefixed(&head.encode(), block.as_deref().unwrap_or(&[]));
+                        let head = head.encode(&self.results);
+                        let value = prefixed(&head, block.as_deref().unwrap_or(&[]));
                         self.put(key, value, None);
                         return (Ok(results.replay(&mut replay)), true);
                     }
@@ -741,7 +745,6 @@ impl Cache {
         if let (Ok(outcome), Some(recorded)) = (&result, recorded) {
             if recorded.findings.len() <= MAX_FINDINGS_STORED {
                 let head = Head {
-                    results: self.results.clone(),
                     stat,
                     recorded_ns,
                     hash,
@@ -750,7 +753,7 @@ impl Cache {
                     .block
                     .as_deref()
                     .and_then(|b| self.block_entry(outcome, &recorded, b));
-                let value = prefixed(&head.encode(), block.as_deref().unwrap_or(&[]));
+                let value = prefixed(&head.encode(&self.results), block.as_deref().unwrap_or(&[]));
                 let body = Results::encode(outcome, &recorded, None);
                 self.put(key, value, Some(body));
             }
@@ -798,7 +801,7 @@ impl Cache {
             let Some((head, block)) = split_prefixed(value) else {
                 return Ok(None);
             };
-            let Some(head) = Head::decode(head).filter(|h| h.results == self.results) else {
+            let Some(head) = Head::decode(head, &self.results) else {
                 return Ok(None);
             };
             let trusted = head.stat == *stat
@@ -1930,7 +1933,7 @@ mod tests {
             let txn = c.begin_read().unwrap();
             let t = txn.open_table(HEADS).unwrap();
             let value = t.get(key.as_str()).unwrap().unwrap();
-            Head::decode(split_prefixed(value.value()).unwrap().0).unwrap()
+            Head::decode(split_prefixed(value.value()).unwrap().0, &c.results).unwrap()
         };
         let before = head(&cache);
         // Trusted on stat alone: neither scanned nor hashed (the head was not rewritten).
