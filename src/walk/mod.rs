@@ -434,7 +434,10 @@ impl<'a> Walker<'a> {
         // In name order, last first (a batch is taken from its end, and the batches of names
         // further on are handed out after this one): a file's cache entry then follows the
         // one before it, which the cache reads ahead (`cache::Ahead`).
-        entries.sort_unstable_by(|a, b| b.path.as_os_str().cmp(a.path.as_os_str()));
+        // Every entry's path is the directory's path joined with its name: the names alone
+        // are compared (the common start was most of each comparison).
+        let common = dir.path.as_os_str().len();
+        entries.sort_unstable_by(|a, b| after(&b.path, common).cmp(after(&a.path, common)));
         // The last batch stays; the others, whole batches from the front, go to the queue,
         // each entry moved once (splitting the front off again and again copied the rest of
         // the directory for every batch: quadratic in a directory of a million files).
@@ -482,6 +485,22 @@ impl<'a> Walker<'a> {
             .filter(|r| path.starts_with(r))
             .max_by_key(|r| r.as_os_str().len());
         shard.contains(root.map_or(Path::new(""), PathBuf::as_path), path)
+    }
+}
+
+/// The bytes of `path` from byte `at` on (on platforms without byte paths, all of it: the
+/// order of paths with a common start is the same).
+fn after(path: &Path, at: usize) -> &[u8] {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        bytes.get(at..).unwrap_or(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = at;
+        path.as_os_str().as_encoded_bytes()
     }
 }
 
