@@ -52,7 +52,11 @@
 //! taken when it starts; its own writes are batched. The walk hands out a directory's files in
 //! name order, which is key order, so each worker reads the heads of the files to come ahead,
 //! up to 256 of the directory at a time, in one range read ([`Ahead`]) instead of a B-tree
-//! lookup per file.
+//! lookup per file; a lookup the read-ahead answers takes no lock and mostly finds its entry
+//! right after the last one. A stored block keeps no key: should its text be found damaged,
+//! the entry whose body renders it again is found from the block's path. The read-only
+//! database's page cache is small for a JSON rescan ([`Reads`]): every cached page is memory
+//! to fault in, and the heads are read once each.
 //!
 //! **Concurrency.** A scan holds an exclusive lock on `cache.redb.lock` beside the database: a
 //! second scan while one is running gets [`OpenError::InUse`] and should scan without the
