@@ -12,10 +12,14 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Milliseconds freed memory is kept before it goes back to the OS. 0 ms cost 5-10 % CPU in
 /// page faults; 10 ms (mimalloc v2's default) still gave back and faulted in again the memory
 /// of each file's findings between files: a one-thread scan of the dense 300 MB corpus took
-/// 620 ms against 590-600 ms at 50, 100 or 1000 ms (three rounds of five runs). Held memory
-/// is bounded by what was recently in use; the buffer of a decompressed member no longer grows
-/// by doubling (archive/bounded.rs), which with a long delay kept every freed half resident.
-const PURGE_DELAY_MS: std::ffi::c_long = 100;
+/// 620 ms against 590-600 ms at 50, 100 or 1000 ms (three rounds of five runs). 100 ms was
+/// chosen while a decompressed member's buffer grew by doubling (every freed half stayed
+/// resident for the delay); it no longer does (archive/bounded.rs). At 100 ms the walker
+/// threads of a 25 ms rescan gave back some 40 ranges as they ended, memory the report thread
+/// then faulted in again: 1000 ms saves 1 ms of it (24.9 -> 23.9 ms, 30 alternating rounds),
+/// with the same peak memory for the dense corpus (107 MB), the large one to JSONL (28 MB) and
+/// the archive bombs (under the test's 120 MiB).
+const PURGE_DELAY_MS: std::ffi::c_long = 1000;
 
 fn main() {
     // MIMALLOC_PURGE_DELAY, when set, wins (to measure other settings).
