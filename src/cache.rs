@@ -255,10 +255,9 @@ fn unix_ns(t: SystemTime) -> i64 {
 }
 
 /// What is stored per file besides its results: enough to decide whether they still hold.
+/// Written with this cache's [`results_hash`] and read only when that matches (a rescan
+/// compares it in place rather than copying it out for every file).
 #[derive(Debug, PartialEq)]
-/// A file's head entry, as made by a scan of this cache's [`results_hash`] (written with it
-/// and read only when it matches: a rescan compares it in place rather than copying it out
-/// for every file).
 struct Head {
     stat: Stat,
     /// When the stat was taken (ns since the epoch).
@@ -837,13 +836,13 @@ impl Cache {
     /// the thread's own copy of the entries, of the snapshot its generation names). Read
     /// ahead again, under the lock, when it does not.
     fn head_entry(&self, key: &str) -> Result<Option<ReadAhead>, redb::Error> {
-        let of = |gen: &AtomicU64| (self.scan_id.0, gen.load(Ordering::Acquire));
-        if let Some(answer) = ahead_known(of(&self.snapshot_gen), key) {
+        let of = || (self.scan_id.0, self.snapshot_gen.load(Ordering::Acquire));
+        if let Some(answer) = ahead_known(of(), key) {
             return Ok(answer);
         }
         let snapshot = self.snapshot.read().expect("cache snapshot");
         match snapshot.as_ref() {
-            Some(s) => ahead(s, of(&self.snapshot_gen), key),
+            Some(s) => ahead(s, of(), key),
             None => Ok(None),
         }
     }
@@ -1445,18 +1444,13 @@ impl Ahead {
 
     /// The entry of `key` (which it covers); the next one is looked at first.
     fn find(&mut self, key: &str) -> Option<ReadAhead> {
-        let is = |i: usize| {
-            self.entries
-                .get(i)
-                .is_some_and(|(k, _)| &self.bytes[k.clone()] == key.as_bytes())
-        };
-        let at = match is(self.next) {
-            true => Some(self.next),
-            false => self
-                .entries
-                .binary_search_by(|(k, _)| self.bytes[k.clone()].cmp(key.as_bytes()))
-                .ok(),
-        }?;
+        if let Some(hit) = self.next_is(key) {
+            return Some(hit);
+        }
+        let at = self
+            .entries
+            .binary_search_by(|(k, _)| self.bytes[k.clone()].cmp(key.as_bytes()))
+            .ok()?;
         self.next = at + 1;
         Some((self.bytes.clone(), self.entries[at].1.clone()))
     }

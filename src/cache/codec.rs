@@ -11,8 +11,7 @@
 
 use crate::detect::Severity;
 use crate::location::{Location, Step};
-use crate::report::json::{category_name, severities, SeverityCounts};
-use crate::report::json::{BlockText, FileBlock};
+use crate::report::json::{category_name, severities, BlockText, FileBlock, SeverityCounts};
 use crate::report::{FileError, Finding, Related, Skipped};
 
 /// `first` with its length in front, then `then`: two values in one, split by
@@ -248,10 +247,7 @@ impl Enc {
 }
 
 fn severity_code(s: Severity) -> u8 {
-    Severity::ALL
-        .iter()
-        .position(|&x| x == s)
-        .expect("every severity is in ALL") as u8
+    s.index() as u8
 }
 
 /// Reads a value written by [`Enc`], front to back.

@@ -444,6 +444,14 @@ fn check_rule(rule: &Rule) -> Result<(), RuleError> {
 mod tests {
     use super::*;
 
+    /// A severity's index is its place in `ALL` (the cache stores it, and blocks count by it).
+    #[test]
+    fn a_severity_s_index_is_its_place_in_all() {
+        for (i, s) in Severity::ALL.into_iter().enumerate() {
+            assert_eq!(s.index(), i, "{s:?}");
+        }
+    }
+
     #[test]
     fn builtin_rules_parse() {
         let set = RuleSet::builtin().unwrap();

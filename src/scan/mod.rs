@@ -156,11 +156,17 @@ pub struct Outbox<T> {
     /// Set by [`Outbox::from_cache`] on this outbox (not on its clones): told with the file's
     /// end rather than in a message of its own.
     cached: AtomicBool,
-    /// On a walker's own outbox: the file's block, sent with the file's end rather than in a
-    /// message of its own (clones send it at once).
-    held: Option<Mutex<Option<Arc<FileBlock>>>>,
-    /// On a walker's own outbox: ends of files not sent yet ([`ENDS_PER_MESSAGE`]).
-    ends: Option<Mutex<Vec<FileEnd>>>,
+    /// On a walker's own outbox: what it holds back (clones send everything at once).
+    held: Option<Mutex<HeldBack>>,
+}
+
+/// What a walker's own outbox holds back.
+#[derive(Default)]
+struct HeldBack {
+    /// The file's block, sent with the file's end rather than in a message of its own.
+    block: Option<Arc<FileBlock>>,
+    /// Ends of files not sent yet ([`ENDS_PER_MESSAGE`]).
+    ends: Vec<FileEnd>,
 }
 
 impl<T> Drop for Outbox<T> {
@@ -177,7 +183,6 @@ impl<T> Clone for Outbox<T> {
             tap: self.tap.clone(),
             cached: AtomicBool::new(false),
             held: None,
-            ends: None,
         }
     }
 }
@@ -230,7 +235,6 @@ impl<T> Outbox<T> {
             tap: None,
             cached: AtomicBool::new(false),
             held: None,
-            ends: None,
         }
     }
 
@@ -241,8 +245,7 @@ impl<T> Outbox<T> {
             tx,
             tap: None,
             cached: AtomicBool::new(false),
-            held: Some(Mutex::new(None)),
-            ends: Some(Mutex::new(Vec::new())),
+            held: Some(Mutex::default()),
         }
     }
 
@@ -255,10 +258,10 @@ impl<T> Outbox<T> {
 
     /// Sends the ends of files this outbox holds, if any.
     pub(crate) fn send_ends(&self) -> Result<(), ()> {
-        let Some(ends) = &self.ends else {
+        let Some(held) = &self.held else {
             return Ok(());
         };
-        let ends = std::mem::take(&mut *ends.lock().unwrap_or_else(|p| p.into_inner()));
+        let ends = std::mem::take(&mut held.lock().unwrap_or_else(|p| p.into_inner()).ends);
         match ends.is_empty() {
             true => Ok(()),
             false => self.tx.send(Event::Ends(ends)).map_err(|_| ()),
@@ -268,11 +271,12 @@ impl<T> Outbox<T> {
     /// Tells of a file's end: held with others when the file was answered from the cache,
     /// sent at once (with those held) when it was read.
     fn end_file(&self, end: FileEnd) -> Result<(), ()> {
-        let Some(ends) = &self.ends else {
+        let Some(held) = &self.held else {
             return self.send(Event::Scanned(end));
         };
         let full = {
-            let mut ends = ends.lock().unwrap_or_else(|p| p.into_inner());
+            let mut held = held.lock().unwrap_or_else(|p| p.into_inner());
+            let ends = &mut held.ends;
             let cached = end.from_cache;
             ends.push(end);
             !cached || ends.len() >= ENDS_PER_MESSAGE
@@ -286,7 +290,7 @@ impl<T> Outbox<T> {
     /// The block held for the file's end, if any.
     fn take_held(&self) -> Option<Arc<FileBlock>> {
         let held = self.held.as_ref()?;
-        held.lock().unwrap_or_else(|p| p.into_inner()).take()
+        held.lock().unwrap_or_else(|p| p.into_inner()).block.take()
     }
 
     /// Sends an item (or holds it back, on a [`Outbox::holding`] outbox). A closed channel
@@ -340,8 +344,8 @@ impl<T> Outbox<T> {
     pub fn block(&self, block: Arc<FileBlock>) {
         if let Some(held) = &self.held {
             let mut held = held.lock().unwrap_or_else(|p| p.into_inner());
-            if held.is_none() {
-                *held = Some(block);
+            if held.block.is_none() {
+                held.block = Some(block);
                 return;
             }
         }
@@ -437,7 +441,6 @@ impl<T> Outbox<T> {
             })),
             cached: AtomicBool::new(false),
             held: None,
-            ends: None,
         }
     }
 

@@ -158,7 +158,7 @@ where
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let work = |mut visit: V| {
+    let walk_thread = |mut visit: V| {
         let mut statter = DirStatter::default();
         while let Some(work) = queue.take() {
             let taken = queue.taken();
@@ -172,9 +172,9 @@ where
     std::thread::scope(|s| {
         for _ in 1..threads {
             let visit = make_visitor();
-            s.spawn(|| work(visit));
+            s.spawn(|| walk_thread(visit));
         }
-        work(make_visitor());
+        walk_thread(make_visitor());
     });
     Ok(())
 }
@@ -459,9 +459,8 @@ impl<'a> Walker<'a> {
 
     /// Whether `path` (a link when `link`) is one of the exact paths never scanned.
     fn is_exact(&self, path: &Path, link: bool) -> bool {
-        let named = path
-            .file_name()
-            .is_some_and(|n| self.exact_names.iter().any(|e| e == n));
+        let named =
+            stat::dir_and_name(path).is_some_and(|(_, n)| self.exact_names.iter().any(|e| e == n));
         (link || named) && path.canonicalize().is_ok_and(|p| self.exact.contains(&p))
     }
 
